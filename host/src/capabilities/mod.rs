@@ -1,0 +1,3 @@
+//! Host capabilities imported by guests through WIT.
+
+pub mod log;

@@ -1,0 +1,153 @@
+//! The HTTP trigger: turns one HTTP request into a guest call, answering
+//! 404, 405, 413 and 422 natively without entering the guest.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, TRANSFER_ENCODING};
+use hyper::{HeaderMap, Request, Response, StatusCode};
+use percent_encoding::percent_decode_str;
+
+use crate::extract;
+use crate::params::validation_body;
+use crate::router::Lookup;
+use crate::runtime::app::{CallError, method_to_wit, value_to_wit};
+use crate::runtime::bindings::types as wit;
+use crate::runtime::{App, Runtime};
+use crate::spec::Method;
+
+/// The largest request body read by default (FastAPI has no limit; we do).
+pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+
+/// The response type of every handler.
+pub type HttpResponse = Response<Full<Bytes>>;
+
+/// Serves requests for one app.
+pub struct Dispatcher {
+    runtime: Arc<Runtime>,
+    app: Arc<App>,
+    max_body: usize,
+}
+
+impl Dispatcher {
+    /// A dispatcher for `app`, reading bodies of at most `max_body` bytes.
+    pub fn new(runtime: Arc<Runtime>, app: Arc<App>, max_body: usize) -> Self {
+        Dispatcher { runtime, app, max_body }
+    }
+
+    /// Answers one request.
+    pub async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        let (parts, body) = request.into_parts();
+        let method = Method::from_http(&parts.method);
+        let raw_path = parts.uri.path();
+        // Starlette matches on the percent-decoded path; so do we.
+        let path = percent_decode_str(raw_path).decode_utf8_lossy();
+        let (index, path_params) = match self.app.router().lookup(method, &path) {
+            Lookup::Found { route, params } => (route, params),
+            Lookup::MethodNotAllowed { allow } => return method_not_allowed(allow),
+            Lookup::NotFound => return detail(StatusCode::NOT_FOUND, "Not Found"),
+        };
+        let route = &self.app.routes()[index];
+        let args = match extract::arguments(route, &path_params, parts.uri.query(), &parts.headers) {
+            Ok(args) => args,
+            Err(errors) => return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(&errors)),
+        };
+        let body = match Limited::new(body, self.max_body).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+                return detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+            }
+            Err(err) => {
+                tracing::debug!("reading the request body failed: {err}");
+                return detail(StatusCode::BAD_REQUEST, "Bad Request");
+            }
+        };
+        let request = wit::Request {
+            route: index as u32,
+            args: args.into_iter().map(value_to_wit).collect(),
+            // A route matched, so the method is one a route can declare.
+            method: method_to_wit(method.unwrap_or(Method::Get)),
+            path: raw_path.to_owned(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            headers: headers_to_wit(&parts.headers),
+            body: body.into(),
+        };
+        match self.app.handle(&self.runtime, &request).await {
+            Ok(response) => self.response_from_guest(&route.name, response),
+            Err(CallError::Trap { trap, stderr }) => {
+                tracing::error!(app = self.app.name(), handler = %route.name, %stderr, "guest trapped: {trap}");
+                internal_error()
+            }
+            Err(err) => {
+                tracing::error!(app = self.app.name(), handler = %route.name, "{err}");
+                detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+            }
+        }
+    }
+
+    /// Converts the guest's answer; an answer HTTP cannot carry is a 500.
+    fn response_from_guest(&self, handler: &str, response: wit::Response) -> HttpResponse {
+        match build_guest_response(response) {
+            Ok(response) => response,
+            Err(reason) => {
+                tracing::error!(app = self.app.name(), handler, "invalid response from guest: {reason}");
+                internal_error()
+            }
+        }
+    }
+}
+
+fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String> {
+    let status = StatusCode::from_u16(response.status)
+        .map_err(|_| format!("status {} is not a valid HTTP status", response.status))?;
+    let mut http = Response::new(Full::new(Bytes::from(response.body)));
+    *http.status_mut() = status;
+    let headers = http.headers_mut();
+    for header in response.headers {
+        let name = HeaderName::from_bytes(header.name.as_bytes())
+            .map_err(|_| format!("invalid header name {:?}", header.name))?;
+        // The host frames the body itself.
+        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+            continue;
+        }
+        let value = HeaderValue::from_bytes(&header.value)
+            .map_err(|_| format!("invalid value for header {name}"))?;
+        headers.append(name, value);
+    }
+    Ok(http)
+}
+
+fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
+    headers
+        .iter()
+        .map(|(name, value)| wit::Header { name: name.as_str().to_owned(), value: value.as_bytes().to_vec() })
+        .collect()
+}
+
+/// A JSON answer.
+pub fn json(status: StatusCode, body: Vec<u8>) -> HttpResponse {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// FastAPI's `{"detail": "..."}` error answer.
+pub fn detail(status: StatusCode, message: &str) -> HttpResponse {
+    let body = serde_json::json!({ "detail": message });
+    json(status, body.to_string().into_bytes())
+}
+
+fn internal_error() -> HttpResponse {
+    detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+}
+
+fn method_not_allowed(allow: &str) -> HttpResponse {
+    let mut response = detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    if let Ok(value) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}

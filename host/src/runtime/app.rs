@@ -1,0 +1,211 @@
+//! A loaded app: its compiled component, ready to instantiate, and the route
+//! table it declared.
+
+use std::sync::Arc;
+
+use super::bindings::types as wit;
+use super::bindings::AppPre;
+use super::{Runtime, cache};
+use crate::params::Value;
+use crate::router::Router;
+use crate::spec::{self, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteSpec, SpecError};
+
+/// The exports every FasterAPI component must have.
+const REQUIRED_EXPORTS: [&str; 2] = ["routes", "handle"];
+
+/// Why a component cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("not a WebAssembly file (no \\0asm header)")]
+    NotWasm,
+    #[error(
+        "a core WebAssembly module, not a component: build the guest for wasm32-wasip2 (`fasterapi build DIR`)"
+    )]
+    CoreModule,
+    #[error("cannot compile the component: {0:#}")]
+    Compile(wasmtime::Error),
+    #[error("does not implement the FasterAPI world: the export `{0}` is missing")]
+    MissingExport(&'static str),
+    #[error("does not implement the FasterAPI world: {0:#}")]
+    World(wasmtime::Error),
+    #[error("trapped while declaring its routes: {0}")]
+    RoutesTrapped(String),
+    #[error("declares an invalid route table: {0}")]
+    Routes(#[from] SpecError),
+}
+
+/// Why one request could not be answered by the guest.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error("cannot instantiate: {0:#}")]
+    Instantiate(wasmtime::Error),
+    #[error("guest trapped: {trap}")]
+    Trap {
+        trap: String,
+        /// What the guest wrote to stderr before trapping.
+        stderr: String,
+    },
+}
+
+/// An app ready to serve: instantiated afresh for every request.
+pub struct App {
+    name: Arc<str>,
+    hash: String,
+    pre: AppPre<super::HostState>,
+    routes: Vec<RouteSpec>,
+    router: Router,
+}
+
+impl App {
+    /// Compiles (or loads from cache) a component, checks it implements the
+    /// world, and reads and validates its route table.
+    pub async fn load(runtime: &Runtime, name: &str, bytes: &[u8]) -> Result<App, LoadError> {
+        check_header(bytes)?;
+        let hash = cache::content_hash(bytes);
+        let component =
+            runtime.cache.compile(&runtime.engine, bytes, &hash).map_err(LoadError::Compile)?;
+        let ty = component.component_type();
+        if let Some(missing) =
+            REQUIRED_EXPORTS.into_iter().find(|e| ty.get_export(&runtime.engine, e).is_none())
+        {
+            return Err(LoadError::MissingExport(missing));
+        }
+        let instance_pre = runtime.linker.instantiate_pre(&component).map_err(LoadError::World)?;
+        let pre = AppPre::new(instance_pre).map_err(LoadError::World)?;
+        let name: Arc<str> = name.into();
+        let mut store = runtime.store(&name);
+        let instance = pre.instantiate_async(&mut store).await.map_err(LoadError::World)?;
+        let declared = instance
+            .call_routes(&mut store)
+            .await
+            .map_err(|err| LoadError::RoutesTrapped(describe_trap(&err, &store.data().stderr())))?;
+        let routes: Vec<RouteSpec> = declared.into_iter().map(route_from_wit).collect();
+        spec::validate_routes(&routes)?;
+        let router = Router::new(&routes)?;
+        Ok(App { name, hash, pre, routes, router })
+    }
+
+    /// The app's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// SHA-256 of the component's bytes.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// The route table, in the guest's order.
+    pub fn routes(&self) -> &[RouteSpec] {
+        &self.routes
+    }
+
+    /// The app's router.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Runs one request in a fresh instance.
+    pub async fn handle(&self, runtime: &Runtime, request: &wit::Request) -> Result<wit::Response, CallError> {
+        let mut store = runtime.store(&self.name);
+        let instance = self.pre.instantiate_async(&mut store).await.map_err(CallError::Instantiate)?;
+        instance.call_handle(&mut store, request).await.map_err(|err| CallError::Trap {
+            trap: describe_trap(&err, ""),
+            stderr: store.data().stderr(),
+        })
+    }
+}
+
+/// A one-line description of a trap: its message and the guest's stderr.
+fn describe_trap(err: &wasmtime::Error, stderr: &str) -> String {
+    let trap = match err.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => format!("{:#}", err).lines().next().unwrap_or_default().to_owned(),
+    };
+    if stderr.is_empty() { trap } else { format!("{trap} (stderr: {stderr})") }
+}
+
+fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
+    match bytes.get(..8) {
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(LoadError::CoreModule),
+        Some([0, b'a', b's', b'm', ..]) => Ok(()),
+        _ => Err(LoadError::NotWasm),
+    }
+}
+
+fn route_from_wit(route: wit::Route) -> RouteSpec {
+    RouteSpec {
+        method: method_from_wit(route.method),
+        path: route.path,
+        params: route.params.into_iter().map(param_from_wit).collect(),
+        body: route.body.map(|b| BodySpec { required: b.required, media_type: b.media_type }),
+        name: route.name,
+    }
+}
+
+fn param_from_wit(param: wit::ParamSpec) -> ParamSpec {
+    let source = match param.source {
+        wit::ParamSource::Path => ParamSource::Path,
+        wit::ParamSource::Query => ParamSource::Query,
+        wit::ParamSource::Header => ParamSource::Header,
+    };
+    ParamSpec {
+        // Header names are matched case-insensitively; FastAPI reports them lower-case.
+        name: if source == ParamSource::Header { param.name.to_ascii_lowercase() } else { param.name },
+        source,
+        kind: match param.kind {
+            wit::ParamType::Int => ParamKind::Int,
+            wit::ParamType::Float => ParamKind::Float,
+            wit::ParamType::Boolean => ParamKind::Bool,
+            wit::ParamType::Text => ParamKind::Text,
+        },
+        required: param.required,
+        default: param.default.map(value_from_wit).unwrap_or(Value::None),
+    }
+}
+
+fn value_from_wit(value: wit::ParamValue) -> Value {
+    match value {
+        wit::ParamValue::None => Value::None,
+        wit::ParamValue::Int(v) => Value::Int(v),
+        wit::ParamValue::Float(v) => Value::Float(v),
+        wit::ParamValue::Boolean(v) => Value::Bool(v),
+        wit::ParamValue::Text(v) => Value::Text(v),
+    }
+}
+
+/// The WIT form of a parsed value, passed to the guest.
+pub fn value_to_wit(value: Value) -> wit::ParamValue {
+    match value {
+        Value::None => wit::ParamValue::None,
+        Value::Int(v) => wit::ParamValue::Int(v),
+        Value::Float(v) => wit::ParamValue::Float(v),
+        Value::Bool(v) => wit::ParamValue::Boolean(v),
+        Value::Text(v) => wit::ParamValue::Text(v),
+    }
+}
+
+fn method_from_wit(method: wit::Method) -> Method {
+    match method {
+        wit::Method::Get => Method::Get,
+        wit::Method::Post => Method::Post,
+        wit::Method::Put => Method::Put,
+        wit::Method::Patch => Method::Patch,
+        wit::Method::Delete => Method::Delete,
+        wit::Method::Head => Method::Head,
+        wit::Method::Options => Method::Options,
+    }
+}
+
+/// The WIT form of a request method.
+pub fn method_to_wit(method: Method) -> wit::Method {
+    match method {
+        Method::Get => wit::Method::Get,
+        Method::Post => wit::Method::Post,
+        Method::Put => wit::Method::Put,
+        Method::Patch => wit::Method::Patch,
+        Method::Delete => wit::Method::Delete,
+        Method::Head => wit::Method::Head,
+        Method::Options => wit::Method::Options,
+    }
+}
