@@ -1,1 +1,403 @@
+//! Procedural macros of the FasterAPI Rust guest SDK: route attributes that
+//! derive typed parameter specs from a handler's signature, `#[model]` for
+//! JSON bodies, and `app!` that registers handlers and exports the world.
 
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote};
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Error, Expr, FnArg, Ident, ItemFn, ItemStruct, LitInt, LitStr, Pat, Path, Token, Type};
+
+/// `#[get("/users/{user_id}")]`: declares a GET route.
+#[proc_macro_attribute]
+pub fn get(args: TokenStream, item: TokenStream) -> TokenStream {
+    route("Get", args, item)
+}
+
+/// `#[post("/items", status = 201)]`: declares a POST route.
+#[proc_macro_attribute]
+pub fn post(args: TokenStream, item: TokenStream) -> TokenStream {
+    route("Post", args, item)
+}
+
+/// `#[put("/items/{id}")]`: declares a PUT route.
+#[proc_macro_attribute]
+pub fn put(args: TokenStream, item: TokenStream) -> TokenStream {
+    route("Put", args, item)
+}
+
+/// `#[patch("/items/{id}")]`: declares a PATCH route.
+#[proc_macro_attribute]
+pub fn patch(args: TokenStream, item: TokenStream) -> TokenStream {
+    route("Patch", args, item)
+}
+
+/// `#[delete("/items/{id}")]`: declares a DELETE route.
+#[proc_macro_attribute]
+pub fn delete(args: TokenStream, item: TokenStream) -> TokenStream {
+    route("Delete", args, item)
+}
+
+/// Marks a struct as a JSON body model: derives serde and pydantic-style
+/// validation. `Option<T>` fields and fields with `#[serde(default)]` may be
+/// absent; every other field is required.
+#[proc_macro_attribute]
+pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        return Error::new(Span::call_site(), "#[model] takes no arguments").to_compile_error().into();
+    }
+    let item = syn::parse_macro_input!(item as ItemStruct);
+    model_impl(item).unwrap_or_else(Error::into_compile_error).into()
+}
+
+/// `fasterapi::app!(get_user, create_item);`: registers the handlers, in
+/// that order, and exports the app's WIT world.
+#[proc_macro]
+pub fn app(input: TokenStream) -> TokenStream {
+    let paths = syn::parse_macro_input!(input with Punctuated::<Path, Token![,]>::parse_terminated);
+    app_impl(paths.into_iter().collect()).unwrap_or_else(Error::into_compile_error).into()
+}
+
+/// The arguments of a route attribute: a path template and an optional status.
+struct RouteArgs {
+    path: LitStr,
+    status: Option<LitInt>,
+}
+
+impl Parse for RouteArgs {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let path: LitStr = input.parse()?;
+        let mut status = None;
+        while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            if key == "status" {
+                status = Some(input.parse()?);
+            } else {
+                return Err(Error::new(key.span(), "unknown option; expected `status = <code>`"));
+            }
+        }
+        Ok(RouteArgs { path, status })
+    }
+}
+
+/// How one handler argument is filled.
+enum ArgKind {
+    /// A typed parameter from `source` (a `ParamSource` variant).
+    Param { source: &'static str, wire_name: String, ty: Type, value_ty: Type, default: Option<Expr> },
+    /// The JSON body.
+    Body { ty: Type },
+    /// `&Request`.
+    Request,
+}
+
+fn route(method: &str, args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = syn::parse_macro_input!(args as RouteArgs);
+    let item = syn::parse_macro_input!(item as ItemFn);
+    route_impl(method, args, item).unwrap_or_else(Error::into_compile_error).into()
+}
+
+fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<TokenStream2> {
+    let template = args.path.value();
+    let path_names = template_names(&template).map_err(|msg| Error::new(args.path.span(), msg))?;
+    let mut kinds = Vec::new();
+    for input in item.sig.inputs.iter_mut() {
+        let FnArg::Typed(arg) = input else {
+            return Err(Error::new(input.span(), "handlers are plain functions, not methods"));
+        };
+        let name = match &*arg.pat {
+            Pat::Ident(ident) => Some(ident.ident.to_string()),
+            _ => None,
+        };
+        let default = take_default(&mut arg.attrs)?;
+        kinds.push(classify(name.as_deref(), &arg.pat, &arg.ty, default, &path_names)?);
+    }
+    for name in &path_names {
+        let declared = kinds.iter().any(|k| matches!(k, ArgKind::Param { source: "Path", wire_name, .. } if wire_name == name));
+        if !declared {
+            let msg = format!("the path has {{{name}}} but the handler has no argument `{name}`");
+            return Err(Error::new(args.path.span(), msg));
+        }
+    }
+    if kinds.iter().filter(|k| matches!(k, ArgKind::Body { .. })).count() > 1 {
+        return Err(Error::new(item.sig.span(), "a handler takes at most one Json body"));
+    }
+    let status = match &args.status {
+        Some(status) => status.base10_parse::<u16>()?,
+        None => 200,
+    };
+    Ok(handler_tokens(method, &template, status, &item, &kinds))
+}
+
+/// Removes `#[default(expr)]` from an argument and returns the expression.
+fn take_default(attrs: &mut Vec<syn::Attribute>) -> syn::Result<Option<Expr>> {
+    let mut default = None;
+    let mut kept = Vec::new();
+    for attr in attrs.drain(..) {
+        if attr.path().is_ident("default") {
+            default = Some(attr.parse_args::<Expr>()?);
+        } else {
+            kept.push(attr);
+        }
+    }
+    *attrs = kept;
+    Ok(default)
+}
+
+fn classify(
+    name: Option<&str>,
+    pat: &Pat,
+    ty: &Type,
+    default: Option<Expr>,
+    path_names: &[String],
+) -> syn::Result<ArgKind> {
+    if let Type::Reference(reference) = ty {
+        if last_segment(&reference.elem).is_some_and(|s| s.ident == "Request") {
+            return Ok(ArgKind::Request);
+        }
+        return Err(Error::new(ty.span(), "the only reference a handler can take is `&Request`"));
+    }
+    let is_json = |ty: &Type| last_segment(ty).is_some_and(|s| s.ident == "Json");
+    if is_json(ty) || generic_arg(ty, "Option").is_some_and(is_json) {
+        if default.is_some() {
+            return Err(Error::new(ty.span(), "a Json body cannot have a #[default]"));
+        }
+        return Ok(ArgKind::Body { ty: ty.clone() });
+    }
+    // A parameter's name is its wire name, so it must be a plain identifier.
+    let Some(name) = name else {
+        return Err(Error::new(pat.span(), "name a parameter with a plain identifier"));
+    };
+    let (source, wire_name, value_ty) = if let Some(inner) = generic_arg(ty, "Header") {
+        ("Header", name.replace('_', "-"), inner.clone())
+    } else if path_names.iter().any(|p| p == name) {
+        ("Path", name.to_owned(), ty.clone())
+    } else {
+        ("Query", name.to_owned(), ty.clone())
+    };
+    if source == "Path" && (default.is_some() || generic_arg(ty, "Option").is_some()) {
+        return Err(Error::new(ty.span(), "a path parameter is always required"));
+    }
+    Ok(ArgKind::Param { source, wire_name, ty: ty.clone(), value_ty, default })
+}
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(path) => path.path.segments.last(),
+        _ => None,
+    }
+}
+
+/// `T` of `Wrapper<T>` when `ty`'s last segment is `wrapper`.
+fn generic_arg<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
+    let segment = last_segment(ty).filter(|s| s.ident == wrapper)?;
+    match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// The `{name}` and `{*name}` parameters of a matchit template.
+fn template_names(template: &str) -> Result<Vec<String>, String> {
+    if !template.starts_with('/') {
+        return Err("a route path must start with '/'".into());
+    }
+    let mut names = Vec::new();
+    let mut rest = template.replace("{{", "").replace("}}", "");
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').ok_or("unclosed '{' in the route path")? + start;
+        let name = rest[start + 1..end].trim_start_matches('*').to_owned();
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return Err(format!("'{{{name}}}' is not a valid path parameter name"));
+        }
+        names.push(name);
+        rest = rest[end + 1..].to_owned();
+    }
+    Ok(names)
+}
+
+fn handler_tokens(method: &str, template: &str, status: u16, item: &ItemFn, kinds: &[ArgKind]) -> TokenStream2 {
+    let fn_name = &item.sig.ident;
+    let handler = format_ident!("__fasterapi_handler_{}", fn_name);
+    let method = format_ident!("{}", method);
+    let private = quote!(::fasterapi::__private);
+    let mut specs = Vec::new();
+    let mut body_spec = quote!(::core::option::Option::None);
+    let mut bindings = Vec::new();
+    let mut call_args = Vec::new();
+    for (index, kind) in kinds.iter().enumerate() {
+        let var = format_ident!("__arg{}", index);
+        match kind {
+            ArgKind::Param { source, wire_name, ty, value_ty, default } => {
+                let source = format_ident!("{}", source);
+                let default = match default {
+                    Some(expr) => quote! {
+                        ::core::option::Option::Some(<#value_ty as ::fasterapi::Param>::into_value({
+                            let __default: #value_ty = #expr;
+                            __default
+                        }))
+                    },
+                    None => quote!(::core::option::Option::None),
+                };
+                specs.push(quote! {
+                    #private::param_spec::<#ty>(#wire_name, #private::ParamSource::#source, #default)
+                });
+                bindings.push(quote! {
+                    let ::core::option::Option::Some(#var) = #private::arg::<#ty>(&mut __args) else {
+                        return #private::contract_violation();
+                    };
+                });
+                call_args.push(quote!(#var));
+            }
+            ArgKind::Body { ty } => {
+                body_spec = quote!(#private::json_body(<#ty as #private::FromBody>::REQUIRED));
+                bindings.push(quote! {
+                    let #var = match <#ty as #private::FromBody>::from_body(&__request) {
+                        ::core::result::Result::Ok(body) => body,
+                        ::core::result::Result::Err(response) => return response,
+                    };
+                });
+                call_args.push(quote!(#var));
+            }
+            ArgKind::Request => call_args.push(quote!(&__request)),
+        }
+    }
+    let fn_name_str = fn_name.to_string();
+    quote! {
+        #item
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        pub(crate) struct #handler;
+
+        impl #private::Handler for #handler {
+            fn route() -> #private::Route {
+                #private::Route {
+                    method: #private::Method::#method,
+                    path: #template.into(),
+                    params: ::std::vec![#(#specs),*],
+                    body: #body_spec,
+                    name: #fn_name_str.into(),
+                }
+            }
+
+            #[allow(unused_mut)]
+            fn call(mut __request: ::fasterapi::Request) -> ::fasterapi::Response {
+                let mut __args = __request.take_args();
+                #(#bindings)*
+                ::fasterapi::IntoResponse::into_response(#fn_name(#(#call_args),*), #status)
+            }
+        }
+    }
+}
+
+fn model_impl(item: ItemStruct) -> syn::Result<TokenStream2> {
+    let syn::Fields::Named(fields) = &item.fields else {
+        return Err(Error::new(item.span(), "#[model] needs a struct with named fields"));
+    };
+    if !item.generics.params.is_empty() {
+        return Err(Error::new(item.generics.span(), "#[model] structs cannot be generic"));
+    }
+    let name = &item.ident;
+    let mut checks = Vec::new();
+    let mut required = Vec::new();
+    for field in &fields.named {
+        let ident = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+        let wire = serde_rename(&field.attrs)?.unwrap_or_else(|| ident.trim_start_matches("r#").to_owned());
+        let has_default = has_serde_default(&field.attrs);
+        let ty = &field.ty;
+        if !has_default && generic_arg(ty, "Option").is_none() {
+            required.push(wire.clone());
+        }
+        checks.push(quote! {
+            __fields.field::<#ty>(#wire, #has_default, __loc, __errors);
+        });
+    }
+    Ok(quote! {
+        #[derive(::fasterapi::__private::serde::Serialize, ::fasterapi::__private::serde::Deserialize)]
+        #[serde(crate = "::fasterapi::__private::serde")]
+        #item
+
+        impl ::fasterapi::Model for #name {
+            fn validate(
+                __value: &mut ::fasterapi::__private::serde_json::Value,
+                __loc: &mut ::fasterapi::Loc,
+                __errors: &mut ::std::vec::Vec<::fasterapi::FieldError>,
+            ) {
+                let ::core::option::Option::Some(mut __fields) =
+                    ::fasterapi::__private::Fields::new(__value, __loc, __errors, &[#(#required),*])
+                else {
+                    return;
+                };
+                #(#checks)*
+            }
+        }
+    })
+}
+
+/// The `rename` of `#[serde(rename = "...")]`, if any.
+fn serde_rename(attrs: &[syn::Attribute]) -> syn::Result<Option<String>> {
+    let mut rename = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                rename = Some(meta.value()?.parse::<LitStr>()?.value());
+            } else if meta.input.peek(Token![=]) {
+                meta.value()?.parse::<Expr>()?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(rename)
+}
+
+fn has_serde_default(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("serde")).any(|attr| {
+        let mut found = false;
+        let _ = attr.parse_nested_meta(|meta| {
+            found |= meta.path.is_ident("default");
+            if meta.input.peek(Token![=]) {
+                meta.value()?.parse::<Expr>()?;
+            }
+            Ok(())
+        });
+        found
+    })
+}
+
+fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
+    if paths.is_empty() {
+        return Err(Error::new(Span::call_site(), "app! needs at least one handler"));
+    }
+    let handlers: Vec<Path> = paths
+        .into_iter()
+        .map(|mut path| {
+            if let Some(last) = path.segments.last_mut() {
+                last.ident = format_ident!("__fasterapi_handler_{}", last.ident);
+            }
+            path
+        })
+        .collect();
+    let private = quote!(::fasterapi::__private);
+    Ok(quote! {
+        #[doc(hidden)]
+        struct __FasterApiApp;
+
+        impl #private::Guest for __FasterApiApp {
+            fn routes() -> ::std::vec::Vec<#private::Route> {
+                ::std::vec![#(<#handlers as #private::Handler>::route()),*]
+            }
+
+            fn handle(request: #private::bindings::Request) -> #private::bindings::Response {
+                #private::dispatch(request, &[#(<#handlers as #private::Handler>::call),*])
+            }
+        }
+
+        #private::bindings::export!(__FasterApiApp with_types_in #private::bindings);
+    })
+}

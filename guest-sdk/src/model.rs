@@ -1,0 +1,382 @@
+//! pydantic-style validation of JSON values: the same lax coercions, the same
+//! error `type`s and `loc`s, every error reported at once.
+//!
+//! Supported field types: `String`, `i64`/`i32`/`u32`/`u64`, `f64`/`f32`,
+//! `bool`, `Option<T>`, `Vec<T>`, `HashMap<String, T>`/`BTreeMap<String, T>`,
+//! `serde_json::Value`, and structs marked `#[fasterapi::model]`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::de::DeserializeOwned;
+use serde::{Serialize, Serializer};
+use serde_json::{Number, Value};
+
+/// One step of an error location: an object key or an array index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LocItem {
+    Key(String),
+    Index(usize),
+}
+
+impl Serialize for LocItem {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            LocItem::Key(key) => serializer.serialize_str(key),
+            LocItem::Index(index) => serializer.serialize_u64(*index as u64),
+        }
+    }
+}
+
+/// Where in the request a value sits: `["body", "items", 0, "price"]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Loc(Vec<LocItem>);
+
+impl Loc {
+    /// The location of the whole body.
+    pub fn body() -> Self {
+        Loc(vec![LocItem::Key("body".into())])
+    }
+
+    /// Runs `f` one level deeper.
+    pub fn with<R>(&mut self, item: LocItem, f: impl FnOnce(&mut Loc) -> R) -> R {
+        self.0.push(item);
+        let result = f(self);
+        self.0.pop();
+        result
+    }
+}
+
+/// One entry of a FastAPI 422 `detail` list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub loc: Loc,
+    pub msg: String,
+    pub input: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<Value>,
+}
+
+impl FieldError {
+    /// An error of pydantic type `kind` at `loc`.
+    pub fn new(kind: &'static str, loc: Loc, msg: impl Into<String>, input: Value) -> Self {
+        FieldError { kind, loc, msg: msg.into(), input, ctx: None }
+    }
+
+    /// A required value is absent; `input` is the object it was missing from.
+    pub fn missing(loc: Loc, input: Value) -> Self {
+        FieldError::new("missing", loc, "Field required", input)
+    }
+
+    fn lax(kind: fasterapi_lax::ErrorKind, loc: &Loc, input: &Value) -> Self {
+        FieldError::new(kind.type_name(), loc.clone(), kind.message(), input.clone())
+    }
+
+    /// The body is not valid JSON: `loc` ends with the character offset of
+    /// the error, as Python's `json` module reports it.
+    pub fn json_invalid(body: &[u8], err: &serde_json::Error) -> Self {
+        let text = String::from_utf8_lossy(body);
+        let mut offset = char_offset(&text, err.line(), err.column());
+        let message = err.to_string();
+        if err.is_eof() {
+            offset = text.chars().count();
+        } else if message.starts_with("expected ident") {
+            // serde fails inside a bad literal (`nope`); Python at its start.
+            let chars: Vec<char> = text.chars().collect();
+            while offset > 0 && chars.get(offset - 1).is_some_and(|c| c.is_ascii_alphabetic()) {
+                offset -= 1;
+            }
+        }
+        let mut loc = Loc::body();
+        loc.0.push(LocItem::Index(offset));
+        FieldError {
+            kind: "json_invalid",
+            loc,
+            msg: "JSON decode error".into(),
+            input: Value::Object(Default::default()),
+            ctx: Some(serde_json::json!({ "error": python_json_message(&message, err.is_eof()) })),
+        }
+    }
+}
+
+/// The character offset of serde's 1-based line and column.
+fn char_offset(text: &str, line: usize, column: usize) -> usize {
+    let before: usize = text.split('\n').take(line.saturating_sub(1)).map(|l| l.chars().count() + 1).sum();
+    before + column.saturating_sub(1)
+}
+
+/// Python's wording of the common JSON errors.
+fn python_json_message(serde_message: &str, eof: bool) -> &'static str {
+    if eof {
+        "Expecting value"
+    } else if serde_message.starts_with("key must be a string") {
+        "Expecting property name enclosed in double quotes"
+    } else if serde_message.starts_with("expected `:`") {
+        "Expecting ':' delimiter"
+    } else if serde_message.starts_with("expected `,`") {
+        "Expecting ',' delimiter"
+    } else if serde_message.starts_with("trailing") {
+        "Extra data"
+    } else {
+        "Expecting value"
+    }
+}
+
+/// A type a JSON body (or a part of one) can be validated as.
+///
+/// `validate` checks `value` with pydantic's lax rules, rewrites coerced
+/// values in place (`"3.5"` becomes `3.5` for a float) so that serde can then
+/// deserialize it, and appends every error found.
+pub trait Model: DeserializeOwned {
+    /// Whether a struct field of this type may be absent (`Option<T>`).
+    const OPTIONAL: bool = false;
+    /// Validates and coerces `value`, found at `loc`.
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>);
+}
+
+impl Model for Value {
+    fn validate(_: &mut Value, _: &mut Loc, _: &mut Vec<FieldError>) {}
+}
+
+impl Model for String {
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        if !value.is_string() {
+            errors.push(FieldError::new("string_type", loc.clone(), "Input should be a valid string", value.clone()));
+        }
+    }
+}
+
+impl Model for bool {
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        let parsed = match &*value {
+            Value::Bool(_) => return,
+            Value::Number(n) if n.as_f64() == Some(1.0) => Ok(true),
+            Value::Number(n) if n.as_f64() == Some(0.0) => Ok(false),
+            Value::Number(_) => Err(fasterapi_lax::ErrorKind::BoolParsing),
+            Value::String(s) => fasterapi_lax::parse_bool(s),
+            _ => {
+                let msg = "Input should be a valid boolean";
+                return errors.push(FieldError::new("bool_type", loc.clone(), msg, value.clone()));
+            }
+        };
+        match parsed {
+            Ok(b) => *value = Value::Bool(b),
+            Err(kind) => errors.push(FieldError::lax(kind, loc, value)),
+        }
+    }
+}
+
+/// Validates an integer of any width; `coerce` narrows it to the target type.
+fn validate_int(value: &mut Value, loc: &Loc, errors: &mut Vec<FieldError>, fits: impl Fn(i128) -> bool) {
+    let parsed: Result<i128, FieldError> = match &*value {
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            Ok(n.as_i64().map(i128::from).or(n.as_u64().map(i128::from)).unwrap_or_default())
+        }
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e18 => Ok(f as i128),
+            _ => Err(FieldError::new(
+                "int_from_float",
+                loc.clone(),
+                "Input should be a valid integer, got a number with a fractional part",
+                value.clone(),
+            )),
+        },
+        Value::Bool(b) => Ok(i128::from(*b)),
+        Value::String(s) => fasterapi_lax::parse_int(s).map(i128::from).map_err(|k| FieldError::lax(k, loc, value)),
+        _ => Err(FieldError::new("int_type", loc.clone(), "Input should be a valid integer", value.clone())),
+    };
+    match parsed {
+        Ok(int) if fits(int) => {
+            *value = if int < 0 { Value::from(int as i64) } else { Value::from(int as u64) };
+        }
+        Ok(_) => errors.push(FieldError::new(
+            "int_parsing",
+            loc.clone(),
+            "Input should be a valid integer, the number is out of range",
+            value.clone(),
+        )),
+        Err(error) => errors.push(error),
+    }
+}
+
+macro_rules! int_model {
+    ($($ty:ty),*) => {$(
+        impl Model for $ty {
+            fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+                validate_int(value, loc, errors, |i| <$ty>::try_from(i).is_ok());
+            }
+        }
+    )*};
+}
+
+int_model!(i64, i32, u32, u64, usize);
+
+fn validate_float(value: &mut Value, loc: &Loc, errors: &mut Vec<FieldError>) {
+    let parsed = match &*value {
+        Value::Number(_) => return,
+        Value::Bool(b) => Ok(if *b { 1.0 } else { 0.0 }),
+        Value::String(s) => fasterapi_lax::parse_float(s),
+        _ => {
+            let msg = "Input should be a valid number";
+            return errors.push(FieldError::new("float_type", loc.clone(), msg, value.clone()));
+        }
+    };
+    // JSON cannot hold inf/nan, so serde could not read them back.
+    match parsed.map(Number::from_f64) {
+        Ok(Some(number)) => *value = Value::Number(number),
+        Ok(None) => errors.push(FieldError::new(
+            "finite_number",
+            loc.clone(),
+            "Input should be a finite number",
+            value.clone(),
+        )),
+        Err(kind) => errors.push(FieldError::lax(kind, loc, value)),
+    }
+}
+
+impl Model for f64 {
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        validate_float(value, loc, errors)
+    }
+}
+
+impl Model for f32 {
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        validate_float(value, loc, errors)
+    }
+}
+
+impl<T: Model> Model for Option<T> {
+    const OPTIONAL: bool = true;
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        if !value.is_null() {
+            T::validate(value, loc, errors)
+        }
+    }
+}
+
+impl<T: Model> Model for Vec<T> {
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        let Value::Array(items) = value else {
+            return errors.push(FieldError::new("list_type", loc.clone(), "Input should be a valid list", value.clone()));
+        };
+        for (index, item) in items.iter_mut().enumerate() {
+            loc.with(LocItem::Index(index), |loc| T::validate(item, loc, errors));
+        }
+    }
+}
+
+fn validate_map<T: Model>(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+    let Value::Object(entries) = value else {
+        let msg = "Input should be a valid dictionary";
+        return errors.push(FieldError::new("dict_type", loc.clone(), msg, value.clone()));
+    };
+    for (key, item) in entries.iter_mut() {
+        loc.with(LocItem::Key(key.clone()), |loc| T::validate(item, loc, errors));
+    }
+}
+
+impl<T: Model> Model for HashMap<String, T> {
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        validate_map::<T>(value, loc, errors)
+    }
+}
+
+impl<T: Model> Model for BTreeMap<String, T> {
+    fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        validate_map::<T>(value, loc, errors)
+    }
+}
+
+/// The fields of a `#[model]` struct, checked in declaration order; used by
+/// the macro's generated `validate`.
+#[doc(hidden)]
+pub struct Fields<'a> {
+    object: &'a mut serde_json::Map<String, Value>,
+    /// The object as received, the `input` of `missing` errors.
+    original: Option<Value>,
+}
+
+impl<'a> Fields<'a> {
+    /// Starts validating `value` as a model; `None` (after recording the
+    /// error) if it is not an object.
+    pub fn new(value: &'a mut Value, loc: &Loc, errors: &mut Vec<FieldError>, required: &[&str]) -> Option<Self> {
+        let Value::Object(object) = value else {
+            let msg = "Input should be a valid dictionary or object to extract fields from";
+            errors.push(FieldError::new("model_attributes_type", loc.clone(), msg, value.clone()));
+            return None;
+        };
+        let original = required
+            .iter()
+            .any(|name| !object.contains_key(*name))
+            .then(|| Value::Object(object.clone()));
+        Some(Fields { object, original })
+    }
+
+    /// Validates field `name` of type `T`; `has_default` fields may be absent.
+    pub fn field<T: Model>(&mut self, name: &str, has_default: bool, loc: &mut Loc, errors: &mut Vec<FieldError>) {
+        loc.with(LocItem::Key(name.into()), |loc| match self.object.get_mut(name) {
+            Some(value) => T::validate(value, loc, errors),
+            None if T::OPTIONAL || has_default => {}
+            None => errors.push(FieldError::missing(loc.clone(), self.original.clone().unwrap_or(Value::Null))),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check<T: Model>(mut value: Value) -> Result<Value, Vec<(&'static str, Value)>> {
+        let mut errors = Vec::new();
+        T::validate(&mut value, &mut Loc::body(), &mut errors);
+        if errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(errors.into_iter().map(|e| (e.kind, serde_json::to_value(&e.loc).unwrap())).collect())
+        }
+    }
+
+    #[test]
+    fn scalars_coerce_like_pydantic() {
+        assert_eq!(check::<f64>(json!("3.5")), Ok(json!(3.5)));
+        assert_eq!(check::<f64>(json!(true)), Ok(json!(1.0)));
+        assert_eq!(check::<i64>(json!(1.0)), Ok(json!(1)));
+        assert_eq!(check::<i64>(json!(" 7 ")), Ok(json!(7)));
+        assert_eq!(check::<bool>(json!(1)), Ok(json!(true)));
+        assert_eq!(check::<bool>(json!("off")), Ok(json!(false)));
+        assert_eq!(check::<String>(json!(5)).unwrap_err()[0].0, "string_type");
+        assert_eq!(check::<i64>(json!(1.5)).unwrap_err()[0].0, "int_from_float");
+        assert_eq!(check::<i64>(json!("x")).unwrap_err()[0].0, "int_parsing");
+        assert_eq!(check::<f64>(json!("x")).unwrap_err()[0].0, "float_parsing");
+        assert_eq!(check::<f64>(json!(null)).unwrap_err()[0].0, "float_type");
+        assert_eq!(check::<bool>(json!(2)).unwrap_err()[0].0, "bool_parsing");
+        assert_eq!(check::<i32>(json!(1u64 << 40)).unwrap_err()[0].0, "int_parsing");
+    }
+
+    #[test]
+    fn containers_report_every_error_with_its_loc() {
+        let errors = check::<Vec<String>>(json!(["a", 1, "b", 2])).unwrap_err();
+        assert_eq!(errors, [("string_type", json!(["body", 1])), ("string_type", json!(["body", 3]))]);
+        let errors = check::<HashMap<String, i64>>(json!({"a": "z"})).unwrap_err();
+        assert_eq!(errors, [("int_parsing", json!(["body", "a"]))]);
+        assert_eq!(check::<Vec<i64>>(json!("x")).unwrap_err()[0].0, "list_type");
+        assert_eq!(check::<HashMap<String, i64>>(json!([])).unwrap_err()[0].0, "dict_type");
+        assert_eq!(check::<Option<i64>>(json!(null)), Ok(json!(null)));
+    }
+
+    #[test]
+    fn json_errors_point_where_python_does() {
+        let at = |body: &str| {
+            let err = serde_json::from_str::<Value>(body).unwrap_err();
+            let error = FieldError::json_invalid(body.as_bytes(), &err);
+            (serde_json::to_value(&error.loc).unwrap(), error.ctx.unwrap()["error"].clone())
+        };
+        assert_eq!(at("{\"name\":"), (json!(["body", 8]), json!("Expecting value")));
+        assert_eq!(at("nope"), (json!(["body", 0]), json!("Expecting value")));
+        assert_eq!(at("{\"a\":1,\n\"b\":}"), (json!(["body", 12]), json!("Expecting value")));
+    }
+}

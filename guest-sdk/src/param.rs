@@ -1,0 +1,84 @@
+//! Typed parameters: what the host parses for a handler argument.
+
+use crate::__private::{ParamSource, ParamValue};
+use crate::bindings::fasterapi::http::types::{ParamSpec, ParamType};
+
+/// A type a path, query or header parameter can have.
+pub trait Param: Sized {
+    /// The type the host parses the text into.
+    const KIND: ParamType;
+    /// Whether an absent value is a 422 `missing` error.
+    const REQUIRED: bool = true;
+    /// Converts the host's value; `None` if it does not fit.
+    fn from_value(value: ParamValue) -> Option<Self>;
+    /// Converts a default value for the route table.
+    fn into_value(self) -> ParamValue;
+}
+
+macro_rules! scalar_param {
+    ($ty:ty, $kind:ident, $case:ident) => {
+        impl Param for $ty {
+            const KIND: ParamType = ParamType::$kind;
+            fn from_value(value: ParamValue) -> Option<Self> {
+                match value {
+                    ParamValue::$case(v) => Some(v),
+                    _ => None,
+                }
+            }
+            fn into_value(self) -> ParamValue {
+                ParamValue::$case(self)
+            }
+        }
+    };
+}
+
+scalar_param!(i64, Int, Int);
+scalar_param!(f64, Float, Float);
+scalar_param!(bool, Boolean, Boolean);
+scalar_param!(String, Text, Text);
+
+impl<T: Param> Param for Option<T> {
+    const KIND: ParamType = T::KIND;
+    const REQUIRED: bool = false;
+    fn from_value(value: ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::None => Some(None),
+            value => T::from_value(value).map(Some),
+        }
+    }
+    fn into_value(self) -> ParamValue {
+        self.map_or(ParamValue::None, T::into_value)
+    }
+}
+
+/// A parameter read from the request header named like the argument, with
+/// underscores as dashes (`x_token: Header<String>` reads `x-token`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Header<T>(pub T);
+
+impl<T: Param> Param for Header<T> {
+    const KIND: ParamType = T::KIND;
+    const REQUIRED: bool = T::REQUIRED;
+    fn from_value(value: ParamValue) -> Option<Self> {
+        T::from_value(value).map(Header)
+    }
+    fn into_value(self) -> ParamValue {
+        self.0.into_value()
+    }
+}
+
+/// The spec of one argument of type `T`.
+pub fn param_spec<T: Param>(name: &str, source: ParamSource, default: Option<ParamValue>) -> ParamSpec {
+    ParamSpec {
+        name: name.into(),
+        source,
+        kind: T::KIND,
+        required: T::REQUIRED && default.is_none(),
+        default,
+    }
+}
+
+/// Takes the next argument the host passed.
+pub fn arg<T: Param>(args: &mut impl Iterator<Item = ParamValue>) -> Option<T> {
+    T::from_value(args.next()?)
+}

@@ -1,0 +1,129 @@
+//! A test guest exercising every parameter type and source, bodies, raw
+//! request access, logging, and the ways a guest can fail.
+
+use std::collections::HashMap;
+
+use fasterapi::{Header, HttpError, Json, Request, Response, delete, get, model, patch, post, put};
+use serde_json::{Value, json};
+
+#[get("/path/{i}/{f}/{b}/{s}")]
+fn path_types(i: i64, f: f64, b: bool, s: String) -> Json<Value> {
+    Json(json!({ "i": i, "f": f, "b": b, "s": s }))
+}
+
+#[get("/query")]
+fn query_types(i: i64, f: f64, b: bool, s: String) -> Json<Value> {
+    Json(json!({ "i": i, "f": f, "b": b, "s": s }))
+}
+
+#[get("/optional")]
+fn optional(
+    #[default(7)] i: i64,
+    #[default(0.5)] f: f64,
+    #[default(true)] b: bool,
+    #[default("x".to_owned())] s: String,
+    maybe: Option<i64>,
+) -> Json<Value> {
+    Json(json!({ "i": i, "f": f, "b": b, "s": s, "maybe": maybe }))
+}
+
+#[get("/headers")]
+fn headers(x_count: Header<i64>, x_name: Header<String>, x_flag: Header<Option<bool>>) -> Json<Value> {
+    Json(json!({ "count": x_count.0, "name": x_name.0, "flag": x_flag.0 }))
+}
+
+#[get("/mixed/{id}")]
+fn mixed(id: i64, limit: i64, x_token: Header<String>) -> Json<Value> {
+    Json(json!({ "id": id, "limit": limit, "token": x_token.0 }))
+}
+
+#[get("/files/{*rest}")]
+fn files(rest: String) -> String {
+    rest
+}
+
+#[model]
+struct Dimensions {
+    width: i64,
+    height: i64,
+}
+
+#[model]
+struct Product {
+    name: String,
+    price: f64,
+    #[serde(default)]
+    tags: Vec<String>,
+    dims: Option<Dimensions>,
+    #[serde(default)]
+    stock: HashMap<String, i64>,
+    #[serde(default)]
+    active: bool,
+}
+
+#[post("/products", status = 201)]
+fn create_product(Json(product): Json<Product>) -> Json<Product> {
+    Json(product)
+}
+
+#[put("/products/{id}")]
+fn replace_product(id: i64, body: Option<Json<Product>>) -> Json<Value> {
+    Json(json!({ "id": id, "name": body.map(|Json(p)| p.name) }))
+}
+
+#[patch("/products/{id}")]
+fn patch_product(id: i64) -> Result<Json<Value>, HttpError> {
+    if id == 404 {
+        return Err(HttpError::new(404, "Product not found").header("x-reason", "missing"));
+    }
+    Ok(Json(json!({ "id": id })))
+}
+
+#[delete("/products/{id}")]
+fn delete_product(id: i64) -> Response {
+    Response::new(204).header("x-deleted", id.to_string())
+}
+
+#[post("/echo")]
+fn echo(request: &Request) -> Json<Value> {
+    Json(json!({
+        "method": request.method(),
+        "path": request.path(),
+        "query": request.query(),
+        "content_type": request.header("Content-Type").map(|v| String::from_utf8_lossy(v).into_owned()),
+        "body": String::from_utf8_lossy(request.body()),
+    }))
+}
+
+#[get("/log")]
+fn log() -> &'static str {
+    fasterapi::log::info("structured hello", &[("user", "alice"), ("note", "two words")]);
+    "logged"
+}
+
+#[get("/panic")]
+fn panic() -> &'static str {
+    panic!("the guest panicked on purpose")
+}
+
+#[get("/bad-status")]
+fn bad_status() -> Response {
+    Response::new(1000)
+}
+
+fasterapi::app!(
+    path_types,
+    query_types,
+    optional,
+    headers,
+    mixed,
+    files,
+    create_product,
+    replace_product,
+    patch_product,
+    delete_product,
+    echo,
+    log,
+    panic,
+    bad_status,
+);
