@@ -55,13 +55,13 @@ pub mod __private {
     pub use serde_json;
     pub use wit_bindgen;
 
-    pub use crate::body::FromBody;
-    pub use crate::model::Fields;
-    pub use crate::param::{arg, param_spec};
     pub use crate::bindings::Guest;
     pub use crate::bindings::fasterapi::http::types::{
         BodySpec, Method, ParamSource, ParamValue, Route,
     };
+    pub use crate::body::FromBody;
+    pub use crate::model::Fields;
+    pub use crate::param::{arg, param_spec};
 
     /// The guest's WIT bindings; `export!` registers an app's implementation.
     pub mod bindings {
@@ -83,7 +83,9 @@ pub mod __private {
     ) -> crate::bindings::Response {
         let response = match handlers.get(request.route as usize) {
             Some(handler) => handler(crate::Request::from_wit(request)),
-            None => crate::Response::internal_error("the host picked a route the app does not have"),
+            None => {
+                crate::Response::internal_error("the host picked a route the app does not have")
+            }
         };
         response.into_wit()
     }
@@ -95,7 +97,10 @@ pub mod __private {
 
     /// A body spec for a JSON body.
     pub fn json_body(required: bool) -> Option<BodySpec> {
-        Some(BodySpec { required, media_type: "application/json".into() })
+        Some(BodySpec {
+            required,
+            media_type: "application/json".into(),
+        })
     }
 }
 

@@ -17,13 +17,19 @@ pub enum BuildError {
     #[error("the {RUST_TARGET} target is not installed: run `rustup target add {RUST_TARGET}`")]
     MissingTarget,
     #[error("cannot run {program}: {source}")]
-    Spawn { program: &'static str, source: std::io::Error },
+    Spawn {
+        program: &'static str,
+        source: std::io::Error,
+    },
     #[error("cargo build failed for {0} (see the errors above)")]
     CargoFailed(PathBuf),
     #[error("{0}: cargo built no .wasm (is the crate's type `cdylib`?)")]
     NoArtifact(PathBuf),
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A finished build.
@@ -51,16 +57,25 @@ pub fn build(dir: &Path, out: Option<&Path>) -> Result<Built, BuildError> {
         Some(out) => out.to_owned(),
         None => dir.join(artifact.file_name().unwrap_or_default()),
     };
-    let bytes = std::fs::copy(&artifact, &output)
-        .map_err(|source| BuildError::Write { path: output.clone(), source })?;
-    Ok(Built { output, bytes, seconds: started.elapsed().as_secs_f64() })
+    let bytes = std::fs::copy(&artifact, &output).map_err(|source| BuildError::Write {
+        path: output.clone(),
+        source,
+    })?;
+    Ok(Built {
+        output,
+        bytes,
+        seconds: started.elapsed().as_secs_f64(),
+    })
 }
 
 fn ensure_target_installed() -> Result<(), BuildError> {
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()
-        .map_err(|source| BuildError::Spawn { program: "rustc", source })?;
+        .map_err(|source| BuildError::Spawn {
+            program: "rustc",
+            source,
+        })?;
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
     if sysroot.join("lib/rustlib").join(RUST_TARGET).is_dir() {
         Ok(())
@@ -78,11 +93,16 @@ fn cargo_build(manifest: &Path) -> Result<PathBuf, BuildError> {
         .arg(manifest)
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|source| BuildError::Spawn { program: "cargo", source })?;
+        .map_err(|source| BuildError::Spawn {
+            program: "cargo",
+            source,
+        })?;
     if !output.status.success() {
         return Err(BuildError::CargoFailed(manifest.to_owned()));
     }
-    let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_owned());
+    let manifest = manifest
+        .canonicalize()
+        .unwrap_or_else(|_| manifest.to_owned());
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())

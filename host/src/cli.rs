@@ -85,9 +85,22 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve { path, listen, cache_dir, no_cache, max_body } => {
-            let cache_dir = if no_cache { None } else { cache_dir.or_else(default_cache_dir) };
-            let config = RuntimeConfig { cache_dir, ..RuntimeConfig::default() };
+        Command::Serve {
+            path,
+            listen,
+            cache_dir,
+            no_cache,
+            max_body,
+        } => {
+            let cache_dir = if no_cache {
+                None
+            } else {
+                cache_dir.or_else(default_cache_dir)
+            };
+            let config = RuntimeConfig {
+                cache_dir,
+                ..RuntimeConfig::default()
+            };
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
@@ -97,7 +110,12 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn serve(path: &Path, listen: SocketAddr, config: &RuntimeConfig, max_body: usize) -> Result<()> {
+async fn serve(
+    path: &Path,
+    listen: SocketAddr,
+    config: &RuntimeConfig,
+    max_body: usize,
+) -> Result<()> {
     let bytes = read_component(path)?;
     let runtime = Arc::new(Runtime::new(config)?);
     let name = app_name(path);
@@ -109,11 +127,14 @@ async fn serve(path: &Path, listen: SocketAddr, config: &RuntimeConfig, max_body
         app = %name,
         routes = app.routes().len(),
         hash = &app.hash()[..12],
+        cached = app.origin() == crate::runtime::cache::Origin::Cache,
         "loaded in {:.0} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
     let listener = server::bind(listen).await?;
-    let addr = listener.local_addr().context("cannot read the listening address")?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
     tracing::info!("listening on http://{addr}");
     let dispatcher = Arc::new(Dispatcher::new(runtime, Arc::new(app), max_body));
     server::serve(listener, dispatcher, server::shutdown_signal()).await;
@@ -126,14 +147,20 @@ fn read_component(path: &Path) -> Result<Vec<u8>> {
         bail!("{}: no such file", path.display());
     }
     if path.is_dir() {
-        bail!("{}: is a directory; build it first with `fasterapi build {}`", path.display(), path.display());
+        bail!(
+            "{}: is a directory; build it first with `fasterapi build {}`",
+            path.display(),
+            path.display()
+        );
     }
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// The app's name in logs: the file name without its extension.
 fn app_name(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into())
 }
 
 fn default_cache_dir() -> Option<PathBuf> {

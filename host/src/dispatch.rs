@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Body;
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, TRANSFER_ENCODING};
+use hyper::header::{
+    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, TRANSFER_ENCODING,
+};
 use hyper::{HeaderMap, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 
@@ -34,7 +37,11 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// A dispatcher for `app`, reading bodies of at most `max_body` bytes.
     pub fn new(runtime: Arc<Runtime>, app: Arc<App>, max_body: usize) -> Self {
-        Dispatcher { runtime, app, max_body }
+        Dispatcher {
+            runtime,
+            app,
+            max_body,
+        }
     }
 
     /// Answers one request.
@@ -50,10 +57,15 @@ impl Dispatcher {
             Lookup::NotFound => return detail(StatusCode::NOT_FOUND, "Not Found"),
         };
         let route = &self.app.routes()[index];
-        let args = match extract::arguments(route, &path_params, parts.uri.query(), &parts.headers) {
+        let args = match extract::arguments(route, &path_params, parts.uri.query(), &parts.headers)
+        {
             Ok(args) => args,
             Err(errors) => return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(&errors)),
         };
+        // A declared length over the limit is refused before reading a byte.
+        if body.size_hint().lower() > self.max_body as u64 {
+            return detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+        }
         let body = match Limited::new(body, self.max_body).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(err) if err.is::<http_body_util::LengthLimitError>() => {
@@ -77,11 +89,11 @@ impl Dispatcher {
         match self.app.handle(&self.runtime, &request).await {
             Ok(response) => self.response_from_guest(&route.name, response),
             Err(CallError::Trap { trap, stderr }) => {
-                tracing::error!(app = self.app.name(), handler = %route.name, %stderr, "guest trapped: {trap}");
+                tracing::error!(app = %self.app.name(), handler = %route.name, %stderr, "guest trapped: {trap}");
                 internal_error()
             }
             Err(err) => {
-                tracing::error!(app = self.app.name(), handler = %route.name, "{err}");
+                tracing::error!(app = %self.app.name(), handler = %route.name, "{err}");
                 detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
             }
         }
@@ -92,7 +104,7 @@ impl Dispatcher {
         match build_guest_response(response) {
             Ok(response) => response,
             Err(reason) => {
-                tracing::error!(app = self.app.name(), handler, "invalid response from guest: {reason}");
+                tracing::error!(app = %self.app.name(), handler, "invalid response from guest: {reason}");
                 internal_error()
             }
         }
@@ -122,7 +134,10 @@ fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String>
 fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
     headers
         .iter()
-        .map(|(name, value)| wit::Header { name: name.as_str().to_owned(), value: value.as_bytes().to_vec() })
+        .map(|(name, value)| wit::Header {
+            name: name.as_str().to_owned(),
+            value: value.as_bytes().to_vec(),
+        })
         .collect()
 }
 
@@ -130,7 +145,9 @@ fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
 pub fn json(status: StatusCode, body: Vec<u8>) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

@@ -28,9 +28,12 @@ pub fn arguments(
         };
         match parsed {
             Ok(value) => args.push(value),
-            Err((kind, input)) => {
-                errors.push(ValidationError::new(kind, param.source, &param.name, input.as_deref()))
-            }
+            Err((kind, input)) => errors.push(ValidationError::new(
+                kind,
+                param.source,
+                &param.name,
+                input.as_deref(),
+            )),
         }
     }
     if errors.is_empty() {
@@ -73,8 +76,20 @@ mod tests {
     use super::*;
     use crate::spec::{Method, ParamKind, ParamSpec};
 
-    fn spec(name: &str, source: ParamSource, kind: ParamKind, required: bool, default: Value) -> ParamSpec {
-        ParamSpec { name: name.into(), source, kind, required, default }
+    fn spec(
+        name: &str,
+        source: ParamSource,
+        kind: ParamKind,
+        required: bool,
+        default: Value,
+    ) -> ParamSpec {
+        ParamSpec {
+            name: name.into(),
+            source,
+            kind,
+            required,
+            default,
+        }
     }
 
     fn route() -> RouteSpec {
@@ -82,18 +97,46 @@ mod tests {
             method: Method::Get,
             path: "/users/{user_id}".into(),
             params: vec![
-                spec("x-token", ParamSource::Header, ParamKind::Text, true, Value::None),
-                spec("limit", ParamSource::Query, ParamKind::Int, false, Value::Int(10)),
-                spec("user_id", ParamSource::Path, ParamKind::Int, true, Value::None),
+                spec(
+                    "x-token",
+                    ParamSource::Header,
+                    ParamKind::Text,
+                    true,
+                    Value::None,
+                ),
+                spec(
+                    "limit",
+                    ParamSource::Query,
+                    ParamKind::Int,
+                    false,
+                    Value::Int(10),
+                ),
+                spec(
+                    "user_id",
+                    ParamSource::Path,
+                    ParamKind::Int,
+                    true,
+                    Value::None,
+                ),
                 spec("q", ParamSource::Query, ParamKind::Text, false, Value::None),
-                spec("ratio", ParamSource::Query, ParamKind::Float, false, Value::Float(0.5)),
+                spec(
+                    "ratio",
+                    ParamSource::Query,
+                    ParamKind::Float,
+                    false,
+                    Value::Float(0.5),
+                ),
             ],
             body: None,
             name: "get_user".into(),
         }
     }
 
-    fn run(path: &str, query: Option<&str>, headers: &[(&'static str, &str)]) -> Result<Vec<Value>, Vec<ValidationError>> {
+    fn run(
+        path: &str,
+        query: Option<&str>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Vec<Value>, Vec<ValidationError>> {
         let mut tree = matchit::Router::new();
         tree.insert("/users/{user_id}", ()).unwrap();
         let matched = tree.at(path).unwrap();
@@ -106,10 +149,21 @@ mod tests {
 
     #[test]
     fn parses_every_source_with_defaults() {
-        let args = run("/users/7", Some("q=a+b%21&limit=3&limit=5"), &[("x-token", "t")]).unwrap();
+        let args = run(
+            "/users/7",
+            Some("q=a+b%21&limit=3&limit=5"),
+            &[("x-token", "t")],
+        )
+        .unwrap();
         assert_eq!(
             args,
-            [Value::Text("t".into()), Value::Int(5), Value::Int(7), Value::Text("a b!".into()), Value::Float(0.5)]
+            [
+                Value::Text("t".into()),
+                Value::Int(5),
+                Value::Int(7),
+                Value::Text("a b!".into()),
+                Value::Float(0.5)
+            ]
         );
         let args = run("/users/7", None, &[("x-token", "t"), ("x-token", "u")]).unwrap();
         assert_eq!(args[0], Value::Text("t".into()));
@@ -120,7 +174,10 @@ mod tests {
     #[test]
     fn reports_all_errors_in_fastapi_order() {
         let errors = run("/users/abc", Some("limit=x&ratio=y"), &[]).unwrap_err();
-        let got: Vec<_> = errors.iter().map(|e| (e.kind, e.loc.0, e.loc.1.as_str())).collect();
+        let got: Vec<_> = errors
+            .iter()
+            .map(|e| (e.kind, e.loc.0, e.loc.1.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

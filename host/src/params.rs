@@ -79,7 +79,12 @@ mod tests {
     #[test]
     fn validation_body_matches_fastapi() {
         let errors = [
-            ValidationError::new(ErrorKind::IntParsing, ParamSource::Path, "user_id", Some("abc")),
+            ValidationError::new(
+                ErrorKind::IntParsing,
+                ParamSource::Path,
+                "user_id",
+                Some("abc"),
+            ),
             ValidationError::new(ErrorKind::Missing, ParamSource::Query, "q", None),
         ];
         let body = String::from_utf8(validation_body(&errors)).unwrap();

@@ -6,9 +6,14 @@ use crate::spec::{Method, RouteSpec, SpecError};
 #[derive(Debug)]
 pub enum Lookup<'r, 'p> {
     /// The route at this index of the app's table, with the path's parameters.
-    Found { route: usize, params: matchit::Params<'r, 'p> },
+    Found {
+        route: usize,
+        params: matchit::Params<'r, 'p>,
+    },
     /// The path exists, but not for this method; `allow` lists the methods.
-    MethodNotAllowed { allow: &'r str },
+    MethodNotAllowed {
+        allow: &'r str,
+    },
     NotFound,
 }
 
@@ -37,14 +42,18 @@ impl Router {
                 Some(entry) => entry,
                 None => {
                     let entry = router.entries.len();
-                    router.tree.insert(route.path.as_str(), entry).map_err(|err| {
-                        SpecError::Template {
+                    router
+                        .tree
+                        .insert(route.path.as_str(), entry)
+                        .map_err(|err| SpecError::Template {
                             method: route.method,
                             path: route.path.clone(),
                             reason: err.to_string(),
-                        }
-                    })?;
-                    router.entries.push(PathEntry { routes: Vec::new(), allow: String::new() });
+                        })?;
+                    router.entries.push(PathEntry {
+                        routes: Vec::new(),
+                        allow: String::new(),
+                    });
                     by_template.push(&route.path);
                     entry
                 }
@@ -65,8 +74,13 @@ impl Router {
         };
         let entry = &self.entries[*matched.value];
         match entry.routes.iter().find(|(m, _)| Some(*m) == method) {
-            Some(&(_, route)) => Lookup::Found { route, params: matched.params },
-            None => Lookup::MethodNotAllowed { allow: &entry.allow },
+            Some(&(_, route)) => Lookup::Found {
+                route,
+                params: matched.params,
+            },
+            None => Lookup::MethodNotAllowed {
+                allow: &entry.allow,
+            },
         }
     }
 }
@@ -89,7 +103,13 @@ mod tests {
                 default: Value::None,
             })
             .collect();
-        RouteSpec { method, path: path.into(), params, body: None, name: "h".into() }
+        RouteSpec {
+            method,
+            path: path.into(),
+            params,
+            body: None,
+            name: "h".into(),
+        }
     }
 
     fn router() -> Router {
@@ -112,7 +132,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(router.lookup(Some(Method::Post), "/items"), Lookup::Found { route: 2, .. }));
+        assert!(matches!(
+            router.lookup(Some(Method::Post), "/items"),
+            Lookup::Found { route: 2, .. }
+        ));
         match router.lookup(Some(Method::Get), "/files/a/b.txt") {
             Lookup::Found { params, .. } => assert_eq!(params.get("rest"), Some("a/b.txt")),
             other => panic!("{other:?}"),
@@ -126,14 +149,23 @@ mod tests {
             router.lookup(Some(Method::Delete), "/items"),
             Lookup::MethodNotAllowed { allow: "GET, POST" }
         ));
-        assert!(matches!(router.lookup(None, "/users/1"), Lookup::MethodNotAllowed { allow: "GET" }));
+        assert!(matches!(
+            router.lookup(None, "/users/1"),
+            Lookup::MethodNotAllowed { allow: "GET" }
+        ));
     }
 
     #[test]
     fn unknown_paths_are_not_found() {
         let router = router();
-        assert!(matches!(router.lookup(Some(Method::Get), "/nope"), Lookup::NotFound));
-        assert!(matches!(router.lookup(Some(Method::Get), "/users/1/x"), Lookup::NotFound));
+        assert!(matches!(
+            router.lookup(Some(Method::Get), "/nope"),
+            Lookup::NotFound
+        ));
+        assert!(matches!(
+            router.lookup(Some(Method::Get), "/users/1/x"),
+            Lookup::NotFound
+        ));
     }
 
     #[test]

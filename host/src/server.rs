@@ -25,20 +25,29 @@ pub enum ServeError {
     #[error("cannot listen on {addr}: the address is already in use")]
     AddrInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Binds `addr`, with a clear error when the port is taken.
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
-    TcpListener::bind(addr).await.map_err(|source| match source.kind() {
-        std::io::ErrorKind::AddrInUse => ServeError::AddrInUse { addr },
-        _ => ServeError::Bind { addr, source },
-    })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => ServeError::AddrInUse { addr },
+            _ => ServeError::Bind { addr, source },
+        })
 }
 
 /// Serves connections until `shutdown` resolves, then stops accepting and
 /// waits for in-flight requests to finish.
-pub async fn serve(listener: TcpListener, dispatcher: Arc<Dispatcher>, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    dispatcher: Arc<Dispatcher>,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -74,7 +83,10 @@ pub async fn serve(listener: TcpListener, dispatcher: Arc<Dispatcher>, shutdown:
     }
     drop(listener);
     tracing::info!("shutting down: waiting for in-flight requests");
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
 }
@@ -82,8 +94,10 @@ pub async fn serve(listener: TcpListener, dispatcher: Arc<Dispatcher>, shutdown:
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         tracing::warn!("cannot install signal handlers; stop the server with SIGKILL");
         return std::future::pending().await;
     };

@@ -1,1 +1,10 @@
+//! End-to-end tests: the real `fasterapi` binary serving components built
+//! from source in this run, spoken to over real HTTP on loopback.
 
+mod bench_app;
+mod cli;
+mod fastapi_parity;
+mod guest_failures;
+mod http;
+mod params;
+mod support;

@@ -103,7 +103,8 @@ fn without_underscores(text: &str) -> Option<Digits<'_>> {
         return Some(Digits::Borrowed(text));
     }
     let bytes = text.as_bytes();
-    let is_digit_at = |i: Option<usize>| i.and_then(|i| bytes.get(i)).is_some_and(u8::is_ascii_digit);
+    let is_digit_at =
+        |i: Option<usize>| i.and_then(|i| bytes.get(i)).is_some_and(u8::is_ascii_digit);
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         if c != '_' {
@@ -121,17 +122,43 @@ mod tests {
 
     #[test]
     fn ints_follow_pydantic() {
-        for (text, want) in [("1", 1), (" 1 ", 1), ("+1", 1), ("1_000", 1000), ("1.0", 1), ("-0", 0), ("7.00", 7)] {
+        for (text, want) in [
+            ("1", 1),
+            (" 1 ", 1),
+            ("+1", 1),
+            ("1_000", 1000),
+            ("1.0", 1),
+            ("-0", 0),
+            ("7.00", 7),
+        ] {
             assert_eq!(parse_int(text), Ok(want), "{text:?}");
         }
-        for text in ["1.", "1.5", "1e3", "0x10", "", "٣", "1__0", "_1", "1_", "abc", "99999999999999999999"] {
+        for text in [
+            "1.",
+            "1.5",
+            "1e3",
+            "0x10",
+            "",
+            "٣",
+            "1__0",
+            "_1",
+            "1_",
+            "abc",
+            "99999999999999999999",
+        ] {
             assert_eq!(parse_int(text), Err(ErrorKind::IntParsing), "{text:?}");
         }
     }
 
     #[test]
     fn floats_follow_pydantic() {
-        for (text, want) in [("1", 1.0), (" 1.5 ", 1.5), ("1_0.5", 10.5), (".5", 0.5), ("5.", 5.0)] {
+        for (text, want) in [
+            ("1", 1.0),
+            (" 1.5 ", 1.5),
+            ("1_0.5", 10.5),
+            (".5", 0.5),
+            ("5.", 5.0),
+        ] {
             assert_eq!(parse_float(text), Ok(want), "{text:?}");
         }
         assert_eq!(parse_float("-Infinity"), Ok(f64::NEG_INFINITY));

@@ -1,18 +1,18 @@
 //! `fasterapi:http/log`: structured guest log lines in the host's log.
 
-use crate::runtime::bindings::log::{Host, Level};
 use crate::runtime::HostState;
+use crate::runtime::bindings::log::{Host, Level};
 
 impl Host for HostState {
     fn write(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
         let app = &*self.app;
         let fields = FieldList(&fields);
         match level {
-            Level::Trace => tracing::trace!(target: "guest", app, %fields, "{message}"),
-            Level::Debug => tracing::debug!(target: "guest", app, %fields, "{message}"),
-            Level::Info => tracing::info!(target: "guest", app, %fields, "{message}"),
-            Level::Warn => tracing::warn!(target: "guest", app, %fields, "{message}"),
-            Level::Error => tracing::error!(target: "guest", app, %fields, "{message}"),
+            Level::Trace => tracing::trace!(target: "guest", %app, %fields, "{message}"),
+            Level::Debug => tracing::debug!(target: "guest", %app, %fields, "{message}"),
+            Level::Info => tracing::info!(target: "guest", %app, %fields, "{message}"),
+            Level::Warn => tracing::warn!(target: "guest", %app, %fields, "{message}"),
+            Level::Error => tracing::error!(target: "guest", %app, %fields, "{message}"),
         }
     }
 }

@@ -3,12 +3,14 @@
 
 use std::sync::Arc;
 
-use super::bindings::types as wit;
 use super::bindings::AppPre;
+use super::bindings::types as wit;
 use super::{Runtime, cache};
 use crate::params::Value;
 use crate::router::Router;
-use crate::spec::{self, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteSpec, SpecError};
+use crate::spec::{
+    self, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteSpec, SpecError,
+};
 
 /// The exports every FasterAPI component must have.
 const REQUIRED_EXPORTS: [&str; 2] = ["routes", "handle"];
@@ -51,6 +53,7 @@ pub enum CallError {
 pub struct App {
     name: Arc<str>,
     hash: String,
+    origin: cache::Origin,
     pre: AppPre<super::HostState>,
     routes: Vec<RouteSpec>,
     router: Router,
@@ -62,19 +65,28 @@ impl App {
     pub async fn load(runtime: &Runtime, name: &str, bytes: &[u8]) -> Result<App, LoadError> {
         check_header(bytes)?;
         let hash = cache::content_hash(bytes);
-        let component =
-            runtime.cache.compile(&runtime.engine, bytes, &hash).map_err(LoadError::Compile)?;
+        let (component, origin) = runtime
+            .cache
+            .compile(&runtime.engine, bytes, &hash)
+            .map_err(LoadError::Compile)?;
         let ty = component.component_type();
-        if let Some(missing) =
-            REQUIRED_EXPORTS.into_iter().find(|e| ty.get_export(&runtime.engine, e).is_none())
+        if let Some(missing) = REQUIRED_EXPORTS
+            .into_iter()
+            .find(|e| ty.get_export(&runtime.engine, e).is_none())
         {
             return Err(LoadError::MissingExport(missing));
         }
-        let instance_pre = runtime.linker.instantiate_pre(&component).map_err(LoadError::World)?;
+        let instance_pre = runtime
+            .linker
+            .instantiate_pre(&component)
+            .map_err(LoadError::World)?;
         let pre = AppPre::new(instance_pre).map_err(LoadError::World)?;
         let name: Arc<str> = name.into();
         let mut store = runtime.store(&name);
-        let instance = pre.instantiate_async(&mut store).await.map_err(LoadError::World)?;
+        let instance = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(LoadError::World)?;
         let declared = instance
             .call_routes(&mut store)
             .await
@@ -82,7 +94,14 @@ impl App {
         let routes: Vec<RouteSpec> = declared.into_iter().map(route_from_wit).collect();
         spec::validate_routes(&routes)?;
         let router = Router::new(&routes)?;
-        Ok(App { name, hash, pre, routes, router })
+        Ok(App {
+            name,
+            hash,
+            origin,
+            pre,
+            routes,
+            router,
+        })
     }
 
     /// The app's name.
@@ -93,6 +112,11 @@ impl App {
     /// SHA-256 of the component's bytes.
     pub fn hash(&self) -> &str {
         &self.hash
+    }
+
+    /// Whether the compiled code came from the on-disk cache.
+    pub fn origin(&self) -> cache::Origin {
+        self.origin
     }
 
     /// The route table, in the guest's order.
@@ -106,13 +130,24 @@ impl App {
     }
 
     /// Runs one request in a fresh instance.
-    pub async fn handle(&self, runtime: &Runtime, request: &wit::Request) -> Result<wit::Response, CallError> {
+    pub async fn handle(
+        &self,
+        runtime: &Runtime,
+        request: &wit::Request,
+    ) -> Result<wit::Response, CallError> {
         let mut store = runtime.store(&self.name);
-        let instance = self.pre.instantiate_async(&mut store).await.map_err(CallError::Instantiate)?;
-        instance.call_handle(&mut store, request).await.map_err(|err| CallError::Trap {
-            trap: describe_trap(&err, ""),
-            stderr: store.data().stderr(),
-        })
+        let instance = self
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(CallError::Instantiate)?;
+        instance
+            .call_handle(&mut store, request)
+            .await
+            .map_err(|err| CallError::Trap {
+                trap: describe_trap(&err, ""),
+                stderr: store.data().stderr(),
+            })
     }
 }
 
@@ -120,9 +155,17 @@ impl App {
 fn describe_trap(err: &wasmtime::Error, stderr: &str) -> String {
     let trap = match err.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => trap.to_string(),
-        None => format!("{:#}", err).lines().next().unwrap_or_default().to_owned(),
+        None => format!("{:#}", err)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
     };
-    if stderr.is_empty() { trap } else { format!("{trap} (stderr: {stderr})") }
+    if stderr.is_empty() {
+        trap
+    } else {
+        format!("{trap} (stderr: {stderr})")
+    }
 }
 
 fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
@@ -138,7 +181,10 @@ fn route_from_wit(route: wit::Route) -> RouteSpec {
         method: method_from_wit(route.method),
         path: route.path,
         params: route.params.into_iter().map(param_from_wit).collect(),
-        body: route.body.map(|b| BodySpec { required: b.required, media_type: b.media_type }),
+        body: route.body.map(|b| BodySpec {
+            required: b.required,
+            media_type: b.media_type,
+        }),
         name: route.name,
     }
 }
@@ -151,7 +197,11 @@ fn param_from_wit(param: wit::ParamSpec) -> ParamSpec {
     };
     ParamSpec {
         // Header names are matched case-insensitively; FastAPI reports them lower-case.
-        name: if source == ParamSource::Header { param.name.to_ascii_lowercase() } else { param.name },
+        name: if source == ParamSource::Header {
+            param.name.to_ascii_lowercase()
+        } else {
+            param.name
+        },
         source,
         kind: match param.kind {
             wit::ParamType::Int => ParamKind::Int,

@@ -5,14 +5,23 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::Component;
 use wasmtime::Engine;
+use wasmtime::component::Component;
 
 /// Compiles components, reusing earlier compilations from disk.
 pub struct ComponentCache {
     dir: Option<PathBuf>,
     /// Hex digest of the engine settings that make compiled code compatible.
     engine_key: String,
+}
+
+/// Where a component's machine code came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Compiled with Cranelift just now.
+    Compiled,
+    /// Loaded from the on-disk cache.
+    Cache,
 }
 
 /// Feeds `Hash` output into SHA-256, which is stable across runs.
@@ -41,13 +50,22 @@ impl ComponentCache {
     pub fn new(dir: Option<PathBuf>, engine: &Engine) -> Self {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        ComponentCache { dir, engine_key: hex(&hasher.0.finalize()) }
+        ComponentCache {
+            dir,
+            engine_key: hex(&hasher.0.finalize()),
+        }
     }
 
-    /// Compiles `bytes`, or loads the compilation cached for them.
-    pub fn compile(&self, engine: &Engine, bytes: &[u8], hash: &str) -> wasmtime::Result<Component> {
+    /// Compiles `bytes`, or loads the compilation cached for them; says
+    /// which it did.
+    pub fn compile(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        hash: &str,
+    ) -> wasmtime::Result<(Component, Origin)> {
         let Some(dir) = &self.dir else {
-            return Component::new(engine, bytes);
+            return Ok((Component::new(engine, bytes)?, Origin::Compiled));
         };
         let path = dir.join(format!("{}-{}.cwasm", &hash[..32], &self.engine_key[..16]));
         if path.exists() {
@@ -55,8 +73,10 @@ impl ComponentCache {
             // engine with the same compatibility hash (it is in the name), and
             // wasmtime re-checks that header before using it.
             match unsafe { Component::deserialize_file(engine, &path) } {
-                Ok(component) => return Ok(component),
-                Err(err) => tracing::warn!(path = %path.display(), "recompiling: cached component unusable: {err}"),
+                Ok(component) => return Ok((component, Origin::Cache)),
+                Err(err) => {
+                    tracing::warn!(path = %path.display(), "recompiling: cached component unusable: {err}")
+                }
             }
         }
         let compiled = engine.precompile_component(bytes)?;
@@ -64,7 +84,8 @@ impl ComponentCache {
             tracing::warn!(dir = %dir.display(), "cannot cache the compiled component: {err}");
         }
         // SAFETY: `compiled` was just produced by this engine.
-        unsafe { Component::deserialize(engine, &compiled) }
+        let component = unsafe { Component::deserialize(engine, &compiled) }?;
+        Ok((component, Origin::Compiled))
     }
 }
 

@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
+use crate::capabilities::stderr::CapturedStderr;
 pub use app::{App, LoadError};
 pub use cache::ComponentCache;
 
@@ -32,7 +32,11 @@ pub struct RuntimeConfig {
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        RuntimeConfig { cache_dir: None, max_instances: 1000, max_memory: 256 << 20 }
+        RuntimeConfig {
+            cache_dir: None,
+            max_instances: 1000,
+            max_memory: 256 << 20,
+        }
     }
 }
 
@@ -42,25 +46,34 @@ pub struct HostState {
     pub(crate) app: Arc<str>,
     wasi: WasiCtx,
     table: ResourceTable,
-    stderr: MemoryOutputPipe,
+    stderr: CapturedStderr,
 }
 
 impl HostState {
     fn new(app: Arc<str>) -> Self {
-        let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
+        let stderr = CapturedStderr::new(STDERR_CAPTURE);
         let wasi = WasiCtxBuilder::new().stderr(stderr.clone()).build();
-        HostState { app, wasi, table: ResourceTable::new(), stderr }
+        HostState {
+            app,
+            wasi,
+            table: ResourceTable::new(),
+            stderr,
+        }
     }
 
-    /// What the guest wrote to stderr (a Rust panic message, a traceback).
+    /// What the guest wrote to stderr (a Rust panic message, a traceback),
+    /// as one line.
     pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents()).trim_end().to_owned()
+        self.stderr.one_line()
     }
 }
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -108,7 +121,11 @@ impl Runtime {
         )
         .map_err(RuntimeError::Engine)?;
         let cache = ComponentCache::new(config.cache_dir.clone(), &engine);
-        Ok(Runtime { engine, linker, cache })
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+        })
     }
 
     /// The shared engine.

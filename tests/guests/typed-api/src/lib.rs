@@ -28,7 +28,11 @@ fn optional(
 }
 
 #[get("/headers")]
-fn headers(x_count: Header<i64>, x_name: Header<String>, x_flag: Header<Option<bool>>) -> Json<Value> {
+fn headers(
+    x_count: Header<i64>,
+    x_name: Header<String>,
+    x_flag: Header<Option<bool>>,
+) -> Json<Value> {
     Json(json!({ "count": x_count.0, "name": x_name.0, "flag": x_flag.0 }))
 }
 
@@ -97,13 +101,23 @@ fn echo(request: &Request) -> Json<Value> {
 
 #[get("/log")]
 fn log() -> &'static str {
-    fasterapi::log::info("structured hello", &[("user", "alice"), ("note", "two words")]);
+    fasterapi::log::info(
+        "structured hello",
+        &[("user", "alice"), ("note", "two words")],
+    );
     "logged"
 }
 
 #[get("/panic")]
 fn panic() -> &'static str {
     panic!("the guest panicked on purpose")
+}
+
+/// Answers after `ms` milliseconds, to have a request in flight.
+#[get("/sleep")]
+fn sleep(ms: i64) -> String {
+    std::thread::sleep(std::time::Duration::from_millis(ms.clamp(0, 10_000) as u64));
+    format!("slept {ms} ms")
 }
 
 #[get("/bad-status")]
@@ -125,5 +139,6 @@ fasterapi::app!(
     echo,
     log,
     panic,
+    sleep,
     bad_status,
 );

@@ -1,0 +1,101 @@
+//! The `fasterapi` command's errors, and the compiled-component cache.
+
+use std::process::Output;
+
+use crate::support::{Server, fasterapi, guest, root, scratch};
+
+fn serve_error(args: &[&std::ffi::OsStr]) -> String {
+    let output: Output = fasterapi()
+        .arg("serve")
+        .args(args)
+        .output()
+        .expect("run fasterapi");
+    assert!(!output.status.success(), "expected a failure");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("no error line in:\n{stderr}"))
+        .to_owned()
+}
+
+fn write_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = scratch().join("files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn serve_names_what_is_wrong_with_the_file() {
+    let missing = serve_error(&["/no/such/app.wasm".as_ref()]);
+    assert_eq!(missing, "error: /no/such/app.wasm: no such file");
+
+    let text = write_file("text.wasm", b"hello, not wasm");
+    assert!(serve_error(&[text.as_os_str()]).contains("not a WebAssembly file"));
+
+    let core = write_file("core.wasm", b"\0asm\x01\0\0\0");
+    assert!(
+        serve_error(&[core.as_os_str()]).contains("a core WebAssembly module, not a component")
+    );
+
+    let no_handle = guest("tests/guests/no-handle");
+    let error = serve_error(&[no_handle.as_os_str()]);
+    assert!(error.contains("the export `handle` is missing"), "{error}");
+
+    let bad_routes = guest("tests/guests/bad-routes");
+    let error = serve_error(&[bad_routes.as_os_str()]);
+    assert!(
+        error.contains("route GET /twice is declared twice"),
+        "{error}"
+    );
+}
+
+#[test]
+fn serve_says_when_the_port_is_taken() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let app = guest("examples/hello-rust");
+    let error = serve_error(&[app.as_os_str(), "--listen".as_ref(), addr.as_ref()]);
+    assert_eq!(
+        error,
+        format!("error: cannot listen on {addr}: the address is already in use")
+    );
+}
+
+#[test]
+fn build_errors_are_one_clear_line() {
+    let output = fasterapi()
+        .args(["build", "/no/such/dir"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("error: /no/such/dir: no such directory")
+    );
+
+    let output = fasterapi()
+        .arg("build")
+        .arg(root().join("wit"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a guest project"));
+}
+
+#[test]
+fn a_second_start_loads_the_compiled_component_from_cache() {
+    let app = guest("examples/hello-rust");
+    let cache = scratch().join("cache-test");
+    let _ = std::fs::remove_dir_all(&cache);
+    let cache_arg = cache.to_string_lossy().into_owned();
+    for expect_cached in [false, true] {
+        let server = Server::start_with(&app, &["--cache-dir", &cache_arg]);
+        let log = server.wait_for_log("loaded in");
+        assert!(log.contains(&format!("cached={expect_cached}")), "{log}");
+        assert_eq!(server.get("/users/5").text(), r#"{"id":5,"name":"Alice"}"#);
+    }
+    let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
+    assert_eq!(cached.len(), 1, "one compiled artifact");
+}

@@ -1,0 +1,232 @@
+//! Typed parameters of every type and source, defaults, percent-decoding and
+//! JSON bodies, on `tests/guests/typed-api`.
+
+use serde_json::json;
+
+use crate::support::serve;
+
+const TYPED: &str = "tests/guests/typed-api";
+
+#[test]
+fn path_parameters_of_each_type() {
+    let server = serve(TYPED);
+    let ok = server.get("/path/-5/2.5/yes/hello");
+    assert_eq!(
+        ok.json(),
+        json!({"i": -5, "f": 2.5, "b": true, "s": "hello"})
+    );
+
+    let bad = server.get("/path/x/y/z/ok");
+    assert_eq!(
+        bad.errors(),
+        [
+            ("int_parsing".into(), json!(["path", "i"])),
+            ("float_parsing".into(), json!(["path", "f"])),
+            ("bool_parsing".into(), json!(["path", "b"])),
+        ]
+    );
+    let detail = &bad.json()["detail"];
+    assert_eq!(detail[0]["input"], "x");
+    assert_eq!(
+        detail[1]["msg"],
+        "Input should be a valid number, unable to parse string as a number"
+    );
+    assert_eq!(
+        detail[2]["msg"],
+        "Input should be a valid boolean, unable to interpret input"
+    );
+}
+
+#[test]
+fn query_parameters_missing_and_malformed() {
+    let server = serve(TYPED);
+    let ok = server.get("/query?i=1_000&f=inf&b=off&s=");
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(ok.json()["i"], 1000);
+    assert_eq!(ok.json()["b"], false);
+    assert_eq!(ok.json()["s"], "");
+
+    let missing = server.get("/query");
+    assert_eq!(
+        missing.errors(),
+        [
+            ("missing".into(), json!(["query", "i"])),
+            ("missing".into(), json!(["query", "f"])),
+            ("missing".into(), json!(["query", "b"])),
+            ("missing".into(), json!(["query", "s"])),
+        ]
+    );
+    assert_eq!(missing.json()["detail"][0]["input"], json!(null));
+    assert_eq!(missing.json()["detail"][0]["msg"], "Field required");
+
+    let empty = server.get("/query?i=&f=1&b=1&s=x");
+    assert_eq!(
+        empty.errors(),
+        [("int_parsing".into(), json!(["query", "i"]))]
+    );
+    assert_eq!(empty.json()["detail"][0]["input"], "");
+}
+
+#[test]
+fn optional_parameters_take_defaults() {
+    let server = serve(TYPED);
+    assert_eq!(
+        server.get("/optional").json(),
+        json!({"i": 7, "f": 0.5, "b": true, "s": "x", "maybe": null})
+    );
+    assert_eq!(
+        server.get("/optional?i=1&f=2&b=no&s=y&maybe=3").json(),
+        json!({"i": 1, "f": 2.0, "b": false, "s": "y", "maybe": 3})
+    );
+    assert_eq!(
+        server.get("/optional?maybe=x").errors(),
+        [("int_parsing".into(), json!(["query", "maybe"]))]
+    );
+}
+
+#[test]
+fn header_parameters() {
+    let server = serve(TYPED);
+    let ok = server.send(
+        "GET",
+        "/headers",
+        &[("X-Count", "3"), ("x-name", "Zoë")],
+        b"",
+    );
+    // Header values are Latin-1, as Starlette decodes them.
+    assert_eq!(ok.json(), json!({"count": 3, "name": "ZoÃ«", "flag": null}));
+    let flagged = server.send(
+        "GET",
+        "/headers",
+        &[("x-count", "3"), ("x-name", "a"), ("x-flag", "on")],
+        b"",
+    );
+    assert_eq!(flagged.json()["flag"], true);
+
+    let bad = server.send("GET", "/headers", &[("x-count", "three")], b"");
+    assert_eq!(
+        bad.errors(),
+        [
+            ("int_parsing".into(), json!(["header", "x-count"])),
+            ("missing".into(), json!(["header", "x-name"]))
+        ]
+    );
+}
+
+#[test]
+fn errors_come_in_fastapi_order_across_sources() {
+    let server = serve(TYPED);
+    let bad = server.get("/mixed/abc?limit=z");
+    assert_eq!(
+        bad.errors(),
+        [
+            ("int_parsing".into(), json!(["path", "id"])),
+            ("int_parsing".into(), json!(["query", "limit"])),
+            ("missing".into(), json!(["header", "x-token"])),
+        ]
+    );
+}
+
+#[test]
+fn percent_encoding_is_decoded_as_fastapi_does() {
+    let server = serve(TYPED);
+    assert_eq!(
+        server.get("/path/%31%32/1/1/caf%C3%A9%20au%20lait").json()["s"],
+        "café au lait"
+    );
+    assert_eq!(server.get("/path/%31%32/1/1/x").json()["i"], 12);
+    assert_eq!(server.get("/files/a%20b/c.txt").text(), "a b/c.txt");
+    let query = server.get("/query?i=1&f=1&b=1&s=a+b%26c%3D%E2%82%AC");
+    assert_eq!(query.json()["s"], "a b&c=€");
+    // The last of repeated query keys wins, as in Starlette.
+    assert_eq!(server.get("/query?i=1&i=2&f=1&b=1&s=x").json()["i"], 2);
+}
+
+#[test]
+fn json_bodies_validate_like_pydantic() {
+    let server = serve(TYPED);
+    let created = server.post_json(
+        "/products",
+        r#"{"name":"pen","price":"3.5","tags":["a"],"dims":{"width":1.0,"height":"2"},"extra":1}"#,
+    );
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(
+        created.json(),
+        json!({"name": "pen", "price": 3.5, "tags": ["a"], "dims": {"width": 1, "height": 2}, "stock": {}, "active": false})
+    );
+
+    let bad = server.post_json(
+        "/products",
+        r#"{"price":true,"tags":[1,"b"],"dims":{"width":1.5},"stock":{"a":"z"},"active":"maybe"}"#,
+    );
+    assert_eq!(
+        bad.errors(),
+        [
+            ("missing".into(), json!(["body", "name"])),
+            ("string_type".into(), json!(["body", "tags", 0])),
+            ("int_from_float".into(), json!(["body", "dims", "width"])),
+            ("missing".into(), json!(["body", "dims", "height"])),
+            ("int_parsing".into(), json!(["body", "stock", "a"])),
+            ("bool_parsing".into(), json!(["body", "active"])),
+        ]
+    );
+    assert_eq!(
+        server.post_json("/products", "[1]").errors(),
+        [("model_attributes_type".into(), json!(["body"]))]
+    );
+    assert_eq!(
+        server.post_json("/products", "nope").errors(),
+        [("json_invalid".into(), json!(["body", 0]))]
+    );
+    // Without a JSON content type FastAPI sees a string, not an object.
+    let text = server.send(
+        "POST",
+        "/products",
+        &[("content-type", "text/plain")],
+        br#"{"name":"a","price":1}"#,
+    );
+    assert_eq!(
+        text.errors(),
+        [("model_attributes_type".into(), json!(["body"]))]
+    );
+}
+
+#[test]
+fn optional_bodies_status_codes_and_http_errors() {
+    let server = serve(TYPED);
+    assert_eq!(
+        server.send("PUT", "/products/4", &[], b"").json(),
+        json!({"id": 4, "name": null})
+    );
+    let with_body = server.send(
+        "PUT",
+        "/products/4",
+        &[("content-type", "application/json")],
+        br#"{"name":"a","price":1}"#,
+    );
+    assert_eq!(with_body.json(), json!({"id": 4, "name": "a"}));
+
+    let not_found = server.send("PATCH", "/products/404", &[], b"");
+    assert_eq!(not_found.status, 404);
+    assert_eq!(not_found.text(), r#"{"detail":"Product not found"}"#);
+    assert_eq!(not_found.header("x-reason"), Some("missing"));
+
+    let deleted = server.send("DELETE", "/products/9", &[], b"");
+    assert_eq!(deleted.status, 204);
+    assert_eq!(deleted.header("x-deleted"), Some("9"));
+}
+
+#[test]
+fn raw_request_access() {
+    let server = serve(TYPED);
+    let echo = server.send(
+        "POST",
+        "/echo?a=%20b",
+        &[("content-type", "text/plain")],
+        b"hi there",
+    );
+    assert_eq!(
+        echo.json(),
+        json!({"method": "POST", "path": "/echo", "query": "a=%20b", "content_type": "text/plain", "body": "hi there"})
+    );
+}

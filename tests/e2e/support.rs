@@ -1,0 +1,339 @@
+//! Test support: builds guests from source with the real `fasterapi build`,
+//! runs the real `fasterapi serve` on a free loopback port, and speaks raw
+//! HTTP/1.1 to it.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The repository's root directory.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_owned()
+}
+
+/// The `fasterapi` binary under test.
+pub fn fasterapi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fasterapi"))
+}
+
+/// Where this run keeps built components and the compile cache.
+pub fn scratch() -> PathBuf {
+    root().join("target/e2e")
+}
+
+/// Builds the guest project at `dir` (relative to the root) once per run
+/// and returns its component.
+pub fn guest(dir: &str) -> PathBuf {
+    static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let built = built.get_or_insert_with(HashMap::new);
+    if let Some(path) = built.get(dir) {
+        return path.clone();
+    }
+    let name = Path::new(dir)
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let out = scratch().join("components").join(format!("{name}.wasm"));
+    std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+    let output = fasterapi()
+        .arg("build")
+        .arg(root().join(dir))
+        .arg("-o")
+        .arg(&out)
+        .env("CARGO_TARGET_DIR", root().join("target/guests"))
+        .output()
+        .expect("run fasterapi build");
+    assert!(
+        output.status.success(),
+        "building {dir} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    built.insert(dir.to_owned(), out.clone());
+    out
+}
+
+/// Starts `fasterapi serve` for the guest project at `dir`.
+pub fn serve(dir: &str) -> Server {
+    Server::start(&guest(dir))
+}
+
+/// A running `fasterapi serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Serves `component` on a free port, with the run's compile cache.
+    pub fn start(component: &Path) -> Server {
+        Server::start_with(component, &[])
+    }
+
+    /// Like `start`, with extra `serve` arguments.
+    pub fn start_with(component: &Path, args: &[&str]) -> Server {
+        let mut command = fasterapi();
+        command
+            .arg("serve")
+            .arg(component)
+            .args(["--listen", "127.0.0.1:0"]);
+        if !args.contains(&"--cache-dir") {
+            command.arg("--cache-dir").arg(scratch().join("cache"));
+        }
+        let mut child = command
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn fasterapi serve");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(addr.trim().parse::<SocketAddr>().expect("listen address"));
+                }
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("the server did not start:\n{}", log.lock().unwrap());
+            }
+        };
+        Server { child, addr, log }
+    }
+
+    /// Everything the server logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log contains `needle` (logs are written asynchronously).
+    pub fn wait_for_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let log = self.log();
+            if log.contains(needle) || Instant::now() > deadline {
+                return log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit, at most `timeout`.
+    pub fn wait(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// A new keep-alive connection.
+    pub fn connect(&self) -> Connection {
+        Connection::open(self.addr)
+    }
+
+    /// One request on a fresh connection.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> HttpResponse {
+        self.connect().send(method, path, headers, body)
+    }
+
+    /// `GET path` on a fresh connection.
+    pub fn get(&self, path: &str) -> HttpResponse {
+        self.send("GET", path, &[], b"")
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post_json(&self, path: &str, body: &str) -> HttpResponse {
+        self.send(
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            body.as_bytes(),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A parsed HTTP response.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of a header (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|err| panic!("body is not JSON ({err}): {}", self.text()))
+    }
+
+    /// `(type, loc)` of every error of a 422 body.
+    pub fn errors(&self) -> Vec<(String, serde_json::Value)> {
+        assert_eq!(self.status, 422, "not a 422: {}", self.text());
+        let json = self.json();
+        json["detail"]
+            .as_array()
+            .expect("detail is a list")
+            .iter()
+            .map(|e| {
+                (
+                    e["type"].as_str().unwrap_or_default().to_owned(),
+                    e["loc"].clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// One HTTP/1.1 connection.
+pub struct Connection {
+    reader: BufReader<TcpStream>,
+}
+
+impl Connection {
+    /// Connects to `addr`.
+    pub fn open(addr: SocketAddr) -> Connection {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        Connection {
+            reader: BufReader::new(stream),
+        }
+    }
+
+    /// The underlying stream, for raw reads.
+    pub fn stream(&mut self) -> &mut TcpStream {
+        self.reader.get_mut()
+    }
+
+    /// Writes raw bytes.
+    pub fn write_raw(&mut self, bytes: &[u8]) {
+        self.reader.get_mut().write_all(bytes).expect("write");
+    }
+
+    /// Sends one request and reads its response.
+    pub fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> HttpResponse {
+        self.write_raw(&request_bytes(method, path, headers, body));
+        self.read_response()
+    }
+
+    /// Reads one response.
+    pub fn read_response(&mut self) -> HttpResponse {
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut line = Vec::new();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut line)
+                .expect("read response head");
+            assert!(n > 0, "connection closed before a response");
+            head.extend_from_slice(&line);
+        }
+        let mut raw_headers = [httparse::EMPTY_HEADER; 64];
+        let mut parsed = httparse::Response::new(&mut raw_headers);
+        parsed.parse(&head).expect("parse response head");
+        let status = parsed.code.expect("status code");
+        let headers: Vec<(String, String)> = parsed
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.to_ascii_lowercase(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
+            })
+            .collect();
+        let length: usize = headers
+            .iter()
+            .find(|(n, _)| n == "content-length")
+            .map(|(_, v)| v.parse().expect("content-length"))
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).expect("read body");
+        HttpResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// The bytes of an HTTP/1.1 request.
+pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\nhost: localhost\r\n");
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" || method == "PUT" {
+        out.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
