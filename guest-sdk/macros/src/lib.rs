@@ -92,18 +92,20 @@ impl Parse for RouteArgs {
     }
 }
 
+/// A typed parameter from `source` (a `ParamSource` variant).
+struct ParamArg {
+    source: &'static str,
+    wire_name: String,
+    ty: Type,
+    value_ty: Type,
+    default: Option<Expr>,
+}
+
 /// How one handler argument is filled.
 enum ArgKind {
-    /// A typed parameter from `source` (a `ParamSource` variant).
-    Param {
-        source: &'static str,
-        wire_name: String,
-        ty: Type,
-        value_ty: Type,
-        default: Option<Expr>,
-    },
+    Param(Box<ParamArg>),
     /// The JSON body.
-    Body { ty: Type },
+    Body { ty: Box<Type> },
     /// `&Request`.
     Request,
 }
@@ -141,9 +143,9 @@ fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<To
         )?);
     }
     for name in &path_names {
-        let declared = kinds.iter().any(
-            |k| matches!(k, ArgKind::Param { source: "Path", wire_name, .. } if wire_name == name),
-        );
+        let declared = kinds
+            .iter()
+            .any(|k| matches!(k, ArgKind::Param(p) if p.source == "Path" && p.wire_name == *name));
         if !declared {
             let msg = format!("the path has {{{name}}} but the handler has no argument `{name}`");
             return Err(Error::new(args.path.span(), msg));
@@ -206,7 +208,7 @@ fn classify(
                 "a Json body cannot have a #[default]",
             ));
         }
-        return Ok(ArgKind::Body { ty: ty.clone() });
+        return Ok(ArgKind::Body { ty: Box::new(ty.clone()) });
     }
     // A parameter's name is its wire name, so it must be a plain identifier.
     let Some(name) = name else {
@@ -225,13 +227,13 @@ fn classify(
     if source == "Path" && (default.is_some() || generic_arg(ty, "Option").is_some()) {
         return Err(Error::new(ty.span(), "a path parameter is always required"));
     }
-    Ok(ArgKind::Param {
+    Ok(ArgKind::Param(Box::new(ParamArg {
         source,
         wire_name,
         ty: ty.clone(),
         value_ty,
         default,
-    })
+    })))
 }
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
@@ -293,13 +295,14 @@ fn handler_tokens(
     for (index, kind) in kinds.iter().enumerate() {
         let var = format_ident!("__arg{}", index);
         match kind {
-            ArgKind::Param {
-                source,
-                wire_name,
-                ty,
-                value_ty,
-                default,
-            } => {
+            ArgKind::Param(param) => {
+                let ParamArg {
+                    source,
+                    wire_name,
+                    ty,
+                    value_ty,
+                    default,
+                } = &**param;
                 let source = format_ident!("{}", source);
                 let default = match default {
                     Some(expr) => quote! {

@@ -1,0 +1,54 @@
+# FasterAPI: the two commands are `make demo` (install what is missing, build
+# the examples, serve one) and `make test` (every test). See README.md.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+GUEST_TARGET := $(CURDIR)/target/guests
+COMPONENTS := target/components
+LISTEN ?= 127.0.0.1:8080
+APP ?= bench-rust
+FASTERAPI := target/release/fasterapi
+
+.PHONY: demo test setup wasm-target venv host examples lint clean
+
+## Install what is missing, build the host and the examples, serve $(APP) on $(LISTEN).
+demo: setup host examples
+	@echo "serving examples/$(APP) on http://$(LISTEN)  (try: curl http://$(LISTEN)/users/123)"
+	$(FASTERAPI) serve $(COMPONENTS)/$(APP).wasm --listen $(LISTEN)
+
+## Run every test: unit tests, then end-to-end tests over loopback that build
+## the example and test guests from source.
+test: setup
+	cargo test --workspace --all-targets
+
+setup: wasm-target venv
+
+## The Rust target guests are compiled for.
+wasm-target:
+	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+
+## A local Python environment with the FastAPI yardstick for side-by-side tests.
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: tests/requirements.txt
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	@touch $@
+
+host:
+	cargo build --release -p fasterapi-host
+
+examples: host wasm-target
+	@mkdir -p $(COMPONENTS)
+	@for app in examples/*-rust; do \
+		CARGO_TARGET_DIR=$(GUEST_TARGET) $(FASTERAPI) build $$app -o $(COMPONENTS)/$$(basename $$app).wasm || exit 1; \
+	done
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clean:
+	cargo clean
+	rm -rf $(VENV)
