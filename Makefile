@@ -20,7 +20,7 @@ demo: setup host examples
 ## Run every test: unit tests, then end-to-end tests over loopback that build
 ## the example and test guests from source.
 test: setup
-	cargo test --workspace --all-targets
+	cargo test --workspace
 
 setup: wasm-target venv
 
