@@ -108,7 +108,7 @@ mod tests {
 
     #[test]
     fn keeps_the_first_bytes_as_one_line() {
-        let mut stream = CapturedStderr::new(40);
+        let mut stream = CapturedStderr::new(60);
         stream
             .write(Bytes::from_static(
                 b"\nthread panicked at src/lib.rs:1:1:\n  boom\n",
@@ -119,6 +119,6 @@ mod tests {
             stream.one_line(),
             "thread panicked at src/lib.rs:1:1: | boom"
         );
-        assert_eq!(stream.kept.lock().unwrap().len(), 40);
+        assert_eq!(stream.kept.lock().unwrap().len(), 60);
     }
 }
