@@ -105,7 +105,9 @@ struct ParamArg {
 enum ArgKind {
     Param(Box<ParamArg>),
     /// The JSON body.
-    Body { ty: Box<Type> },
+    Body {
+        ty: Box<Type>,
+    },
     /// `&Request`.
     Request,
 }
@@ -208,7 +210,9 @@ fn classify(
                 "a Json body cannot have a #[default]",
             ));
         }
-        return Ok(ArgKind::Body { ty: Box::new(ty.clone()) });
+        return Ok(ArgKind::Body {
+            ty: Box::new(ty.clone()),
+        });
     }
     // A parameter's name is its wire name, so it must be a plain identifier.
     let Some(name) = name else {

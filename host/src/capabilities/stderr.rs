@@ -108,17 +108,12 @@ mod tests {
 
     #[test]
     fn keeps_the_first_bytes_as_one_line() {
-        let mut stream = CapturedStderr::new(60);
-        stream
-            .write(Bytes::from_static(
-                b"\nthread panicked at src/lib.rs:1:1:\n  boom\n",
-            ))
-            .unwrap();
+        let message = b"\nthread panicked at src/lib.rs:1:1:\n  boom\n";
+        let mut stream = CapturedStderr::new(message.len() + 3);
+        stream.write(Bytes::from_static(message)).unwrap();
         stream.write(Bytes::from(vec![b'x'; 1000])).unwrap();
-        assert_eq!(
-            stream.one_line(),
-            "thread panicked at src/lib.rs:1:1: | boom"
-        );
-        assert_eq!(stream.kept.lock().unwrap().len(), 60);
+        let kept = stream.one_line();
+        assert_eq!(kept, "thread panicked at src/lib.rs:1:1: | boom | xxx");
+        assert_eq!(stream.kept.lock().unwrap().len(), message.len() + 3);
     }
 }
