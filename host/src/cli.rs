@@ -22,11 +22,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build the guest project in DIR into a component.
+    /// Build a guest project into a component.
     Build {
-        /// The project directory (a Rust crate of type cdylib).
+        /// A Rust crate (a directory with a Cargo.toml, crate type cdylib), or a
+        /// Python app (a directory with an app.py, or a .py file).
         dir: PathBuf,
-        /// Where to write the component (default: DIR/<package>.wasm).
+        /// Where to write the component (default: DIR/<crate>.wasm, DIR/<module>.wasm).
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
@@ -95,7 +96,7 @@ fn run(cli: Cli) -> Result<()> {
             let cache_dir = if no_cache {
                 None
             } else {
-                cache_dir.or_else(default_cache_dir)
+                cache_dir.or_else(crate::runtime::cache::default_dir)
             };
             let config = RuntimeConfig {
                 cache_dir,
@@ -161,14 +162,4 @@ fn app_name(path: &Path) -> String {
     path.file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "app".into())
-}
-
-fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("FASTERAPI_CACHE_DIR") {
-        return Some(dir.into());
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
-    Some(base.join("fasterapi"))
 }

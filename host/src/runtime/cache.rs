@@ -36,6 +36,18 @@ impl Hasher for ShaHasher {
     }
 }
 
+/// FasterAPI's cache directory: `$FASTERAPI_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/fasterapi`, else `~/.cache/fasterapi`.
+pub fn default_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("FASTERAPI_CACHE_DIR") {
+        return Some(dir.into());
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("fasterapi"))
+}
+
 /// The hex SHA-256 of `bytes`: the content hash of a component.
 pub fn content_hash(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

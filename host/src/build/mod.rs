@@ -1,0 +1,72 @@
+//! `fasterapi build`: compiles a guest project into a component.
+//!
+//! A directory with a `Cargo.toml` is a Rust guest; a directory with an
+//! `app.py` (or a `.py` file) is a Python guest.
+
+mod python;
+mod rust;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use python::{COMPONENTIZE_PY_VERSION, componentize_py};
+
+/// The target every Rust guest is built for.
+pub const RUST_TARGET: &str = "wasm32-wasip2";
+
+/// Why a guest could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("{0}: no such file or directory")]
+    NotFound(PathBuf),
+    #[error("{0}: not a guest project (expected a Cargo.toml for a Rust guest or an app.py for a Python guest)")]
+    UnknownProject(PathBuf),
+    #[error("the {RUST_TARGET} target is not installed: run `rustup target add {RUST_TARGET}`")]
+    MissingTarget,
+    #[error("cannot run {program}: {source}")]
+    Spawn { program: String, source: std::io::Error },
+    #[error("cargo build failed for {0} (see the errors above)")]
+    CargoFailed(PathBuf),
+    #[error("{0}: cargo built no .wasm (is the crate's type `cdylib`?)")]
+    NoArtifact(PathBuf),
+    #[error("cannot install componentize-py {COMPONENTIZE_PY_VERSION} into {venv}: {reason}")]
+    Install { venv: PathBuf, reason: String },
+    #[error("componentize-py failed for {0} (see the errors above)")]
+    ComponentizeFailed(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// A finished build.
+#[derive(Debug)]
+pub struct Built {
+    pub output: PathBuf,
+    pub bytes: u64,
+    pub seconds: f64,
+}
+
+/// Builds the guest project at `path` and writes the component to `out`
+/// (default: `DIR/<crate>.wasm` for Rust, `DIR/<module>.wasm` for Python).
+pub fn build(path: &Path, out: Option<&Path>) -> Result<Built, BuildError> {
+    if !path.exists() {
+        return Err(BuildError::NotFound(path.to_owned()));
+    }
+    let started = Instant::now();
+    let (artifact, default_out) = if path.join("Cargo.toml").is_file() {
+        let artifact = rust::build(&path.join("Cargo.toml"))?;
+        let name = artifact.file_name().unwrap_or_default().to_owned();
+        (Some(artifact), path.join(name))
+    } else if let Some(app) = python::entry_module(path) {
+        let output = out.map(Path::to_owned).unwrap_or_else(|| app.default_output());
+        python::build(&app, &output)?;
+        (None, output)
+    } else {
+        return Err(BuildError::UnknownProject(path.to_owned()));
+    };
+    let output = out.map(Path::to_owned).unwrap_or(default_out);
+    if let Some(artifact) = artifact {
+        std::fs::copy(&artifact, &output).map_err(|source| BuildError::Write { path: output.clone(), source })?;
+    }
+    let bytes = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
+    Ok(Built { output, bytes, seconds: started.elapsed().as_secs_f64() })
+}

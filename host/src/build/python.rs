@@ -1,0 +1,127 @@
+//! Python guests: componentize-py embeds the interpreter, our SDK and the
+//! app into one component. The app is imported at build time
+//! (componentize-py pre-initializes), so a request re-imports nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::BuildError;
+
+/// The componentize-py release FasterAPI builds with.
+pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
+
+/// The WIT package, embedded so the binary builds Python guests anywhere.
+const WIT: &str = include_str!("../../../wit/fasterapi.wit");
+
+/// The Python SDK's modules, embedded for the same reason.
+const SDK: &[(&str, &str)] = &[
+    ("__init__.py", include_str!("../../../python/fasterapi/__init__.py")),
+    ("_app.py", include_str!("../../../python/fasterapi/_app.py")),
+    ("_errors.py", include_str!("../../../python/fasterapi/_errors.py")),
+    ("_lax.py", include_str!("../../../python/fasterapi/_lax.py")),
+    ("_model.py", include_str!("../../../python/fasterapi/_model.py")),
+    ("_params.py", include_str!("../../../python/fasterapi/_params.py")),
+    ("_responses.py", include_str!("../../../python/fasterapi/_responses.py")),
+    ("_world.py", include_str!("../../../python/fasterapi/_world.py")),
+    ("log.py", include_str!("../../../python/fasterapi/log.py")),
+];
+
+/// The module componentize-py starts from; it exports the user's `app`.
+const ENTRY_MODULE: &str = "fasterapi_entry";
+
+/// A Python app: a module in a directory, exporting `app`.
+pub struct PythonApp {
+    dir: PathBuf,
+    module: String,
+}
+
+impl PythonApp {
+    /// `DIR/<module>.wasm`.
+    pub fn default_output(&self) -> PathBuf {
+        self.dir.join(format!("{}.wasm", self.module))
+    }
+}
+
+/// The app at `path`: a `.py` file, or a directory with an `app.py`.
+pub fn entry_module(path: &Path) -> Option<PythonApp> {
+    if path.is_file() && path.extension().is_some_and(|e| e == "py") {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let module = path.file_stem()?.to_string_lossy().into_owned();
+        return Some(PythonApp { dir: dir.to_owned(), module });
+    }
+    path.join("app.py").is_file().then(|| PythonApp { dir: path.to_owned(), module: "app".into() })
+}
+
+/// Builds `app` into the component `output`.
+pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
+    let componentize_py = componentize_py()?;
+    let work = tempdir(&app.module)?;
+    write(&work.join("wit/fasterapi.wit"), WIT)?;
+    for (name, source) in SDK {
+        write(&work.join("sdk/fasterapi").join(name), source)?;
+    }
+    let entry = format!(
+        "import {module} as _app_module\nfrom fasterapi._world import world_for\nWitWorld = world_for(_app_module.app)\n",
+        module = app.module
+    );
+    write(&work.join(format!("sdk/{ENTRY_MODULE}.py")), &entry)?;
+    eprintln!("componentize-py: building {} (module `{}`)", app.dir.display(), app.module);
+    let status = Command::new(&componentize_py)
+        .arg("-d")
+        .arg(work.join("wit"))
+        .args(["-w", "app", "componentize", ENTRY_MODULE, "-p"])
+        .arg(work.join("sdk"))
+        .arg("-p")
+        .arg(&app.dir)
+        .arg("-o")
+        .arg(output)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .status()
+        .map_err(|source| BuildError::Spawn { program: componentize_py.display().to_string(), source })?;
+    let _ = std::fs::remove_dir_all(&work);
+    if status.success() { Ok(()) } else { Err(BuildError::ComponentizeFailed(app.dir.join(format!("{}.py", app.module)))) }
+}
+
+/// The componentize-py to build with: `$FASTERAPI_COMPONENTIZE_PY`, or one
+/// installed (once) into a venv in FasterAPI's cache directory.
+pub fn componentize_py() -> Result<PathBuf, BuildError> {
+    if let Some(path) = std::env::var_os("FASTERAPI_COMPONENTIZE_PY") {
+        return Ok(path.into());
+    }
+    let venv = crate::runtime::cache::default_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("fasterapi"))
+        .join(format!("componentize-py-{COMPONENTIZE_PY_VERSION}"));
+    let program = venv.join("bin/componentize-py");
+    if program.is_file() {
+        return Ok(program);
+    }
+    eprintln!("installing componentize-py {COMPONENTIZE_PY_VERSION} into {} (once)", venv.display());
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let install_error = |reason: String| BuildError::Install { venv: venv.clone(), reason };
+    run(Command::new(&python).args(["-m", "venv"]).arg(&venv)).map_err(install_error)?;
+    let pip = venv.join("bin/pip");
+    let spec = format!("componentize-py=={COMPONENTIZE_PY_VERSION}");
+    run(Command::new(pip).args(["install", "--quiet", "--disable-pip-version-check", &spec]))
+        .map_err(install_error)?;
+    Ok(program)
+}
+
+fn run(command: &mut Command) -> Result<(), String> {
+    let status = command.status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{command:?} failed ({status})")) }
+}
+
+fn tempdir(module: &str) -> Result<PathBuf, BuildError> {
+    let dir = std::env::temp_dir().join(format!("fasterapi-build-{module}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|source| BuildError::Write { path: dir.clone(), source })?;
+    Ok(dir)
+}
+
+fn write(path: &Path, contents: &str) -> Result<(), BuildError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .and_then(|()| std::fs::write(path, contents))
+        .map_err(|source| BuildError::Write { path: path.to_owned(), source })
+}

@@ -1,0 +1,36 @@
+"""FasterAPI's Python SDK: write handlers as you write FastAPI apps, run them
+as sandboxed WebAssembly components.
+
+    from fasterapi import FasterAPI, BaseModel
+
+    app = FasterAPI()
+
+    class Item(BaseModel):
+        name: str
+        price: float
+
+    @app.get("/users/{user_id}")
+    def get_user(user_id: int, verbose: bool = False):
+        return {"id": user_id, "name": "Alice"}
+
+    @app.post("/items", status_code=201)
+    def create_item(item: Item):
+        return {"id": 1, "name": item.name, "price": item.price}
+
+Path, query and header parameters are parsed and validated by the host
+before the handler runs; bodies are validated here, like pydantic.
+"""
+
+from . import log
+from ._app import FastAPI, FasterAPI, Request
+from ._errors import ValidationError
+from ._model import BaseModel
+from ._params import Body, Header, Path, Query
+from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
+                         Response)
+
+__all__ = [
+    "BaseModel", "Body", "FastAPI", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
+    "JSONResponse", "Path", "PlainTextResponse", "Query", "Request", "Response",
+    "ValidationError", "log",
+]

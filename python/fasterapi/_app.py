@@ -1,0 +1,270 @@
+"""``FasterAPI``: FastAPI-style route declarations, turned into a typed route
+table for the host, and the dispatch of requests the host already validated."""
+
+import inspect
+import json
+import re
+import traceback
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from . import log
+from ._errors import error
+from ._model import BaseModel, _unwrap_optional, validate
+from ._params import ParamInfo, Required
+from ._responses import HTTPException, JSONResponse, Response
+
+# Python types the host can parse natively, and their WIT `param-type`.
+SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str"}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+@dataclass
+class ParamSpec:
+    """One path, query or header parameter, as declared to the host."""
+
+    arg: str  # the handler's argument name
+    name: str  # the wire name (also the error `loc`)
+    source: str  # "path", "query" or "header"
+    kind: str  # "int", "float", "bool" or "str"
+    required: bool
+    default: Any = None
+
+
+@dataclass
+class BodyParam:
+    """The handler argument filled from the JSON body."""
+
+    arg: str
+    annotation: Any
+    required: bool
+    default: Any = None
+
+
+@dataclass
+class Route:
+    """One declared route."""
+
+    method: str
+    path: str  # matchit syntax: `{name}`, `{*name}`
+    endpoint: Callable[..., Any]
+    status_code: int
+    response_class: type
+    params: List[ParamSpec] = field(default_factory=list)
+    body: Optional[BodyParam] = None
+    request_arg: Optional[str] = None
+
+    @property
+    def name(self) -> str:
+        return self.endpoint.__name__
+
+
+class Request:
+    """The raw request, for handlers that declare a ``Request`` argument."""
+
+    def __init__(self, method: str, path: str, query: str, headers: List[Tuple[str, bytes]], body: bytes):
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = {name: value.decode("latin-1") for name, value in reversed(headers)}
+        self._body = body
+
+    async def body(self) -> bytes:
+        return self._body
+
+    async def json(self) -> Any:
+        return json.loads(self._body)
+
+
+class FasterAPI:
+    """An app: routes declared with decorators, as in FastAPI.
+
+    >>> app = FasterAPI()
+    >>> @app.get("/users/{user_id}")
+    ... def get_user(user_id: int):
+    ...     return {"id": user_id}
+    """
+
+    def __init__(self, *, title: str = "FasterAPI", version: str = "0.1.0", **_docs: Any) -> None:
+        self.title = title
+        self.version = version
+        self.routes: List[Route] = []
+
+    def api_route(self, path: str, *, methods: List[str], status_code: Optional[int] = None,
+                  response_class: type = JSONResponse, **_docs: Any) -> Callable:
+        """Declares a handler for ``path`` and ``methods``."""
+        def decorator(endpoint: Callable) -> Callable:
+            for method in methods:
+                self.routes.append(_build_route(method.upper(), path, endpoint, status_code, response_class))
+            return endpoint
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable:
+        """Declares a GET handler."""
+        return self.api_route(path, methods=["GET"], **options)
+
+    def post(self, path: str, **options: Any) -> Callable:
+        """Declares a POST handler."""
+        return self.api_route(path, methods=["POST"], **options)
+
+    def put(self, path: str, **options: Any) -> Callable:
+        """Declares a PUT handler."""
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def patch(self, path: str, **options: Any) -> Callable:
+        """Declares a PATCH handler."""
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def delete(self, path: str, **options: Any) -> Callable:
+        """Declares a DELETE handler."""
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def dispatch(self, index: int, args: List[Any], method: str, path: str, query: str,
+                 headers: List[Tuple[str, bytes]], body: bytes) -> Response:
+        """Runs route ``index`` with the host's typed ``args`` (in declaration order)."""
+        route = self.routes[index]
+        kwargs = {spec.arg: value for spec, value in zip(route.params, args)}
+        if route.body is not None:
+            value, errors = _read_body(route.body, headers, body)
+            if errors:
+                return JSONResponse({"detail": errors}, status_code=422)
+            kwargs[route.body.arg] = value
+        if route.request_arg is not None:
+            kwargs[route.request_arg] = Request(method, path, query, headers, body)
+        try:
+            result = _call(route.endpoint, kwargs)
+        except HTTPException as exc:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        except Exception:  # a handler bug: 500 for this request, logged with its traceback
+            log.error(f"handler {route.name} raised", traceback=traceback.format_exc())
+            return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+        if isinstance(result, Response):
+            return result
+        return route.response_class(jsonable(result), status_code=route.status_code)
+
+
+FastAPI = FasterAPI  # so an app's source can stay as it is under FastAPI
+
+
+def _call(endpoint: Callable, kwargs: Dict[str, Any]) -> Any:
+    """Calls a ``def`` or an ``async def`` handler to completion."""
+    result = endpoint(**kwargs)
+    if not inspect.iscoroutine(result):
+        return result
+    try:
+        result.send(None)
+    except StopIteration as done:
+        return done.value
+    # The coroutine really suspended (e.g. on asyncio.sleep): run it on a loop.
+    import asyncio
+    return asyncio.new_event_loop().run_until_complete(_resume(result))
+
+
+async def _resume(coroutine: Any) -> Any:
+    return await coroutine
+
+
+def jsonable(value: Any) -> Any:
+    """Models, dicts, lists and tuples as JSON-ready values, as FastAPI encodes them."""
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _read_body(param: BodyParam, headers: List[Tuple[str, bytes]], body: bytes) -> Tuple[Any, List[dict]]:
+    if not body:
+        if param.required:
+            return None, [error("missing", ("body",), None)]
+        return param.default, []
+    content_type = next((v for n, v in headers if n == "content-type"), b"").decode("latin-1")
+    if _is_json(content_type):
+        try:
+            value = json.loads(body)
+        except json.JSONDecodeError as exc:
+            return None, [error("json_invalid", ("body", exc.pos), {}, error=exc.msg)]
+    else:
+        # FastAPI reads a body without a JSON content type as text.
+        value = body.decode("utf-8", errors="replace")
+    errors: List[dict] = []
+    validated = validate(param.annotation, value, ("body",), errors)
+    return validated, errors
+
+
+def _is_json(content_type: str) -> bool:
+    essence = content_type.split(";")[0].strip().lower()
+    main, _, sub = essence.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+def _template(path: str) -> Tuple[str, List[str]]:
+    """FastAPI's path syntax (``{name}``, ``{name:path}``) to matchit's, with the names."""
+    names = re.findall(r"\{(\w+)(?::path)?\}", path)
+    return re.sub(r"\{(\w+):path\}", r"{*\1}", path), names
+
+
+def _build_route(method: str, path: str, endpoint: Callable, status_code: Optional[int],
+                 response_class: type) -> Route:
+    if method not in METHODS:
+        raise ValueError(f"{endpoint.__name__}: unsupported method {method}")
+    template, path_names = _template(path)
+    route = Route(method, template, endpoint, status_code or 200, response_class)
+    hints = typing.get_type_hints(endpoint, include_extras=True)
+    for parameter in inspect.signature(endpoint).parameters.values():
+        annotation, info = _annotation_and_info(hints.get(parameter.name, str), parameter)
+        _add_parameter(route, parameter.name, annotation, info, path_names)
+    missing = [name for name in path_names if name not in {p.name for p in route.params if p.source == "path"}]
+    if missing:
+        raise ValueError(f"{endpoint.__name__}: the path has {{{missing[0]}}} but no argument of that name")
+    return route
+
+
+def _annotation_and_info(annotation: Any, parameter: inspect.Parameter) -> Tuple[Any, Optional[ParamInfo]]:
+    """Splits ``Annotated[T, Query()]`` / ``x: T = Query()`` into the type and the marker."""
+    info = parameter.default if isinstance(parameter.default, ParamInfo) else None
+    if typing.get_origin(annotation) is typing.Annotated:
+        base, *extras = typing.get_args(annotation)
+        annotation = base
+        info = next((e for e in extras if isinstance(e, ParamInfo)), info)
+        if info is not None and parameter.default is not inspect.Parameter.empty and info.default is Required:
+            info.default = parameter.default
+    if info is None:
+        default = Required if parameter.default is inspect.Parameter.empty else parameter.default
+        info = ParamInfo("", default)
+    return annotation, info
+
+
+def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, path_names: List[str]) -> None:
+    where = f"{route.endpoint.__name__}({arg})"
+    if annotation is Request:
+        route.request_arg = arg
+        return
+    inner, _ = _unwrap_optional(annotation)
+    kind = SCALAR_KINDS.get(inner)
+    source = info.source or ("path" if arg in path_names else "query" if kind else "body")
+    if source == "body":
+        if route.body is not None:
+            raise ValueError(f"{where}: a handler takes at most one body parameter")
+        route.body = BodyParam(arg, annotation, info.required, None if info.required else info.default)
+        return
+    if kind is None:
+        raise ValueError(f"{where}: a {source} parameter must be int, float, bool or str, not {annotation!r}")
+    if source == "path" and arg not in path_names:
+        raise ValueError(f"{where}: declared Path() but the path has no {{{arg}}}")
+    name = info.alias or arg
+    if source == "header" and info.alias is None and info.convert_underscores:
+        name = arg.replace("_", "-")
+    default = None if info.required else info.default
+    if inner is float and isinstance(default, int) and not isinstance(default, bool):
+        default = float(default)
+    if default is not None and not isinstance(default, inner):
+        raise ValueError(f"{where}: the default {default!r} is not a {inner.__name__}")
+    if source == "path" and not info.required:
+        raise ValueError(f"{where}: a path parameter cannot have a default")
+    # As in FastAPI, `Optional[X]` without a default is still required.
+    wire = name.lower() if source == "header" else name
+    route.params.append(ParamSpec(arg, wire, source, kind, info.required, default))

@@ -1,0 +1,238 @@
+"""``BaseModel``: the part of pydantic that FastAPI users rely on for JSON bodies.
+
+pydantic cannot run inside the component, so this is a small, pure-Python
+validator with pydantic's (v2, lax mode) behaviour for JSON input:
+
+- field types: ``str``, ``int``, ``float``, ``bool``, ``Optional[X]``,
+  ``list[X]``, ``dict[str, X]``, nested models, ``Any``;
+- defaults (mutable ones copied per instance); a field without a default is
+  required, ``Optional`` or not, as in pydantic v2; extra fields are ignored;
+- lax coercion: ``"3.5"`` and ``true`` are floats, ``1.0`` and ``"7"`` are
+  ints, ``"yes"`` and ``1`` are bools, ``5`` is *not* a str;
+- every error at once, with pydantic's ``type`` and ``loc``: ``missing``,
+  ``int_parsing``, ``int_type``, ``int_from_float``, ``float_parsing``,
+  ``float_type``, ``bool_parsing``, ``bool_type``, ``string_type``,
+  ``list_type``, ``dict_type``, ``model_attributes_type``;
+- ``model_dump()``, ``model_dump_json()``, ``model_validate()``.
+
+Not supported: validators, ``Field(...)`` constraints, unions other than
+``Optional``, aliases, tuples, sets, dates.
+"""
+
+import copy
+import json
+import typing
+from typing import Any, Dict, List, Tuple
+
+from . import _lax
+from ._errors import ValidationError, error
+
+_MISSING = object()
+
+
+def _unwrap_optional(tp: Any) -> Tuple[Any, bool]:
+    """``Optional[X]`` -> ``(X, True)``; anything else -> ``(tp, False)``."""
+    if typing.get_origin(tp) is typing.Union or _is_union_type(tp):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:
+            return args[0], True
+    return tp, False
+
+
+def _is_union_type(tp: Any) -> bool:
+    union_type = getattr(__import__("types"), "UnionType", None)
+    return union_type is not None and isinstance(tp, union_type)
+
+
+def validate(tp: Any, value: Any, loc: tuple, errors: List[dict]) -> Any:
+    """Validates and coerces ``value`` as type ``tp``, appending errors at ``loc``."""
+    inner, optional = _unwrap_optional(tp)
+    if optional:
+        return None if value is None else validate(inner, value, loc, errors)
+    if tp is Any or tp is object:
+        return value
+    origin = typing.get_origin(tp)
+    if origin in (list, List):
+        return _validate_list(typing.get_args(tp), value, loc, errors)
+    if origin in (dict, Dict):
+        return _validate_dict(typing.get_args(tp), value, loc, errors)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp._validate(value, loc, errors)
+    check = _SCALARS.get(tp)
+    if check is None:
+        raise TypeError(f"fasterapi.BaseModel does not support fields of type {tp!r}")
+    return check(value, loc, errors)
+
+
+def _validate_str(value: Any, loc: tuple, errors: List[dict]) -> Any:
+    if isinstance(value, str):
+        return value
+    errors.append(error("string_type", loc, value))
+    return value
+
+
+def _validate_int(value: Any, loc: tuple, errors: List[dict]) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        errors.append(error("int_from_float", loc, value))
+    elif isinstance(value, str):
+        try:
+            return _lax.parse_int(value)
+        except ValueError:
+            errors.append(error("int_parsing", loc, value))
+    else:
+        errors.append(error("int_type", loc, value))
+    return value
+
+
+def _validate_float(value: Any, loc: tuple, errors: List[dict]) -> Any:
+    if isinstance(value, (bool, int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return _lax.parse_float(value)
+        except ValueError:
+            errors.append(error("float_parsing", loc, value))
+    else:
+        errors.append(error("float_type", loc, value))
+    return value
+
+
+def _validate_bool(value: Any, loc: tuple, errors: List[dict]) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        if value in (0, 1):
+            return bool(value)
+        errors.append(error("bool_parsing", loc, value))
+    elif isinstance(value, str):
+        try:
+            return _lax.parse_bool(value)
+        except ValueError:
+            errors.append(error("bool_parsing", loc, value))
+    else:
+        errors.append(error("bool_type", loc, value))
+    return value
+
+
+_SCALARS = {str: _validate_str, int: _validate_int, float: _validate_float, bool: _validate_bool}
+
+
+def _validate_list(args: tuple, value: Any, loc: tuple, errors: List[dict]) -> Any:
+    if not isinstance(value, list):
+        errors.append(error("list_type", loc, value))
+        return value
+    item_type = args[0] if args else Any
+    return [validate(item_type, item, loc + (i,), errors) for i, item in enumerate(value)]
+
+
+def _validate_dict(args: tuple, value: Any, loc: tuple, errors: List[dict]) -> Any:
+    if not isinstance(value, dict):
+        errors.append(error("dict_type", loc, value))
+        return value
+    value_type = args[1] if len(args) == 2 else Any
+    return {key: validate(value_type, item, loc + (key,), errors) for key, item in value.items()}
+
+
+class BaseModel:
+    """A typed record validated from JSON the way pydantic validates it.
+
+    >>> class Item(BaseModel):
+    ...     name: str
+    ...     price: float
+    >>> Item(name="pen", price="1.5").price
+    1.5
+    """
+
+    __fields__: Dict[str, Tuple[Any, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        hints = typing.get_type_hints(cls)
+        fields = {}
+        for name, tp in hints.items():
+            if name.startswith("_") or typing.get_origin(tp) is typing.ClassVar:
+                continue
+            fields[name] = (tp, cls.__dict__.get(name, _inherited_default(cls, name)))
+        cls.__fields__ = fields
+
+    def __init__(self, **data: Any) -> None:
+        errors: List[dict] = []
+        values = type(self)._validate_fields(data, (), errors)
+        if errors:
+            raise ValidationError(errors)
+        self.__dict__.update(values)
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> "BaseModel":
+        """Validates a dict (e.g. parsed JSON) into an instance."""
+        errors: List[dict] = []
+        instance = cls._validate(obj, (), errors)
+        if errors:
+            raise ValidationError(errors)
+        return instance
+
+    @classmethod
+    def _validate(cls, value: Any, loc: tuple, errors: List[dict]) -> Any:
+        if isinstance(value, cls):
+            return value
+        if not isinstance(value, dict):
+            errors.append(error("model_attributes_type", loc, value))
+            return value
+        count = len(errors)
+        values = cls._validate_fields(value, loc, errors)
+        if len(errors) > count:
+            return value
+        instance = cls.__new__(cls)
+        instance.__dict__.update(values)
+        return instance
+
+    @classmethod
+    def _validate_fields(cls, data: dict, loc: tuple, errors: List[dict]) -> dict:
+        values = {}
+        for name, (tp, default) in cls.__fields__.items():
+            if name in data:
+                values[name] = validate(tp, data[name], loc + (name,), errors)
+            elif default is not _MISSING:
+                values[name] = copy.deepcopy(default)
+            else:
+                errors.append(error("missing", loc + (name,), data))
+        return values
+
+    def model_dump(self) -> dict:
+        """The model as plain dicts, lists and scalars."""
+        return {name: _dump(getattr(self, name)) for name in type(self).__fields__}
+
+    def model_dump_json(self) -> str:
+        """The model as compact JSON."""
+        return json.dumps(self.model_dump(), separators=(",", ":"), ensure_ascii=False)
+
+    def __eq__(self, other: Any) -> bool:
+        return type(other) is type(self) and other.model_dump() == self.model_dump()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in type(self).__fields__)
+        return f"{type(self).__name__}({fields})"
+
+
+def _inherited_default(cls: type, name: str) -> Any:
+    for base in cls.__mro__[1:]:
+        fields = getattr(base, "__fields__", {})
+        if name in fields:
+            return fields[name][1]
+    return _MISSING
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value

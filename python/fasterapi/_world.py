@@ -1,0 +1,61 @@
+"""The component's side of the WIT world: exports an app's routes and runs
+its handlers. Only importable inside a component built by componentize-py."""
+
+from typing import Any, List
+
+from wit_world import WitWorld as _World
+from wit_world.imports import types as wit
+
+from ._app import FasterAPI, Route
+
+_METHODS = {m.name: m for m in wit.Method}
+_SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "header": wit.ParamSource.HEADER}
+_KINDS = {"int": wit.ParamType.INT, "float": wit.ParamType.FLOAT, "bool": wit.ParamType.BOOLEAN,
+          "str": wit.ParamType.TEXT}
+
+
+def _value(kind: str, value: Any) -> wit.ParamValue:
+    if value is None:
+        return wit.ParamValue_None_()
+    return {"int": wit.ParamValue_Int, "float": wit.ParamValue_Float,
+            "bool": wit.ParamValue_Boolean, "str": wit.ParamValue_Text}[kind](value)
+
+
+def _route(route: Route) -> wit.Route:
+    params = [
+        wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
+                      default=None if p.required else _value(p.kind, p.default))
+        for p in route.params
+    ]
+    body = None
+    if route.body is not None:
+        body = wit.BodySpec(required=route.body.required, media_type="application/json")
+    return wit.Route(method=_METHODS[route.method], path=route.path, params=params, body=body,
+                     name=route.name)
+
+
+def _arg(value: wit.ParamValue) -> Any:
+    return None if isinstance(value, wit.ParamValue_None_) else value.value
+
+
+def world_for(app: FasterAPI) -> type:
+    """The ``WitWorld`` class componentize-py exports, serving ``app``."""
+    if not isinstance(app, FasterAPI):
+        raise TypeError(f"`app` must be a fasterapi.FasterAPI, not {type(app).__name__}")
+    routes: List[wit.Route] = [_route(r) for r in app.routes]
+
+    class WitWorld(_World):
+        def routes(self) -> List[wit.Route]:
+            return routes
+
+        def handle(self, req: wit.Request) -> wit.Response:
+            headers = [(h.name, h.value) for h in req.headers]
+            response = app.dispatch(req.route, [_arg(v) for v in req.args], req.method.name,
+                                    req.path, req.query, headers, req.body)
+            return wit.Response(
+                status=response.status_code,
+                headers=[wit.Header(name=k, value=v.encode("latin-1")) for k, v in response.headers.items()],
+                body=response.body,
+            )
+
+    return WitWorld

@@ -1,0 +1,106 @@
+import json
+from typing import Optional
+
+import pytest
+
+from fasterapi import (BaseModel, FasterAPI, Header, HTTPException, PlainTextResponse, Query, Request,
+                       Response)
+
+app = FasterAPI()
+
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+
+@app.get("/users/{user_id}")
+def get_user(user_id: int, verbose: bool = False, x_token: Optional[str] = Header(None)):
+    return {"id": user_id, "verbose": verbose, "token": x_token}
+
+
+@app.get("/search")
+def search(q: str = Query("all", alias="query"), limit: int = 10, ratio: float = 1):
+    return [q, limit, ratio]
+
+
+@app.post("/items", status_code=201)
+async def create_item(item: Item):
+    return item
+
+
+@app.get("/text", response_class=PlainTextResponse)
+def text():
+    return "hi"
+
+
+@app.get("/fail/{code}")
+def fail(code: int):
+    if code == 500:
+        raise RuntimeError("boom")
+    raise HTTPException(code, "nope", headers={"X-Why": "test"})
+
+
+@app.put("/raw")
+async def raw(request: Request):
+    return Response(await request.body(), status_code=202, media_type="application/octet-stream")
+
+
+@app.get("/files/{path:path}")
+def files(path: str):
+    return path
+
+
+def call(index, args=(), body=b"", headers=()):
+    return app.dispatch(index, list(args), "GET", "/", "", list(headers), body)
+
+
+def test_route_table_is_typed():
+    specs = {r.name: r for r in app.routes}
+    params = [(p.name, p.source, p.kind, p.required, p.default) for p in specs["get_user"].params]
+    assert params == [("user_id", "path", "int", True, None), ("verbose", "query", "bool", False, False),
+                      ("x-token", "header", "str", False, None)]
+    assert [(p.name, p.default) for p in specs["search"].params] == [("query", "all"), ("limit", 10),
+                                                                       ("ratio", 1.0)]
+    assert specs["create_item"].body.required and specs["create_item"].params == []
+    assert specs["files"].path == "/files/{*path}"
+
+
+def test_dispatch_passes_typed_args():
+    response = call(0, [7, True, None])
+    assert (response.status_code, json.loads(response.body)) == (200, {"id": 7, "verbose": True, "token": None})
+    assert call(1, ["x", 1, 2.5]).body == b'["x",1,2.5]'
+
+
+def test_bodies_and_async_handlers():
+    ok = call(2, body=b'{"name":"a","price":"2"}', headers=[("content-type", b"application/json")])
+    assert (ok.status_code, ok.body) == (201, b'{"name":"a","price":2.0}')
+    bad = call(2, body=b'{"name":', headers=[("content-type", b"application/json")])
+    assert json.loads(bad.body)["detail"][0]["loc"] == ["body", 8]
+    assert json.loads(call(2).body)["detail"] == [
+        {"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}]
+
+
+def test_responses_and_exceptions():
+    text = call(3)
+    assert (text.body, text.headers["content-type"]) == (b"hi", "text/plain; charset=utf-8")
+    denied = call(4, [403])
+    assert (denied.status_code, denied.body, denied.headers["x-why"]) == (403, b'{"detail":"nope"}', "test")
+    crashed = call(4, [500])
+    assert (crashed.status_code, crashed.body) == (500, b'{"detail":"Internal Server Error"}')
+    raw = app.dispatch(5, [], "PUT", "/raw", "", [], b"\x00\x01")
+    assert (raw.status_code, raw.body) == (202, b"\x00\x01")
+
+
+def test_bad_declarations_are_refused():
+    bad = FasterAPI()
+    with pytest.raises(ValueError, match="cannot have a default"):
+        bad.get("/x/{a}")(lambda a=None: a)
+
+    def listing(ids: list = Query([])):
+        return ids
+
+    with pytest.raises(ValueError, match="must be int, float, bool or str"):
+        bad.get("/z")(listing)
+    with pytest.raises(ValueError, match="no argument"):
+        bad.get("/y/{missing}")(lambda: None)
