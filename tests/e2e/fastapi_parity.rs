@@ -1,4 +1,5 @@
-//! Side by side with FastAPI: `examples/bench-rust` and the FastAPI app in
+//! Side by side with FastAPI: `examples/bench-rust`, `examples/bench-python`
+//! and the FastAPI app in
 //! `../shared/peers/fastapi_app.py` (run by uvicorn) get the same requests
 //! and must give the same status, media type and JSON body; for a 422, the
 //! same `type`, `loc`, `msg` and `input` of every error.
@@ -165,7 +166,16 @@ fn comparable(response: &HttpResponse) -> (u16, Option<String>, Value) {
 
 #[test]
 fn bench_rust_answers_as_fastapi_does() {
-    let ours = serve("examples/bench-rust");
+    assert_same_answers("examples/bench-rust");
+}
+
+#[test]
+fn bench_python_answers_as_fastapi_does() {
+    assert_same_answers("examples/bench-python");
+}
+
+fn assert_same_answers(example: &str) {
+    let ours = serve(example);
     let fastapi = start_uvicorn();
     let mut mismatches = Vec::new();
     let cases = cases();

@@ -7,4 +7,5 @@ mod fastapi_parity;
 mod guest_failures;
 mod http;
 mod params;
+mod python_app;
 mod support;
