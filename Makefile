@@ -17,10 +17,12 @@ demo: setup host examples
 	@echo "serving examples/$(APP) on http://$(LISTEN)  (try: curl http://$(LISTEN)/users/123)"
 	$(FASTERAPI) serve $(COMPONENTS)/$(APP).wasm --listen $(LISTEN)
 
-## Run every test: unit tests, then end-to-end tests over loopback that build
-## the example and test guests from source.
+## Run every test: Rust unit tests, end-to-end tests over loopback that build
+## the example and test guests from source, the Python SDK's unit tests, and
+## the differential test of Python apps against real FastAPI.
 test: setup
 	cargo test --workspace
+	$(VENV)/bin/python -m pytest -q python/tests tests/python
 
 setup: wasm-target venv
 

@@ -74,15 +74,34 @@ pub mod __private {
         fn route() -> Route;
         /// Runs it on a request the host matched to that route.
         fn call(request: crate::Request) -> crate::Response;
+        /// Validates only the body: 422 with its errors, or 204.
+        fn validate(request: &crate::Request) -> crate::Response;
+    }
+
+    /// One registered handler: its `call` and its `validate`.
+    pub type Entry = (
+        fn(crate::Request) -> crate::Response,
+        fn(&crate::Request) -> crate::Response,
+    );
+
+    /// The body check of a handler taking a `T` body.
+    pub fn check_body<T: FromBody>(request: &crate::Request) -> crate::Response {
+        match T::from_body(request) {
+            Ok(_) => crate::Response::new(204),
+            Err(response) => response,
+        }
     }
 
     /// Runs the handler the host picked for `request`.
     pub fn dispatch(
         request: crate::bindings::Request,
-        handlers: &[fn(crate::Request) -> crate::Response],
+        handlers: &[Entry],
     ) -> crate::bindings::Response {
         let response = match handlers.get(request.route as usize) {
-            Some(handler) => handler(crate::Request::from_wit(request)),
+            Some((_, validate)) if request.validate_only => {
+                validate(&crate::Request::from_wit(request))
+            }
+            Some((call, _)) => call(crate::Request::from_wit(request)),
             None => {
                 crate::Response::internal_error("the host picked a route the app does not have")
             }

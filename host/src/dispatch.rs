@@ -14,7 +14,7 @@ use hyper::{HeaderMap, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 
 use crate::extract;
-use crate::params::validation_body;
+use crate::params::{ValidationError, validation_body};
 use crate::router::Lookup;
 use crate::runtime::app::{CallError, method_to_wit, value_to_wit};
 use crate::runtime::bindings::types as wit;
@@ -57,24 +57,21 @@ impl Dispatcher {
             Lookup::NotFound => return detail(StatusCode::NOT_FOUND, "Not Found"),
         };
         let route = &self.app.routes()[index];
-        let args = match extract::arguments(route, &path_params, parts.uri.query(), &parts.headers)
-        {
-            Ok(args) => args,
-            Err(errors) => return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(&errors)),
-        };
-        // A declared length over the limit is refused before reading a byte.
-        if body.size_hint().lower() > self.max_body as u64 {
-            return detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+        let query = parts.uri.query();
+        let args = extract::arguments(route, &path_params, query, &parts.headers);
+        if let (Err(errors), None) = (&args, &route.body) {
+            return json(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                validation_body(errors, Vec::new()),
+            );
         }
-        let body = match Limited::new(body, self.max_body).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(err) if err.is::<http_body_util::LengthLimitError>() => {
-                return detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
-            }
-            Err(err) => {
-                tracing::debug!("reading the request body failed: {err}");
-                return detail(StatusCode::BAD_REQUEST, "Bad Request");
-            }
+        let body = match read_body(body, self.max_body).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let (args, errors) = match args {
+            Ok(args) => (args, None),
+            Err(errors) => (Vec::new(), Some(errors)),
         };
         let request = wit::Request {
             route: index as u32,
@@ -82,21 +79,56 @@ impl Dispatcher {
             // A route matched, so the method is one a route can declare.
             method: method_to_wit(method.unwrap_or(Method::Get)),
             path: raw_path.to_owned(),
-            query: parts.uri.query().unwrap_or_default().to_owned(),
+            query: query.unwrap_or_default().to_owned(),
             headers: headers_to_wit(&parts.headers),
             body: body.into(),
+            validate_only: errors.is_some(),
         };
-        match self.app.handle(&self.runtime, &request).await {
-            Ok(response) => self.response_from_guest(&route.name, response),
+        match errors {
+            Some(errors) => {
+                self.reject_with_body_errors(&route.name, &errors, &request)
+                    .await
+            }
+            None => self.call(&route.name, &request).await,
+        }
+    }
+
+    /// Runs the handler.
+    async fn call(&self, handler: &str, request: &wit::Request) -> HttpResponse {
+        match self.app.handle(&self.runtime, request).await {
+            Ok(response) => self.response_from_guest(handler, response),
             Err(CallError::Trap { trap, stderr }) => {
-                tracing::error!(app = %self.app.name(), handler = %route.name, %stderr, "guest trapped: {trap}");
+                tracing::error!(app = %self.app.name(), %handler, %stderr, "guest trapped: {trap}");
                 internal_error()
             }
             Err(err) => {
-                tracing::error!(app = %self.app.name(), handler = %route.name, "{err}");
+                tracing::error!(app = %self.app.name(), %handler, "{err}");
                 detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
             }
         }
+    }
+
+    /// A 422 for bad parameters of a route with a body: FastAPI lists the
+    /// body's errors too, so the guest validates the body (only) and its
+    /// errors follow the host's.
+    async fn reject_with_body_errors(
+        &self,
+        handler: &str,
+        errors: &[ValidationError],
+        request: &wit::Request,
+    ) -> HttpResponse {
+        let body_errors = match self.app.handle(&self.runtime, request).await {
+            Ok(response) if response.status == 422 => detail_list(&response.body),
+            Ok(_) => Vec::new(),
+            Err(err) => {
+                tracing::error!(app = %self.app.name(), %handler, "validating the body failed: {err}");
+                Vec::new()
+            }
+        };
+        json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            validation_body(errors, body_errors),
+        )
     }
 
     /// Converts the guest's answer; an answer HTTP cannot carry is a 500.
@@ -104,11 +136,45 @@ impl Dispatcher {
         match build_guest_response(response) {
             Ok(response) => response,
             Err(reason) => {
-                tracing::error!(app = %self.app.name(), handler, "invalid response from guest: {reason}");
+                tracing::error!(app = %self.app.name(), %handler, "invalid response from guest: {reason}");
                 internal_error()
             }
         }
     }
+}
+
+/// Reads the body, refusing one over `max_body` (413) before reading a byte
+/// when its declared length says so.
+async fn read_body(body: Incoming, max_body: usize) -> Result<Bytes, HttpResponse> {
+    if body.size_hint().lower() > max_body as u64 {
+        return Err(detail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request Entity Too Large",
+        ));
+    }
+    match Limited::new(body, max_body).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(detail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request Entity Too Large",
+        )),
+        Err(err) => {
+            tracing::debug!("reading the request body failed: {err}");
+            Err(detail(StatusCode::BAD_REQUEST, "Bad Request"))
+        }
+    }
+}
+
+/// The `detail` list of a guest's 422 body; empty if it has none.
+fn detail_list(body: &[u8]) -> Vec<serde_json::Value> {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|mut value| value.get_mut("detail").map(serde_json::Value::take))
+        .and_then(|detail| match detail {
+            serde_json::Value::Array(errors) => Some(errors),
+            _ => None,
+        })
+        .unwrap_or_default()
 }
 
 fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String> {

@@ -43,14 +43,15 @@ impl ValidationError {
     }
 }
 
-/// The body of a 422 answer: `{"detail":[...]}`.
-pub fn validation_body(errors: &[ValidationError]) -> Vec<u8> {
-    #[derive(Serialize)]
-    struct Body<'a> {
-        detail: &'a [ValidationError],
-    }
-    // Serializing plain structs of strings cannot fail.
-    serde_json::to_vec(&Body { detail: errors }).unwrap_or_default()
+/// The body of a 422 answer: `{"detail":[...]}`, the host's errors first,
+/// then the guest's (about the body).
+pub fn validation_body(errors: &[ValidationError], body_errors: Vec<serde_json::Value>) -> Vec<u8> {
+    let mut detail: Vec<serde_json::Value> = errors
+        .iter()
+        .map(|e| serde_json::to_value(e).unwrap_or_default())
+        .collect();
+    detail.extend(body_errors);
+    serde_json::to_vec(&serde_json::json!({ "detail": detail })).unwrap_or_default()
 }
 
 /// Parses `text` as a value of `kind`.
@@ -87,7 +88,7 @@ mod tests {
             ),
             ValidationError::new(ErrorKind::Missing, ParamSource::Query, "q", None),
         ];
-        let body = String::from_utf8(validation_body(&errors)).unwrap();
+        let body = String::from_utf8(validation_body(&errors, Vec::new())).unwrap();
         assert_eq!(
             body,
             r#"{"detail":[{"type":"int_parsing","loc":["path","user_id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"abc"},{"type":"missing","loc":["query","q"],"msg":"Field required","input":null}]}"#

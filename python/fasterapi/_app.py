@@ -13,7 +13,7 @@ from . import log
 from ._errors import error
 from ._model import BaseModel, _unwrap_optional, validate
 from ._params import ParamInfo, Required
-from ._responses import HTTPException, JSONResponse, Response
+from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response
 
 # Python types the host can parse natively, and their WIT `param-type`.
 SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str"}
@@ -121,8 +121,12 @@ class FasterAPI:
         return self.api_route(path, methods=["DELETE"], **options)
 
     def dispatch(self, index: int, args: List[Any], method: str, path: str, query: str,
-                 headers: List[Tuple[str, bytes]], body: bytes) -> Response:
-        """Runs route ``index`` with the host's typed ``args`` (in declaration order)."""
+                 headers: List[Tuple[str, bytes]], body: bytes, validate_only: bool = False) -> Response:
+        """Runs route ``index`` with the host's typed ``args`` (in declaration order).
+
+        With ``validate_only`` (the host rejected some parameters), only the
+        body is validated: 422 with its errors, or 204.
+        """
         route = self.routes[index]
         kwargs = {spec.arg: value for spec, value in zip(route.params, args)}
         if route.body is not None:
@@ -130,18 +134,22 @@ class FasterAPI:
             if errors:
                 return JSONResponse({"detail": errors}, status_code=422)
             kwargs[route.body.arg] = value
+        if validate_only:
+            return Response(status_code=204)
         if route.request_arg is not None:
             kwargs[route.request_arg] = Request(method, path, query, headers, body)
         try:
             result = _call(route.endpoint, kwargs)
+            if isinstance(result, Response):
+                return result
+            return route.response_class(jsonable(result), status_code=route.status_code)
         except HTTPException as exc:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        except Exception:  # a handler bug: 500 for this request, logged with its traceback
+        except Exception:
+            # A handler bug: 500 for this request only, as Starlette answers it,
+            # logged with its traceback.
             log.error(f"handler {route.name} raised", traceback=traceback.format_exc())
-            return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
-        if isinstance(result, Response):
-            return result
-        return route.response_class(jsonable(result), status_code=route.status_code)
+            return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 FastAPI = FasterAPI  # so an app's source can stay as it is under FastAPI

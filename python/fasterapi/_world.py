@@ -51,7 +51,7 @@ def world_for(app: FasterAPI) -> type:
         def handle(self, req: wit.Request) -> wit.Response:
             headers = [(h.name, h.value) for h in req.headers]
             response = app.dispatch(req.route, [_arg(v) for v in req.args], req.method.name,
-                                    req.path, req.query, headers, req.body)
+                                    req.path, req.query, headers, req.body, req.validate_only)
             return wit.Response(
                 status=response.status_code,
                 headers=[wit.Header(name=k, value=v.encode("latin-1")) for k, v in response.headers.items()],

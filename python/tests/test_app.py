@@ -87,9 +87,17 @@ def test_responses_and_exceptions():
     denied = call(4, [403])
     assert (denied.status_code, denied.body, denied.headers["x-why"]) == (403, b'{"detail":"nope"}', "test")
     crashed = call(4, [500])
-    assert (crashed.status_code, crashed.body) == (500, b'{"detail":"Internal Server Error"}')
+    assert (crashed.status_code, crashed.body) == (500, b"Internal Server Error")
     raw = app.dispatch(5, [], "PUT", "/raw", "", [], b"\x00\x01")
     assert (raw.status_code, raw.body) == (202, b"\x00\x01")
+
+
+def test_validate_only_checks_just_the_body():
+    json_header = [("content-type", b"application/json")]
+    bad = app.dispatch(2, [], "POST", "/items", "", json_header, b"{}", validate_only=True)
+    assert [e["loc"] for e in json.loads(bad.body)["detail"]] == [["body", "name"], ["body", "price"]]
+    good = app.dispatch(2, [], "POST", "/items", "", json_header, b'{"name":"a","price":1}', validate_only=True)
+    assert good.status_code == 204
 
 
 def test_bad_declarations_are_refused():

@@ -72,7 +72,8 @@ fn build_errors_are_one_clear_line() {
         .unwrap();
     assert!(!output.status.success());
     assert!(
-        String::from_utf8_lossy(&output.stderr).contains("error: /no/such/dir: no such file or directory")
+        String::from_utf8_lossy(&output.stderr)
+            .contains("error: /no/such/dir: no such file or directory")
     );
 
     let output = fasterapi()

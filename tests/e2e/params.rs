@@ -192,6 +192,25 @@ fn json_bodies_validate_like_pydantic() {
 }
 
 #[test]
+fn bad_parameters_and_a_bad_body_are_reported_together() {
+    let server = serve(TYPED);
+    let both = server.send(
+        "PUT",
+        "/products/x",
+        &[("content-type", "application/json")],
+        br#"{"price":"cheap"}"#,
+    );
+    assert_eq!(
+        both.errors(),
+        [
+            ("int_parsing".into(), json!(["path", "id"])),
+            ("missing".into(), json!(["body", "name"])),
+            ("float_parsing".into(), json!(["body", "price"])),
+        ]
+    );
+}
+
+#[test]
 fn optional_bodies_status_codes_and_http_errors() {
     let server = serve(TYPED);
     assert_eq!(

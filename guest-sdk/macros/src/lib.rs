@@ -294,6 +294,7 @@ fn handler_tokens(
     let private = quote!(::fasterapi::__private);
     let mut specs = Vec::new();
     let mut body_spec = quote!(::core::option::Option::None);
+    let mut body_check = quote!(::fasterapi::Response::new(204));
     let mut bindings = Vec::new();
     let mut call_args = Vec::new();
     for (index, kind) in kinds.iter().enumerate() {
@@ -329,6 +330,7 @@ fn handler_tokens(
             }
             ArgKind::Body { ty } => {
                 body_spec = quote!(#private::json_body(<#ty as #private::FromBody>::REQUIRED));
+                body_check = quote!(#private::check_body::<#ty>(__request));
                 bindings.push(quote! {
                     let #var = match <#ty as #private::FromBody>::from_body(&__request) {
                         ::core::result::Result::Ok(body) => body,
@@ -357,6 +359,10 @@ fn handler_tokens(
                     body: #body_spec,
                     name: #fn_name_str.into(),
                 }
+            }
+
+            fn validate(__request: &::fasterapi::Request) -> ::fasterapi::Response {
+                #body_check
             }
 
             #[allow(unused_mut)]
@@ -484,7 +490,10 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
             }
 
             fn handle(request: #private::bindings::Request) -> #private::bindings::Response {
-                #private::dispatch(request, &[#(<#handlers as #private::Handler>::call),*])
+                #private::dispatch(request, &[#((
+                    <#handlers as #private::Handler>::call,
+                    <#handlers as #private::Handler>::validate,
+                )),*])
             }
         }
 

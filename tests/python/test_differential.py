@@ -1,0 +1,123 @@
+"""Differential test: each app in ``apps/`` runs under real FastAPI (TestClient)
+and under FasterAPI (built into a component with the real ``fasterapi build``,
+served by the real ``fasterapi serve`` on loopback) from the same source, only
+the import line differs. Every case in the app's ``CASES`` must get the same
+status, media type and body; for a 422, the same errors (type, loc, msg, input).
+"""
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+import types
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = sorted((Path(__file__).parent / "apps").glob("*_app.py"))
+FASTERAPI = Path(os.environ.get("FASTERAPI_BIN", ROOT / "target/debug/fasterapi"))
+SCRATCH = ROOT / "target/e2e/python-apps"
+
+# Where each name a FasterAPI app imports lives under FastAPI.
+FASTAPI_HOMES = {
+    "BaseModel": "pydantic",
+    "JSONResponse": "fastapi.responses", "PlainTextResponse": "fastapi.responses",
+    "HTMLResponse": "fastapi.responses", "Response": "fastapi.responses",
+}
+
+
+def fastapi_source(source: str) -> str:
+    """The same app for FastAPI: the `from fasterapi import ...` line rewritten."""
+    match = re.search(r"^from fasterapi import (.+)$", source, re.M)
+    assert match, "an app starts with `from fasterapi import ...`"
+    names = [n.strip() for n in match.group(1).split(",")]
+    lines = [f"from {FASTAPI_HOMES.get(n, 'fastapi')} import {n}" for n in names]
+    return source[:match.start()] + "\n".join(lines) + source[match.end():]
+
+
+def load_fastapi_app(path: Path) -> types.ModuleType:
+    module = types.ModuleType(f"fastapi_{path.stem}")
+    exec(compile(fastapi_source(path.read_text()), str(path), "exec"), module.__dict__)
+    return module
+
+
+class Server:
+    """`fasterapi serve` on a free loopback port."""
+
+    def __init__(self, component: Path):
+        self.process = subprocess.Popen(
+            [str(FASTERAPI), "serve", str(component), "--listen", "127.0.0.1:0",
+             "--cache-dir", str(ROOT / "target/e2e/cache")],
+            stderr=subprocess.PIPE, text=True)
+        self.log = []
+        ready = threading.Event()
+        self.port = None
+
+        def read():
+            for line in self.process.stderr:
+                self.log.append(line)
+                found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+                if found:
+                    self.port = int(found.group(1))
+                    ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(180):
+            self.process.kill()
+            raise RuntimeError("fasterapi did not start:\n" + "".join(self.log))
+
+    def request(self, method, path, headers, body):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection.request(method, path, body=body.encode() if body is not None else None, headers=headers)
+        response = connection.getresponse()
+        result = (response.status, response.getheader("content-type"), response.read())
+        connection.close()
+        return result
+
+    def stop(self):
+        self.process.kill()
+        self.process.wait()
+
+
+def comparable(status, content_type, body: bytes):
+    if content_type and content_type.startswith("application/json"):
+        return status, content_type, json.loads(body)
+    return status, content_type, body.decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module", params=APPS, ids=[p.stem for p in APPS])
+def app_pair(request):
+    path = request.param
+    assert FASTERAPI.exists(), f"{FASTERAPI} is missing: run `cargo build -p fasterapi-host` first"
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    component = SCRATCH / f"{path.stem}.wasm"
+    build = subprocess.run([str(FASTERAPI), "build", str(path), "-o", str(component)],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr
+    server = Server(component)
+    module = load_fastapi_app(path)
+    yield server, TestClient(module.app, raise_server_exceptions=False), module.CASES
+    server.stop()
+
+
+def test_same_answers_as_fastapi(app_pair):
+    server, client, cases = app_pair
+    mismatches = []
+    for method, path, headers, body in cases:
+        theirs = client.request(method, path, headers=headers, content=body)
+        theirs = comparable(theirs.status_code, theirs.headers.get("content-type"), theirs.content)
+        ours = comparable(*server.request(method, path, headers, body))
+        if ours != theirs:
+            mismatches.append(f"{method} {path} {headers} {body!r}\n  fasterapi: {ours}\n  fastapi:   {theirs}")
+    assert not mismatches, f"{len(mismatches)} of {len(cases)} differ:\n" + "\n".join(mismatches)
+
+
+def test_enough_cases():
+    total = sum(len(load_fastapi_app(path).CASES) for path in APPS)
+    assert len(APPS) >= 5 and total >= 100, (len(APPS), total)
