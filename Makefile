@@ -10,7 +10,7 @@ LISTEN ?= 127.0.0.1:8080
 APP ?= bench-rust
 FASTERAPI := target/release/fasterapi
 
-.PHONY: demo test setup wasm-target venv host examples lint clean
+.PHONY: demo test setup wasm-target venv host examples bench-micro lint clean
 
 ## Install what is missing, build the host and the examples, serve $(APP) on $(LISTEN).
 demo: setup host examples
@@ -22,6 +22,7 @@ demo: setup host examples
 ## the differential test of Python apps against real FastAPI.
 test: setup
 	cargo test --workspace
+	cargo test -p fasterapi-host --benches
 	$(VENV)/bin/python -m pytest -q python/tests tests/python
 
 setup: wasm-target venv
@@ -41,11 +42,16 @@ $(VENV)/.installed: tests/requirements.txt
 host:
 	cargo build --release -p fasterapi-host
 
+## Every example, Rust and Python, into $(COMPONENTS)/NAME.wasm.
 examples: host wasm-target
 	@mkdir -p $(COMPONENTS)
-	@for app in examples/*-rust; do \
+	@for app in examples/*/; do app=$${app%/}; \
 		CARGO_TARGET_DIR=$(GUEST_TARGET) $(FASTERAPI) build $$app -o $(COMPONENTS)/$$(basename $$app).wasm || exit 1; \
 	done
+
+## Criterion micro-benchmarks: router, typed parameters, fresh-instance dispatch.
+bench-micro: examples
+	cargo bench -p fasterapi-host --bench dispatch
 
 lint:
 	cargo fmt --all --check

@@ -129,6 +129,13 @@ impl App {
         &self.router
     }
 
+    /// Creates and drops one instance: the cost of per-request isolation.
+    pub async fn instantiate(&self, runtime: &Runtime) -> Result<(), CallError> {
+        let mut store = runtime.store(&self.name);
+        self.pre.instantiate_async(&mut store).await.map_err(CallError::Instantiate)?;
+        Ok(())
+    }
+
     /// Runs one request in a fresh instance.
     pub async fn handle(
         &self,
