@@ -10,17 +10,21 @@ use std::path::Path;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use fasterapi_host::capabilities::AppContext;
+use fasterapi_host::limits::Limits;
 use fasterapi_host::router::Lookup;
 use fasterapi_host::runtime::bindings::types as wit;
 use fasterapi_host::runtime::{App, Runtime, RuntimeConfig};
 
 fn load(runtime: &Runtime, name: &str, tokio: &tokio::runtime::Runtime) -> Option<Arc<App>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/components").join(format!("{name}.wasm"));
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/components").join(format!("{name}.wasm"));
     let Ok(bytes) = std::fs::read(&path) else {
         eprintln!("skipping {name}: {} is missing (run `make examples`)", path.display());
         return None;
     };
-    Some(Arc::new(tokio.block_on(App::load(runtime, name, &bytes)).expect("load the component")))
+    let context = AppContext::bare(name, Limits::default());
+    Some(Arc::new(tokio.block_on(App::load(runtime, context, &bytes)).expect("load the component")))
 }
 
 fn get_user_request(app: &App) -> wit::Request {
@@ -46,16 +50,29 @@ fn benches(c: &mut Criterion) {
         let Some(app) = load(&runtime, name, &tokio) else { continue };
         if name == "bench-rust" {
             c.bench_function("router lookup /users/123", |b| {
-                b.iter(|| match app.router().lookup(Some(fasterapi_host::spec::Method::Get), black_box("/users/123")) {
-                    Lookup::Found { route, .. } => route,
-                    _ => unreachable!(),
+                b.iter(|| {
+                    match app
+                        .router()
+                        .lookup(Some(fasterapi_host::spec::Method::Get), black_box("/users/123"))
+                    {
+                        Lookup::Found { route, .. } => route,
+                        _ => unreachable!(),
+                    }
                 })
             });
-            let route = app.routes().iter().find(|r| r.path == "/items" && r.body.is_none()).expect("GET /items");
+            let route =
+                app.routes().iter().find(|r| r.path == "/items" && r.body.is_none()).expect("GET /items");
             let headers = hyper::HeaderMap::new();
             let params = matchit::Params::new();
             c.bench_function("typed params ?q=pen&limit=5", |b| {
-                b.iter(|| fasterapi_host::extract::arguments(route, &params, Some(black_box("q=pen&limit=5")), &headers))
+                b.iter(|| {
+                    fasterapi_host::extract::arguments(
+                        route,
+                        &params,
+                        Some(black_box("q=pen&limit=5")),
+                        &headers,
+                    )
+                })
             });
         }
         let request = get_user_request(&app);

@@ -23,10 +23,7 @@ impl<T: Model> FromBody for Json<T> {
     fn from_body(request: &Request) -> Result<Self, Response> {
         match read_json::<T>(request) {
             Ok(Some(value)) => Ok(Json(value)),
-            Ok(None) => Err(unprocessable(vec![FieldError::missing(
-                Loc::body(),
-                Value::Null,
-            )])),
+            Ok(None) => Err(unprocessable(vec![FieldError::missing(Loc::body(), Value::Null)])),
             Err(errors) => Err(unprocessable(errors)),
         }
     }
@@ -35,9 +32,7 @@ impl<T: Model> FromBody for Json<T> {
 impl<T: Model> FromBody for Option<Json<T>> {
     const REQUIRED: bool = false;
     fn from_body(request: &Request) -> Result<Self, Response> {
-        read_json::<T>(request)
-            .map(|v| v.map(Json))
-            .map_err(unprocessable)
+        read_json::<T>(request).map(|v| v.map(Json)).map_err(unprocessable)
     }
 }
 
@@ -59,12 +54,7 @@ fn read_json<T: Model>(request: &Request) -> Result<Option<T>, Vec<FieldError>> 
         return Err(errors);
     }
     serde_json::from_value(value).map(Some).map_err(|err| {
-        vec![FieldError::new(
-            "value_error",
-            Loc::body(),
-            format!("Value error, {err}"),
-            Value::Null,
-        )]
+        vec![FieldError::new("value_error", Loc::body(), format!("Value error, {err}"), Value::Null)]
     })
 }
 
@@ -73,12 +63,7 @@ fn is_json(content_type: Option<&[u8]>) -> bool {
     let Some(content_type) = content_type.and_then(|v| std::str::from_utf8(v).ok()) else {
         return false;
     };
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     match essence.split_once('/') {
         Some(("application", subtype)) => subtype == "json" || subtype.ends_with("+json"),
         _ => false,

@@ -35,6 +35,8 @@
 extern crate self as fasterapi;
 
 mod body;
+pub mod config;
+pub mod kv;
 pub mod log;
 mod model;
 mod param;
@@ -56,9 +58,7 @@ pub mod __private {
     pub use wit_bindgen;
 
     pub use crate::bindings::Guest;
-    pub use crate::bindings::fasterapi::http::types::{
-        BodySpec, Method, ParamSource, ParamValue, Route,
-    };
+    pub use crate::bindings::fasterapi::http::types::{BodySpec, Method, ParamSource, ParamValue, Route};
     pub use crate::body::FromBody;
     pub use crate::model::Fields;
     pub use crate::param::{arg, param_spec};
@@ -79,10 +79,7 @@ pub mod __private {
     }
 
     /// One registered handler: its `call` and its `validate`.
-    pub type Entry = (
-        fn(crate::Request) -> crate::Response,
-        fn(&crate::Request) -> crate::Response,
-    );
+    pub type Entry = (fn(crate::Request) -> crate::Response, fn(&crate::Request) -> crate::Response);
 
     /// The body check of a handler taking a `T` body.
     pub fn check_body<T: FromBody>(request: &crate::Request) -> crate::Response {
@@ -93,18 +90,11 @@ pub mod __private {
     }
 
     /// Runs the handler the host picked for `request`.
-    pub fn dispatch(
-        request: crate::bindings::Request,
-        handlers: &[Entry],
-    ) -> crate::bindings::Response {
+    pub fn dispatch(request: crate::bindings::Request, handlers: &[Entry]) -> crate::bindings::Response {
         let response = match handlers.get(request.route as usize) {
-            Some((_, validate)) if request.validate_only => {
-                validate(&crate::Request::from_wit(request))
-            }
+            Some((_, validate)) if request.validate_only => validate(&crate::Request::from_wit(request)),
             Some((call, _)) => call(crate::Request::from_wit(request)),
-            None => {
-                crate::Response::internal_error("the host picked a route the app does not have")
-            }
+            None => crate::Response::internal_error("the host picked a route the app does not have"),
         };
         response.into_wit()
     }
@@ -116,10 +106,7 @@ pub mod __private {
 
     /// A body spec for a JSON body.
     pub fn json_body(required: bool) -> Option<BodySpec> {
-        Some(BodySpec {
-            required,
-            media_type: "application/json".into(),
-        })
+        Some(BodySpec { required, media_type: "application/json".into() })
     }
 }
 

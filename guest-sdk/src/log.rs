@@ -7,10 +7,8 @@
 use crate::bindings::fasterapi::http::log::{Level, write};
 
 fn log(level: Level, message: &str, fields: &[(&str, &str)]) {
-    let fields: Vec<(String, String)> = fields
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let fields: Vec<(String, String)> =
+        fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     write(level, message, &fields);
 }
 

@@ -62,13 +62,7 @@ pub struct FieldError {
 impl FieldError {
     /// An error of pydantic type `kind` at `loc`.
     pub fn new(kind: &'static str, loc: Loc, msg: impl Into<String>, input: Value) -> Self {
-        FieldError {
-            kind,
-            loc,
-            msg: msg.into(),
-            input,
-            ctx: None,
-        }
+        FieldError { kind, loc, msg: msg.into(), input, ctx: None }
     }
 
     /// A required value is absent; `input` is the object it was missing from.
@@ -91,11 +85,7 @@ impl FieldError {
         } else if message.starts_with("expected ident") {
             // serde fails inside a bad literal (`nope`); Python at its start.
             let chars: Vec<char> = text.chars().collect();
-            while offset > 0
-                && chars
-                    .get(offset - 1)
-                    .is_some_and(|c| c.is_ascii_alphabetic())
-            {
+            while offset > 0 && chars.get(offset - 1).is_some_and(|c| c.is_ascii_alphabetic()) {
                 offset -= 1;
             }
         }
@@ -113,11 +103,7 @@ impl FieldError {
 
 /// The character offset of serde's 1-based line and column.
 fn char_offset(text: &str, line: usize, column: usize) -> usize {
-    let before: usize = text
-        .split('\n')
-        .take(line.saturating_sub(1))
-        .map(|l| l.chars().count() + 1)
-        .sum();
+    let before: usize = text.split('\n').take(line.saturating_sub(1)).map(|l| l.chars().count() + 1).sum();
     before + column.saturating_sub(1)
 }
 
@@ -177,12 +163,7 @@ impl Model for bool {
             Value::String(s) => fasterapi_lax::parse_bool(s),
             _ => {
                 let msg = "Input should be a valid boolean";
-                return errors.push(FieldError::new(
-                    "bool_type",
-                    loc.clone(),
-                    msg,
-                    value.clone(),
-                ));
+                return errors.push(FieldError::new("bool_type", loc.clone(), msg, value.clone()));
             }
         };
         match parsed {
@@ -193,18 +174,11 @@ impl Model for bool {
 }
 
 /// Validates an integer of any width; `coerce` narrows it to the target type.
-fn validate_int(
-    value: &mut Value,
-    loc: &Loc,
-    errors: &mut Vec<FieldError>,
-    fits: impl Fn(i128) -> bool,
-) {
+fn validate_int(value: &mut Value, loc: &Loc, errors: &mut Vec<FieldError>, fits: impl Fn(i128) -> bool) {
     let parsed: Result<i128, FieldError> = match &*value {
-        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n
-            .as_i64()
-            .map(i128::from)
-            .or(n.as_u64().map(i128::from))
-            .unwrap_or_default()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            Ok(n.as_i64().map(i128::from).or(n.as_u64().map(i128::from)).unwrap_or_default())
+        }
         Value::Number(n) => match n.as_f64() {
             Some(f) if f.fract() == 0.0 && f.abs() < 1e18 => Ok(f as i128),
             _ => Err(FieldError::new(
@@ -215,23 +189,14 @@ fn validate_int(
             )),
         },
         Value::Bool(b) => Ok(i128::from(*b)),
-        Value::String(s) => fasterapi_lax::parse_int(s)
-            .map(i128::from)
-            .map_err(|k| FieldError::lax(k, loc, value)),
-        _ => Err(FieldError::new(
-            "int_type",
-            loc.clone(),
-            "Input should be a valid integer",
-            value.clone(),
-        )),
+        Value::String(s) => {
+            fasterapi_lax::parse_int(s).map(i128::from).map_err(|k| FieldError::lax(k, loc, value))
+        }
+        _ => Err(FieldError::new("int_type", loc.clone(), "Input should be a valid integer", value.clone())),
     };
     match parsed {
         Ok(int) if fits(int) => {
-            *value = if int < 0 {
-                Value::from(int as i64)
-            } else {
-                Value::from(int as u64)
-            };
+            *value = if int < 0 { Value::from(int as i64) } else { Value::from(int as u64) };
         }
         Ok(_) => errors.push(FieldError::new(
             "int_parsing",
@@ -262,12 +227,7 @@ fn validate_float(value: &mut Value, loc: &Loc, errors: &mut Vec<FieldError>) {
         Value::String(s) => fasterapi_lax::parse_float(s),
         _ => {
             let msg = "Input should be a valid number";
-            return errors.push(FieldError::new(
-                "float_type",
-                loc.clone(),
-                msg,
-                value.clone(),
-            ));
+            return errors.push(FieldError::new("float_type", loc.clone(), msg, value.clone()));
         }
     };
     // JSON cannot hold inf/nan, so serde could not read them back.
@@ -323,17 +283,10 @@ impl<T: Model> Model for Vec<T> {
 fn validate_map<T: Model>(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
     let Value::Object(entries) = value else {
         let msg = "Input should be a valid dictionary";
-        return errors.push(FieldError::new(
-            "dict_type",
-            loc.clone(),
-            msg,
-            value.clone(),
-        ));
+        return errors.push(FieldError::new("dict_type", loc.clone(), msg, value.clone()));
     };
     for (key, item) in entries.iter_mut() {
-        loc.with(LocItem::Key(key.clone()), |loc| {
-            T::validate(item, loc, errors)
-        });
+        loc.with(LocItem::Key(key.clone()), |loc| T::validate(item, loc, errors));
     }
 }
 
@@ -369,18 +322,11 @@ impl<'a> Fields<'a> {
     ) -> Option<Self> {
         let Value::Object(object) = value else {
             let msg = "Input should be a valid dictionary or object to extract fields from";
-            errors.push(FieldError::new(
-                "model_attributes_type",
-                loc.clone(),
-                msg,
-                value.clone(),
-            ));
+            errors.push(FieldError::new("model_attributes_type", loc.clone(), msg, value.clone()));
             return None;
         };
-        let original = required
-            .iter()
-            .any(|name| !object.contains_key(*name))
-            .then(|| Value::Object(object.clone()));
+        let original =
+            required.iter().any(|name| !object.contains_key(*name)).then(|| Value::Object(object.clone()));
         Some(Fields { object, original })
     }
 
@@ -392,14 +338,11 @@ impl<'a> Fields<'a> {
         loc: &mut Loc,
         errors: &mut Vec<FieldError>,
     ) {
-        loc.with(LocItem::Key(name.into()), |loc| {
-            match self.object.get_mut(name) {
-                Some(value) => T::validate(value, loc, errors),
-                None if T::OPTIONAL || has_default => {}
-                None => errors.push(FieldError::missing(
-                    loc.clone(),
-                    self.original.clone().unwrap_or(Value::Null),
-                )),
+        loc.with(LocItem::Key(name.into()), |loc| match self.object.get_mut(name) {
+            Some(value) => T::validate(value, loc, errors),
+            None if T::OPTIONAL || has_default => {}
+            None => {
+                errors.push(FieldError::missing(loc.clone(), self.original.clone().unwrap_or(Value::Null)))
             }
         })
     }
@@ -416,10 +359,7 @@ mod tests {
         if errors.is_empty() {
             Ok(value)
         } else {
-            Err(errors
-                .into_iter()
-                .map(|e| (e.kind, serde_json::to_value(&e.loc).unwrap()))
-                .collect())
+            Err(errors.into_iter().map(|e| (e.kind, serde_json::to_value(&e.loc).unwrap())).collect())
         }
     }
 
@@ -437,29 +377,17 @@ mod tests {
         assert_eq!(check::<f64>(json!("x")).unwrap_err()[0].0, "float_parsing");
         assert_eq!(check::<f64>(json!(null)).unwrap_err()[0].0, "float_type");
         assert_eq!(check::<bool>(json!(2)).unwrap_err()[0].0, "bool_parsing");
-        assert_eq!(
-            check::<i32>(json!(1u64 << 40)).unwrap_err()[0].0,
-            "int_parsing"
-        );
+        assert_eq!(check::<i32>(json!(1u64 << 40)).unwrap_err()[0].0, "int_parsing");
     }
 
     #[test]
     fn containers_report_every_error_with_its_loc() {
         let errors = check::<Vec<String>>(json!(["a", 1, "b", 2])).unwrap_err();
-        assert_eq!(
-            errors,
-            [
-                ("string_type", json!(["body", 1])),
-                ("string_type", json!(["body", 3]))
-            ]
-        );
+        assert_eq!(errors, [("string_type", json!(["body", 1])), ("string_type", json!(["body", 3]))]);
         let errors = check::<HashMap<String, i64>>(json!({"a": "z"})).unwrap_err();
         assert_eq!(errors, [("int_parsing", json!(["body", "a"]))]);
         assert_eq!(check::<Vec<i64>>(json!("x")).unwrap_err()[0].0, "list_type");
-        assert_eq!(
-            check::<HashMap<String, i64>>(json!([])).unwrap_err()[0].0,
-            "dict_type"
-        );
+        assert_eq!(check::<HashMap<String, i64>>(json!([])).unwrap_err()[0].0, "dict_type");
         assert_eq!(check::<Option<i64>>(json!(null)), Ok(json!(null)));
     }
 
@@ -468,19 +396,10 @@ mod tests {
         let at = |body: &str| {
             let err = serde_json::from_str::<Value>(body).unwrap_err();
             let error = FieldError::json_invalid(body.as_bytes(), &err);
-            (
-                serde_json::to_value(&error.loc).unwrap(),
-                error.ctx.unwrap()["error"].clone(),
-            )
+            (serde_json::to_value(&error.loc).unwrap(), error.ctx.unwrap()["error"].clone())
         };
-        assert_eq!(
-            at("{\"name\":"),
-            (json!(["body", 8]), json!("Expecting value"))
-        );
+        assert_eq!(at("{\"name\":"), (json!(["body", 8]), json!("Expecting value")));
         assert_eq!(at("nope"), (json!(["body", 0]), json!("Expecting value")));
-        assert_eq!(
-            at("{\"a\":1,\n\"b\":}"),
-            (json!(["body", 12]), json!("Expecting value"))
-        );
+        assert_eq!(at("{\"a\":1,\n\"b\":}"), (json!(["body", 12]), json!("Expecting value")));
     }
 }

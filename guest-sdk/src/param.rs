@@ -68,11 +68,7 @@ impl<T: Param> Param for Header<T> {
 }
 
 /// The spec of one argument of type `T`.
-pub fn param_spec<T: Param>(
-    name: &str,
-    source: ParamSource,
-    default: Option<ParamValue>,
-) -> ParamSpec {
+pub fn param_spec<T: Param>(name: &str, source: ParamSource, default: Option<ParamValue>) -> ParamSpec {
     ParamSpec {
         name: name.into(),
         source,

@@ -41,11 +41,7 @@ impl Request {
 
     /// The first value of a header (name matched case-insensitively).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.inner
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_slice())
+        self.inner.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_slice())
     }
 
     /// The request body.

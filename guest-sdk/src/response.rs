@@ -16,11 +16,7 @@ pub struct Response {
 impl Response {
     /// An empty response with `status`.
     pub fn new(status: u16) -> Self {
-        Response {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        Response { status, headers: Vec::new(), body: Vec::new() }
     }
 
     /// Adds a header.
@@ -38,9 +34,7 @@ impl Response {
     /// `value` as compact JSON (`application/json`), as FastAPI renders it.
     pub fn json<T: Serialize + ?Sized>(status: u16, value: &T) -> Self {
         match serde_json::to_vec(value) {
-            Ok(body) => Response::new(status)
-                .header("content-type", "application/json")
-                .with_body(body),
+            Ok(body) => Response::new(status).header("content-type", "application/json").with_body(body),
             Err(err) => Response::internal_error(&format!("cannot serialize the response: {err}")),
         }
     }
@@ -55,10 +49,7 @@ impl Response {
     /// A 500 `{"detail":"Internal Server Error"}`, logging why.
     pub(crate) fn internal_error(reason: &str) -> Self {
         crate::log::error(reason, &[]);
-        Response::json(
-            500,
-            &serde_json::json!({ "detail": "Internal Server Error" }),
-        )
+        Response::json(500, &serde_json::json!({ "detail": "Internal Server Error" }))
     }
 
     pub(crate) fn into_wit(self) -> bindings::Response {
@@ -85,11 +76,7 @@ pub struct HttpError {
 impl HttpError {
     /// An error with a detail (a string, or any JSON value).
     pub fn new(status: u16, detail: impl Into<serde_json::Value>) -> Self {
-        HttpError {
-            status,
-            detail: detail.into(),
-            headers: Vec::new(),
-        }
+        HttpError { status, detail: detail.into(), headers: Vec::new() }
     }
 
     /// Adds a header to the error response.
@@ -133,8 +120,7 @@ impl IntoResponse for &'static str {
 
 impl IntoResponse for HttpError {
     fn into_response(self, _status: u16) -> Response {
-        let mut response =
-            Response::json(self.status, &serde_json::json!({ "detail": self.detail }));
+        let mut response = Response::json(self.status, &serde_json::json!({ "detail": self.detail }));
         response.headers.extend(self.headers);
         response
     }

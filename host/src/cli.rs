@@ -8,9 +8,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use crate::dispatch::{DEFAULT_MAX_BODY, Dispatcher};
-use crate::runtime::{App, Runtime, RuntimeConfig};
-use crate::server;
+use crate::limits::Limits;
+use crate::manifest::{AppConfig, DEFAULT_LISTEN, InstanceMode, KvConfig, Manifest, ServerConfig};
+use crate::runtime::{Runtime, RuntimeConfig};
+use crate::server::{self, ConnectionLimits};
 
 /// Serve HTTP handlers compiled to WebAssembly components.
 #[derive(Debug, Parser)]
@@ -31,24 +32,29 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
-    /// Serve a component over HTTP.
+    /// Serve a component, or every app of a manifest, over HTTP.
     Serve {
-        /// The component (.wasm) to serve.
+        /// A component (.wasm), or a manifest (fasterapi.toml) of many apps.
         path: PathBuf,
-        /// The address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        /// Where compiled components are cached
-        /// (default: $FASTERAPI_CACHE_DIR, else $XDG_CACHE_HOME/fasterapi, else ~/.cache/fasterapi).
+        /// The address to listen on [default: 127.0.0.1:8080, or the manifest's].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Where compiled components are cached [default: the manifest's
+        /// data_dir/cache; for a component $FASTERAPI_CACHE_DIR, else
+        /// $XDG_CACHE_HOME/fasterapi, else ~/.cache/fasterapi].
         #[arg(long)]
         cache_dir: Option<PathBuf>,
         /// Compile on every start instead of using the on-disk cache.
         #[arg(long)]
         no_cache: bool,
-        /// The largest request body accepted, in bytes; larger ones get 413.
-        #[arg(long, default_value_t = DEFAULT_MAX_BODY)]
-        max_body: usize,
+        /// For a single component: the largest request body, e.g. 1MiB (larger: 413).
+        #[arg(long, value_parser = parse_size)]
+        max_body: Option<usize>,
     },
+}
+
+fn parse_size(text: &str) -> Result<usize, String> {
+    crate::limits::parse_size(text)
 }
 
 /// Runs the command line and turns errors into one `error:` line.
@@ -86,80 +92,84 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve {
-            path,
-            listen,
-            cache_dir,
-            no_cache,
-            max_body,
-        } => {
-            let cache_dir = if no_cache {
-                None
+        Command::Serve { path, listen, cache_dir, no_cache, max_body } => {
+            let is_manifest = path.extension().is_some_and(|e| e == "toml");
+            let mut manifest = if is_manifest {
+                crate::manifest::load(&path)?
             } else {
-                cache_dir.or_else(crate::runtime::cache::default_dir)
+                check_component(&path)?;
+                single_app(&path, max_body)
             };
-            let config = RuntimeConfig {
-                cache_dir,
-                ..RuntimeConfig::default()
-            };
+            if let Some(listen) = listen {
+                manifest.server.listen = listen;
+            }
+            let mut config = crate::registry::runtime_config(&manifest, cache_dir);
+            if !is_manifest && config.cache_dir.as_ref() == Some(&manifest.server.data_dir.join("cache")) {
+                config.cache_dir = crate::runtime::cache::default_dir();
+            }
+            if no_cache {
+                config.cache_dir = None;
+            }
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?
-                .block_on(serve(&path, listen, &config, max_body))
+                .block_on(serve(manifest, &config))
         }
     }
 }
 
-async fn serve(
-    path: &Path,
-    listen: SocketAddr,
-    config: &RuntimeConfig,
-    max_body: usize,
-) -> Result<()> {
-    let bytes = read_component(path)?;
+async fn serve(manifest: Manifest, config: &RuntimeConfig) -> Result<()> {
     let runtime = Arc::new(Runtime::new(config)?);
-    let name = app_name(path);
-    let started = std::time::Instant::now();
-    let app = App::load(&runtime, &name, &bytes)
-        .await
-        .with_context(|| format!("{}", path.display()))?;
-    tracing::info!(
-        app = %name,
-        routes = app.routes().len(),
-        hash = &app.hash()[..12],
-        cached = app.origin() == crate::runtime::cache::Origin::Cache,
-        "loaded in {:.0} ms",
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    let listener = server::bind(listen).await?;
-    let addr = listener
-        .local_addr()
-        .context("cannot read the listening address")?;
+    let dispatcher = crate::registry::load(runtime, &manifest).await?;
+    let listener = server::bind(manifest.server.listen).await?;
+    let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!("listening on http://{addr}");
-    let dispatcher = Arc::new(Dispatcher::new(runtime, Arc::new(app), max_body));
-    server::serve(listener, dispatcher, server::shutdown_signal()).await;
+    let limits = ConnectionLimits {
+        header_read_timeout: manifest.server.header_read_timeout,
+        max_header_size: manifest.server.max_header_size,
+    };
+    server::serve(listener, Arc::new(dispatcher), limits, server::shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-fn read_component(path: &Path) -> Result<Vec<u8>> {
+/// A manifest of one app: the component at the root, default limits.
+fn single_app(path: &Path, max_body: Option<usize>) -> Manifest {
+    let mut limits = Limits::default();
+    if let Some(max_body) = max_body {
+        limits.max_body = max_body;
+    }
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into());
+    Manifest {
+        server: ServerConfig {
+            listen: DEFAULT_LISTEN.parse().unwrap_or_else(|_| unreachable!("a valid constant")),
+            data_dir: PathBuf::from(".fasterapi"),
+            limits,
+            kv: KvConfig::Embedded,
+            header_read_timeout: std::time::Duration::from_secs(30),
+            max_header_size: 64 << 10,
+        },
+        apps: vec![AppConfig {
+            name,
+            tenant: "default".into(),
+            component: path.to_owned(),
+            route: None,
+            host: None,
+            instances: InstanceMode::PerRequest,
+            limits,
+            config: Default::default(),
+            kv: false,
+        }],
+    }
+}
+
+fn check_component(path: &Path) -> Result<()> {
     if !path.exists() {
         bail!("{}: no such file", path.display());
     }
     if path.is_dir() {
-        bail!(
-            "{}: is a directory; build it first with `fasterapi build {}`",
-            path.display(),
-            path.display()
-        );
+        bail!("{}: is a directory; build it first with `fasterapi build {}`", path.display(), path.display());
     }
-    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-/// The app's name in logs: the file name without its extension.
-fn app_name(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "app".into())
+    Ok(())
 }

@@ -1,5 +1,7 @@
-//! The HTTP trigger: turns one HTTP request into a guest call, answering
-//! 404, 405, 413 and 422 natively without entering the guest.
+//! The HTTP trigger: picks the app for a request (Host header, mount
+//! prefix), enforces its limits (concurrency 503, body 413, timeout 504),
+//! and turns the request into a guest call, answering 404, 405 and 422
+//! natively without entering the guest.
 
 use std::sync::Arc;
 
@@ -8,10 +10,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Body;
 use hyper::body::Incoming;
 use hyper::header::{
-    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, TRANSFER_ENCODING,
+    ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderName, HeaderValue, RETRY_AFTER, TRANSFER_ENCODING,
 };
 use hyper::{HeaderMap, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
+use tokio::sync::Semaphore;
 
 use crate::extract;
 use crate::params::{ValidationError, validation_body};
@@ -21,34 +24,114 @@ use crate::runtime::bindings::types as wit;
 use crate::runtime::{App, Runtime};
 use crate::spec::Method;
 
-/// The largest request body read by default (FastAPI has no limit; we do).
-pub const DEFAULT_MAX_BODY: usize = 1 << 20;
-
 /// The response type of every handler.
 pub type HttpResponse = Response<Full<Bytes>>;
 
-/// Serves requests for one app.
-pub struct Dispatcher {
-    runtime: Arc<Runtime>,
-    app: Arc<App>,
-    max_body: usize,
+/// One app mounted on the server: under a path prefix and/or a host name,
+/// with its own concurrency slots.
+pub struct Mounted {
+    pub app: Arc<App>,
+    /// Mount prefix (`/acme`); `None` is the root.
+    pub route: Option<String>,
+    /// Host header to match (lower-case, no port); `None` matches any.
+    pub host: Option<String>,
+    slots: Arc<Semaphore>,
 }
 
-impl Dispatcher {
-    /// A dispatcher for `app`, reading bodies of at most `max_body` bytes.
-    pub fn new(runtime: Arc<Runtime>, app: Arc<App>, max_body: usize) -> Self {
-        Dispatcher {
-            runtime,
-            app,
-            max_body,
+impl Mounted {
+    /// Mounts `app`; its limits say how many requests may run at once.
+    pub fn new(app: Arc<App>, route: Option<String>, host: Option<String>) -> Self {
+        let slots = Arc::new(Semaphore::new(app.context().limits.max_concurrency as usize));
+        Mounted { app, route, host, slots }
+    }
+
+    /// The rest of `path` if this app serves `host` and `path`.
+    fn matches<'p>(&self, host: Option<&str>, path: &'p str) -> Option<&'p str> {
+        if self.host.is_some() && self.host.as_deref() != host {
+            return None;
+        }
+        match &self.route {
+            None => Some(path),
+            Some(prefix) => match path.strip_prefix(prefix.as_str())? {
+                "" => Some("/"),
+                rest if rest.starts_with('/') => Some(rest),
+                _ => None,
+            },
         }
     }
 
-    /// Answers one request.
+    /// How specific a match is: a host beats none, a longer prefix a shorter.
+    fn specificity(&self) -> (bool, usize) {
+        (self.host.is_some(), self.route.as_ref().map_or(0, String::len))
+    }
+}
+
+/// Routes requests to the mounted apps and serves them.
+pub struct Dispatcher {
+    runtime: Arc<Runtime>,
+    apps: Vec<Mounted>,
+}
+
+impl Dispatcher {
+    /// A dispatcher for `apps`, all sharing `runtime`.
+    pub fn new(runtime: Arc<Runtime>, apps: Vec<Mounted>) -> Self {
+        Dispatcher { runtime, apps }
+    }
+
+    /// The mounted apps.
+    pub fn apps(&self) -> &[Mounted] {
+        &self.apps
+    }
+
+    /// Answers one request: picks the app by Host header and path prefix,
+    /// then serves it within the app's concurrency limit.
     pub async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        let host = request_host(&request);
+        let path = request.uri().path();
+        let Some((mounted, rest)) = self
+            .apps
+            .iter()
+            .filter_map(|m| m.matches(host.as_deref(), path).map(|rest| (m, rest)))
+            .max_by_key(|(m, _)| m.specificity())
+        else {
+            return detail(StatusCode::NOT_FOUND, "Not Found");
+        };
+        let Ok(_slot) = mounted.slots.clone().try_acquire_owned() else {
+            let mut response = detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        };
+        let rest = rest.to_owned();
+        AppService { runtime: &self.runtime, app: &mounted.app }.handle(request, &rest).await
+    }
+}
+
+/// The request's host name: the Host header (or URI authority), lower-case,
+/// without a port.
+fn request_host(request: &Request<Incoming>) -> Option<String> {
+    let raw = match request.headers().get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => host,
+        None => request.uri().host()?,
+    };
+    let host = match raw.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(']') && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => raw,
+    };
+    Some(host.to_ascii_lowercase())
+}
+
+/// Serves requests for one app.
+struct AppService<'a> {
+    runtime: &'a Runtime,
+    app: &'a App,
+}
+
+impl AppService<'_> {
+    /// Answers one request for the app; `raw_path` is the path below the
+    /// app's mount prefix, still percent-encoded.
+    async fn handle(&self, request: Request<Incoming>, raw_path: &str) -> HttpResponse {
         let (parts, body) = request.into_parts();
         let method = Method::from_http(&parts.method);
-        let raw_path = parts.uri.path();
         // Starlette matches on the percent-decoded path; so do we.
         let path = percent_decode_str(raw_path).decode_utf8_lossy();
         let (index, path_params) = match self.app.router().lookup(method, &path) {
@@ -60,12 +143,9 @@ impl Dispatcher {
         let query = parts.uri.query();
         let args = extract::arguments(route, &path_params, query, &parts.headers);
         if let (Err(errors), None) = (&args, &route.body) {
-            return json(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                validation_body(errors, Vec::new()),
-            );
+            return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
         }
-        let body = match read_body(body, self.max_body).await {
+        let body = match read_body(body, self.app.context().limits.max_body).await {
             Ok(body) => body,
             Err(response) => return response,
         };
@@ -85,21 +165,22 @@ impl Dispatcher {
             validate_only: errors.is_some(),
         };
         match errors {
-            Some(errors) => {
-                self.reject_with_body_errors(&route.name, &errors, &request)
-                    .await
-            }
+            Some(errors) => self.reject_with_body_errors(&route.name, &errors, &request).await,
             None => self.call(&route.name, &request).await,
         }
     }
 
     /// Runs the handler.
     async fn call(&self, handler: &str, request: &wit::Request) -> HttpResponse {
-        match self.app.handle(&self.runtime, request).await {
+        match self.app.handle(self.runtime, request).await {
             Ok(response) => self.response_from_guest(handler, response),
             Err(CallError::Trap { trap, stderr }) => {
                 tracing::error!(app = %self.app.name(), %handler, %stderr, "guest trapped: {trap}");
                 internal_error()
+            }
+            Err(err @ CallError::Timeout(_)) => {
+                tracing::warn!(app = %self.app.name(), %handler, "{err}");
+                detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
             }
             Err(err) => {
                 tracing::error!(app = %self.app.name(), %handler, "{err}");
@@ -117,7 +198,7 @@ impl Dispatcher {
         errors: &[ValidationError],
         request: &wit::Request,
     ) -> HttpResponse {
-        let body_errors = match self.app.handle(&self.runtime, request).await {
+        let body_errors = match self.app.handle(self.runtime, request).await {
             Ok(response) if response.status == 422 => detail_list(&response.body),
             Ok(_) => Vec::new(),
             Err(err) => {
@@ -125,15 +206,17 @@ impl Dispatcher {
                 Vec::new()
             }
         };
-        json(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            validation_body(errors, body_errors),
-        )
+        json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, body_errors))
     }
 
     /// Converts the guest's answer; an answer HTTP cannot carry is a 500.
     fn response_from_guest(&self, handler: &str, response: wit::Response) -> HttpResponse {
-        match build_guest_response(response) {
+        let max = self.app.context().limits.max_response;
+        let built = match response.body.len() {
+            len if len > max => Err(format!("a body of {len} bytes is over the app's max_response of {max}")),
+            _ => build_guest_response(response),
+        };
+        match built {
             Ok(response) => response,
             Err(reason) => {
                 tracing::error!(app = %self.app.name(), %handler, "invalid response from guest: {reason}");
@@ -147,17 +230,13 @@ impl Dispatcher {
 /// when its declared length says so.
 async fn read_body(body: Incoming, max_body: usize) -> Result<Bytes, HttpResponse> {
     if body.size_hint().lower() > max_body as u64 {
-        return Err(detail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request Entity Too Large",
-        ));
+        return Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"));
     }
     match Limited::new(body, max_body).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => Err(detail(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request Entity Too Large",
-        )),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+            Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"))
+        }
         Err(err) => {
             tracing::debug!("reading the request body failed: {err}");
             Err(detail(StatusCode::BAD_REQUEST, "Bad Request"))
@@ -190,8 +269,8 @@ fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String>
         if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
             continue;
         }
-        let value = HeaderValue::from_bytes(&header.value)
-            .map_err(|_| format!("invalid value for header {name}"))?;
+        let value =
+            HeaderValue::from_bytes(&header.value).map_err(|_| format!("invalid value for header {name}"))?;
         headers.append(name, value);
     }
     Ok(http)
@@ -200,10 +279,7 @@ fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String>
 fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
     headers
         .iter()
-        .map(|(name, value)| wit::Header {
-            name: name.as_str().to_owned(),
-            value: value.as_bytes().to_vec(),
-        })
+        .map(|(name, value)| wit::Header { name: name.as_str().to_owned(), value: value.as_bytes().to_vec() })
         .collect()
 }
 
@@ -211,9 +287,7 @@ fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
 pub fn json(status: StatusCode, body: Vec<u8>) -> HttpResponse {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

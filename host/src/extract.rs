@@ -28,12 +28,9 @@ pub fn arguments(
         };
         match parsed {
             Ok(value) => args.push(value),
-            Err((kind, input)) => errors.push(ValidationError::new(
-                kind,
-                param.source,
-                &param.name,
-                input.as_deref(),
-            )),
+            Err((kind, input)) => {
+                errors.push(ValidationError::new(kind, param.source, &param.name, input.as_deref()))
+            }
         }
     }
     if errors.is_empty() {
@@ -56,10 +53,7 @@ fn source_rank(loc: &str) -> u8 {
 /// The last value of `key` in a query string (Starlette keeps the last),
 /// decoded as a form: `+` is a space, `%XX` is UTF-8 (invalid bytes replaced).
 fn last_query_value<'q>(query: &'q str, key: &str) -> Option<std::borrow::Cow<'q, str>> {
-    form_urlencoded::parse(query.as_bytes())
-        .filter(|(k, _)| k == key)
-        .last()
-        .map(|(_, v)| v)
+    form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == key).last().map(|(_, v)| v)
 }
 
 /// The first value of a header, decoded as Latin-1 as Starlette does.
@@ -76,20 +70,8 @@ mod tests {
     use super::*;
     use crate::spec::{Method, ParamKind, ParamSpec};
 
-    fn spec(
-        name: &str,
-        source: ParamSource,
-        kind: ParamKind,
-        required: bool,
-        default: Value,
-    ) -> ParamSpec {
-        ParamSpec {
-            name: name.into(),
-            source,
-            kind,
-            required,
-            default,
-        }
+    fn spec(name: &str, source: ParamSource, kind: ParamKind, required: bool, default: Value) -> ParamSpec {
+        ParamSpec { name: name.into(), source, kind, required, default }
     }
 
     fn route() -> RouteSpec {
@@ -97,35 +79,11 @@ mod tests {
             method: Method::Get,
             path: "/users/{user_id}".into(),
             params: vec![
-                spec(
-                    "x-token",
-                    ParamSource::Header,
-                    ParamKind::Text,
-                    true,
-                    Value::None,
-                ),
-                spec(
-                    "limit",
-                    ParamSource::Query,
-                    ParamKind::Int,
-                    false,
-                    Value::Int(10),
-                ),
-                spec(
-                    "user_id",
-                    ParamSource::Path,
-                    ParamKind::Int,
-                    true,
-                    Value::None,
-                ),
+                spec("x-token", ParamSource::Header, ParamKind::Text, true, Value::None),
+                spec("limit", ParamSource::Query, ParamKind::Int, false, Value::Int(10)),
+                spec("user_id", ParamSource::Path, ParamKind::Int, true, Value::None),
                 spec("q", ParamSource::Query, ParamKind::Text, false, Value::None),
-                spec(
-                    "ratio",
-                    ParamSource::Query,
-                    ParamKind::Float,
-                    false,
-                    Value::Float(0.5),
-                ),
+                spec("ratio", ParamSource::Query, ParamKind::Float, false, Value::Float(0.5)),
             ],
             body: None,
             name: "get_user".into(),
@@ -149,12 +107,7 @@ mod tests {
 
     #[test]
     fn parses_every_source_with_defaults() {
-        let args = run(
-            "/users/7",
-            Some("q=a+b%21&limit=3&limit=5"),
-            &[("x-token", "t")],
-        )
-        .unwrap();
+        let args = run("/users/7", Some("q=a+b%21&limit=3&limit=5"), &[("x-token", "t")]).unwrap();
         assert_eq!(
             args,
             [
@@ -174,10 +127,7 @@ mod tests {
     #[test]
     fn reports_all_errors_in_fastapi_order() {
         let errors = run("/users/abc", Some("limit=x&ratio=y"), &[]).unwrap_err();
-        let got: Vec<_> = errors
-            .iter()
-            .map(|e| (e.kind, e.loc.0, e.loc.1.as_str()))
-            .collect();
+        let got: Vec<_> = errors.iter().map(|e| (e.kind, e.loc.0, e.loc.1.as_str())).collect();
         assert_eq!(
             got,
             [

@@ -46,10 +46,8 @@ impl ValidationError {
 /// The body of a 422 answer: `{"detail":[...]}`, the host's errors first,
 /// then the guest's (about the body).
 pub fn validation_body(errors: &[ValidationError], body_errors: Vec<serde_json::Value>) -> Vec<u8> {
-    let mut detail: Vec<serde_json::Value> = errors
-        .iter()
-        .map(|e| serde_json::to_value(e).unwrap_or_default())
-        .collect();
+    let mut detail: Vec<serde_json::Value> =
+        errors.iter().map(|e| serde_json::to_value(e).unwrap_or_default()).collect();
     detail.extend(body_errors);
     serde_json::to_vec(&serde_json::json!({ "detail": detail })).unwrap_or_default()
 }
@@ -80,12 +78,7 @@ mod tests {
     #[test]
     fn validation_body_matches_fastapi() {
         let errors = [
-            ValidationError::new(
-                ErrorKind::IntParsing,
-                ParamSource::Path,
-                "user_id",
-                Some("abc"),
-            ),
+            ValidationError::new(ErrorKind::IntParsing, ParamSource::Path, "user_id", Some("abc")),
             ValidationError::new(ErrorKind::Missing, ParamSource::Query, "q", None),
         ];
         let body = String::from_utf8(validation_body(&errors, Vec::new())).unwrap();

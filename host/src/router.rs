@@ -42,18 +42,12 @@ impl Router {
                 Some(entry) => entry,
                 None => {
                     let entry = router.entries.len();
-                    router
-                        .tree
-                        .insert(route.path.as_str(), entry)
-                        .map_err(|err| SpecError::Template {
-                            method: route.method,
-                            path: route.path.clone(),
-                            reason: err.to_string(),
-                        })?;
-                    router.entries.push(PathEntry {
-                        routes: Vec::new(),
-                        allow: String::new(),
-                    });
+                    router.tree.insert(route.path.as_str(), entry).map_err(|err| SpecError::Template {
+                        method: route.method,
+                        path: route.path.clone(),
+                        reason: err.to_string(),
+                    })?;
+                    router.entries.push(PathEntry { routes: Vec::new(), allow: String::new() });
                     by_template.push(&route.path);
                     entry
                 }
@@ -74,13 +68,8 @@ impl Router {
         };
         let entry = &self.entries[*matched.value];
         match entry.routes.iter().find(|(m, _)| Some(*m) == method) {
-            Some(&(_, route)) => Lookup::Found {
-                route,
-                params: matched.params,
-            },
-            None => Lookup::MethodNotAllowed {
-                allow: &entry.allow,
-            },
+            Some(&(_, route)) => Lookup::Found { route, params: matched.params },
+            None => Lookup::MethodNotAllowed { allow: &entry.allow },
         }
     }
 }
@@ -103,13 +92,7 @@ mod tests {
                 default: Value::None,
             })
             .collect();
-        RouteSpec {
-            method,
-            path: path.into(),
-            params,
-            body: None,
-            name: "h".into(),
-        }
+        RouteSpec { method, path: path.into(), params, body: None, name: "h".into() }
     }
 
     fn router() -> Router {
@@ -132,10 +115,7 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            router.lookup(Some(Method::Post), "/items"),
-            Lookup::Found { route: 2, .. }
-        ));
+        assert!(matches!(router.lookup(Some(Method::Post), "/items"), Lookup::Found { route: 2, .. }));
         match router.lookup(Some(Method::Get), "/files/a/b.txt") {
             Lookup::Found { params, .. } => assert_eq!(params.get("rest"), Some("a/b.txt")),
             other => panic!("{other:?}"),
@@ -149,23 +129,14 @@ mod tests {
             router.lookup(Some(Method::Delete), "/items"),
             Lookup::MethodNotAllowed { allow: "GET, POST" }
         ));
-        assert!(matches!(
-            router.lookup(None, "/users/1"),
-            Lookup::MethodNotAllowed { allow: "GET" }
-        ));
+        assert!(matches!(router.lookup(None, "/users/1"), Lookup::MethodNotAllowed { allow: "GET" }));
     }
 
     #[test]
     fn unknown_paths_are_not_found() {
         let router = router();
-        assert!(matches!(
-            router.lookup(Some(Method::Get), "/nope"),
-            Lookup::NotFound
-        ));
-        assert!(matches!(
-            router.lookup(Some(Method::Get), "/users/1/x"),
-            Lookup::NotFound
-        ));
+        assert!(matches!(router.lookup(Some(Method::Get), "/nope"), Lookup::NotFound));
+        assert!(matches!(router.lookup(Some(Method::Get), "/users/1/x"), Lookup::NotFound));
     }
 
     #[test]

@@ -16,8 +16,15 @@ use crate::dispatch::Dispatcher;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
-/// A client that has not sent its request headers by then is disconnected.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Connection-level limits, against slow or greedy clients.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// A client that has not sent its request headers by then is disconnected.
+    pub header_read_timeout: Duration,
+    /// The largest request head (request line and headers).
+    pub max_header_size: usize,
+}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -25,20 +32,15 @@ pub enum ServeError {
     #[error("cannot listen on {addr}: the address is already in use")]
     AddrInUse { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
 }
 
 /// Binds `addr`, with a clear error when the port is taken.
 pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => ServeError::AddrInUse { addr },
-            _ => ServeError::Bind { addr, source },
-        })
+    TcpListener::bind(addr).await.map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => ServeError::AddrInUse { addr },
+        _ => ServeError::Bind { addr, source },
+    })
 }
 
 /// Serves connections until `shutdown` resolves, then stops accepting and
@@ -46,6 +48,7 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
 pub async fn serve(
     listener: TcpListener,
     dispatcher: Arc<Dispatcher>,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
@@ -71,7 +74,8 @@ pub async fn serve(
         });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
-            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .header_read_timeout(limits.header_read_timeout)
+            .max_buf_size(limits.max_header_size.max(8192))
             .pipeline_flush(true)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
@@ -83,10 +87,7 @@ pub async fn serve(
     }
     drop(listener);
     tracing::info!("shutting down: waiting for in-flight requests");
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
 }
@@ -94,10 +95,8 @@ pub async fn serve(
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
         tracing::warn!("cannot install signal handlers; stop the server with SIGKILL");
         return std::future::pending().await;
     };

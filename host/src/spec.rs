@@ -135,41 +135,17 @@ pub enum SpecError {
     #[error("route {method} {path} is declared twice")]
     Duplicate { method: Method, path: String },
     #[error("route {method} {path}: parameter '{name}' is declared twice")]
-    DuplicateParam {
-        method: Method,
-        path: String,
-        name: String,
-    },
+    DuplicateParam { method: Method, path: String, name: String },
     #[error("route {method} {path}: the template has {{{name}}} but no path parameter declares it")]
-    UndeclaredPathParam {
-        method: Method,
-        path: String,
-        name: String,
-    },
+    UndeclaredPathParam { method: Method, path: String, name: String },
     #[error("route {method} {path}: path parameter '{name}' is not in the template")]
-    PathParamNotInTemplate {
-        method: Method,
-        path: String,
-        name: String,
-    },
+    PathParamNotInTemplate { method: Method, path: String, name: String },
     #[error("route {method} {path}: path parameter '{name}' must be required")]
-    OptionalPathParam {
-        method: Method,
-        path: String,
-        name: String,
-    },
+    OptionalPathParam { method: Method, path: String, name: String },
     #[error("route {method} {path}: the default of '{name}' does not have the parameter's type")]
-    DefaultType {
-        method: Method,
-        path: String,
-        name: String,
-    },
+    DefaultType { method: Method, path: String, name: String },
     #[error("route {method} {path}: {reason}")]
-    Template {
-        method: Method,
-        path: String,
-        reason: String,
-    },
+    Template { method: Method, path: String, reason: String },
 }
 
 impl RouteSpec {
@@ -218,10 +194,7 @@ pub fn validate_routes(routes: &[RouteSpec]) -> Result<(), SpecError> {
     for route in routes {
         route.validate()?;
         if !seen.insert((route.method, route.path.as_str())) {
-            return Err(SpecError::Duplicate {
-                method: route.method,
-                path: route.path.clone(),
-            });
+            return Err(SpecError::Duplicate { method: route.method, path: route.path.clone() });
         }
     }
     Ok(())
@@ -243,15 +216,10 @@ pub fn template_params(template: &str) -> Result<Vec<String>, String> {
             '}' => return Err(format!("unmatched '}}' at byte {start}")),
             '{' => {
                 let rest = &template[start + 1..];
-                let end = rest
-                    .find('}')
-                    .ok_or_else(|| format!("unclosed '{{' at byte {start}"))?;
+                let end = rest.find('}').ok_or_else(|| format!("unclosed '{{' at byte {start}"))?;
                 let name = rest[..end].strip_prefix('*').unwrap_or(&rest[..end]);
                 if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                    return Err(format!(
-                        "'{{{}}}' is not a valid parameter name",
-                        &rest[..end]
-                    ));
+                    return Err(format!("'{{{}}}' is not a valid parameter name", &rest[..end]));
                 }
                 names.push(name.to_owned());
                 for _ in 0..=end {
@@ -269,35 +237,17 @@ mod tests {
     use super::*;
 
     fn param(name: &str, source: ParamSource) -> ParamSpec {
-        ParamSpec {
-            name: name.into(),
-            source,
-            kind: ParamKind::Int,
-            required: true,
-            default: Value::None,
-        }
+        ParamSpec { name: name.into(), source, kind: ParamKind::Int, required: true, default: Value::None }
     }
 
     fn route(method: Method, path: &str, params: Vec<ParamSpec>) -> RouteSpec {
-        RouteSpec {
-            method,
-            path: path.into(),
-            params,
-            body: None,
-            name: "h".into(),
-        }
+        RouteSpec { method, path: path.into(), params, body: None, name: "h".into() }
     }
 
     #[test]
     fn template_names_are_found() {
-        assert_eq!(
-            template_params("/users/{id}/files/{*rest}").unwrap(),
-            ["id", "rest"]
-        );
-        assert_eq!(
-            template_params("/a/{{literal}}").unwrap(),
-            Vec::<String>::new()
-        );
+        assert_eq!(template_params("/users/{id}/files/{*rest}").unwrap(), ["id", "rest"]);
+        assert_eq!(template_params("/a/{{literal}}").unwrap(), Vec::<String>::new());
         assert!(template_params("/a/{id").is_err());
         assert!(template_params("/a/{}").is_err());
         assert!(template_params("/a/{a-b}").is_err());
@@ -306,21 +256,9 @@ mod tests {
     #[test]
     fn a_good_table_passes() {
         let routes = [
-            route(
-                Method::Get,
-                "/users/{id}",
-                vec![param("id", ParamSource::Path)],
-            ),
-            route(
-                Method::Post,
-                "/users/{id}",
-                vec![param("id", ParamSource::Path)],
-            ),
-            route(
-                Method::Get,
-                "/items",
-                vec![param("limit", ParamSource::Query)],
-            ),
+            route(Method::Get, "/users/{id}", vec![param("id", ParamSource::Path)]),
+            route(Method::Post, "/users/{id}", vec![param("id", ParamSource::Path)]),
+            route(Method::Get, "/items", vec![param("limit", ParamSource::Query)]),
         ];
         assert_eq!(validate_routes(&routes), Ok(()));
     }
@@ -328,60 +266,30 @@ mod tests {
     #[test]
     fn bad_tables_are_refused() {
         let id = || vec![param("id", ParamSource::Path)];
-        let dup = [
-            route(Method::Get, "/u/{id}", id()),
-            route(Method::Get, "/u/{id}", id()),
-        ];
-        assert!(matches!(
-            validate_routes(&dup),
-            Err(SpecError::Duplicate { .. })
-        ));
+        let dup = [route(Method::Get, "/u/{id}", id()), route(Method::Get, "/u/{id}", id())];
+        assert!(matches!(validate_routes(&dup), Err(SpecError::Duplicate { .. })));
 
         let undeclared = [route(Method::Get, "/u/{id}", vec![])];
-        assert!(matches!(
-            validate_routes(&undeclared),
-            Err(SpecError::UndeclaredPathParam { .. })
-        ));
+        assert!(matches!(validate_routes(&undeclared), Err(SpecError::UndeclaredPathParam { .. })));
 
         let stray = [route(Method::Get, "/u", id())];
-        assert!(matches!(
-            validate_routes(&stray),
-            Err(SpecError::PathParamNotInTemplate { .. })
-        ));
+        assert!(matches!(validate_routes(&stray), Err(SpecError::PathParamNotInTemplate { .. })));
 
-        let twice = [route(
-            Method::Get,
-            "/u",
-            vec![
-                param("q", ParamSource::Query),
-                param("q", ParamSource::Query),
-            ],
-        )];
-        assert!(matches!(
-            validate_routes(&twice),
-            Err(SpecError::DuplicateParam { .. })
-        ));
+        let twice =
+            [route(Method::Get, "/u", vec![param("q", ParamSource::Query), param("q", ParamSource::Query)])];
+        assert!(matches!(validate_routes(&twice), Err(SpecError::DuplicateParam { .. })));
 
         let mut optional = param("id", ParamSource::Path);
         optional.required = false;
         let optional = [route(Method::Get, "/u/{id}", vec![optional])];
-        assert!(matches!(
-            validate_routes(&optional),
-            Err(SpecError::OptionalPathParam { .. })
-        ));
+        assert!(matches!(validate_routes(&optional), Err(SpecError::OptionalPathParam { .. })));
 
         let mut typed = param("q", ParamSource::Query);
         typed.default = Value::Text("x".into());
         let typed = [route(Method::Get, "/u", vec![typed])];
-        assert!(matches!(
-            validate_routes(&typed),
-            Err(SpecError::DefaultType { .. })
-        ));
+        assert!(matches!(validate_routes(&typed), Err(SpecError::DefaultType { .. })));
 
         let relative = [route(Method::Get, "u", vec![])];
-        assert!(matches!(
-            validate_routes(&relative),
-            Err(SpecError::RelativePath { .. })
-        ));
+        assert!(matches!(validate_routes(&relative), Err(SpecError::RelativePath { .. })));
     }
 }

@@ -21,9 +21,10 @@ Path, query and header parameters are parsed and validated by the host
 before the handler runs; bodies are validated here, like pydantic.
 """
 
-from . import log
+from . import config, kv, log
 from ._app import FastAPI, FasterAPI, Request
 from ._errors import ValidationError
+from .kv import KvError
 from ._model import BaseModel
 from ._params import Body, Header, Path, Query
 from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
@@ -31,6 +32,6 @@ from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextRes
 
 __all__ = [
     "BaseModel", "Body", "FastAPI", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
-    "JSONResponse", "Path", "PlainTextResponse", "Query", "Request", "Response",
-    "ValidationError", "log",
+    "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response",
+    "ValidationError", "config", "kv", "log",
 ]

@@ -12,10 +12,7 @@ fn serves_the_four_benchmark_endpoints() {
 
     let plain = server.get("/plaintext");
     assert_eq!(plain.status, 200);
-    assert_eq!(
-        plain.header("content-type"),
-        Some("text/plain; charset=utf-8")
-    );
+    assert_eq!(plain.header("content-type"), Some("text/plain; charset=utf-8"));
     assert_eq!(plain.text(), "Hello, World!");
 
     let user = server.get("/users/123");
@@ -24,10 +21,7 @@ fn serves_the_four_benchmark_endpoints() {
     assert_eq!(user.text(), r#"{"id":123,"name":"Alice"}"#);
 
     assert_eq!(server.get("/items").text(), r#"{"q":null,"limit":10}"#);
-    assert_eq!(
-        server.get("/items?q=abc&limit=5").json(),
-        json!({"q": "abc", "limit": 5})
-    );
+    assert_eq!(server.get("/items?q=abc&limit=5").json(), json!({"q": "abc", "limit": 5}));
 
     let created = server.post_json("/items", r#"{"name":"pen","price":1.5}"#);
     assert_eq!(created.status, 201);
@@ -42,23 +36,12 @@ fn bad_input_gets_fastapi_errors() {
         bad_id.text(),
         r#"{"detail":[{"type":"int_parsing","loc":["path","user_id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"abc"}]}"#
     );
+    assert_eq!(server.get("/items?limit=many").errors(), [("int_parsing".into(), json!(["query", "limit"]))]);
     assert_eq!(
-        server.get("/items?limit=many").errors(),
-        [("int_parsing".into(), json!(["query", "limit"]))]
+        server.post_json("/items", r#"{"name":5,"price":"x"}"#).errors(),
+        [("string_type".into(), json!(["body", "name"])), ("float_parsing".into(), json!(["body", "price"]))]
     );
-    assert_eq!(
-        server
-            .post_json("/items", r#"{"name":5,"price":"x"}"#)
-            .errors(),
-        [
-            ("string_type".into(), json!(["body", "name"])),
-            ("float_parsing".into(), json!(["body", "price"]))
-        ]
-    );
-    assert_eq!(
-        server.post_json("/items", "").errors(),
-        [("missing".into(), json!(["body"]))]
-    );
+    assert_eq!(server.post_json("/items", "").errors(), [("missing".into(), json!(["body"]))]);
     assert_eq!(
         server.post_json("/items", r#"{"name":"#).errors(),
         [("json_invalid".into(), json!(["body", 8]))]

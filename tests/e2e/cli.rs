@@ -5,11 +5,7 @@ use std::process::Output;
 use crate::support::{Server, fasterapi, guest, root, scratch};
 
 fn serve_error(args: &[&std::ffi::OsStr]) -> String {
-    let output: Output = fasterapi()
-        .arg("serve")
-        .args(args)
-        .output()
-        .expect("run fasterapi");
+    let output: Output = fasterapi().arg("serve").args(args).output().expect("run fasterapi");
     assert!(!output.status.success(), "expected a failure");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     stderr
@@ -36,9 +32,7 @@ fn serve_names_what_is_wrong_with_the_file() {
     assert!(serve_error(&[text.as_os_str()]).contains("not a WebAssembly file"));
 
     let core = write_file("core.wasm", b"\0asm\x01\0\0\0");
-    assert!(
-        serve_error(&[core.as_os_str()]).contains("a core WebAssembly module, not a component")
-    );
+    assert!(serve_error(&[core.as_os_str()]).contains("a core WebAssembly module, not a component"));
 
     let no_handle = guest("tests/guests/no-handle");
     let error = serve_error(&[no_handle.as_os_str()]);
@@ -46,10 +40,7 @@ fn serve_names_what_is_wrong_with_the_file() {
 
     let bad_routes = guest("tests/guests/bad-routes");
     let error = serve_error(&[bad_routes.as_os_str()]);
-    assert!(
-        error.contains("route GET /twice is declared twice"),
-        "{error}"
-    );
+    assert!(error.contains("route GET /twice is declared twice"), "{error}");
 }
 
 #[test]
@@ -58,29 +49,18 @@ fn serve_says_when_the_port_is_taken() {
     let addr = taken.local_addr().unwrap().to_string();
     let app = guest("examples/hello-rust");
     let error = serve_error(&[app.as_os_str(), "--listen".as_ref(), addr.as_ref()]);
-    assert_eq!(
-        error,
-        format!("error: cannot listen on {addr}: the address is already in use")
-    );
+    assert_eq!(error, format!("error: cannot listen on {addr}: the address is already in use"));
 }
 
 #[test]
 fn build_errors_are_one_clear_line() {
-    let output = fasterapi()
-        .args(["build", "/no/such/dir"])
-        .output()
-        .unwrap();
+    let output = fasterapi().args(["build", "/no/such/dir"]).output().unwrap();
     assert!(!output.status.success());
     assert!(
-        String::from_utf8_lossy(&output.stderr)
-            .contains("error: /no/such/dir: no such file or directory")
+        String::from_utf8_lossy(&output.stderr).contains("error: /no/such/dir: no such file or directory")
     );
 
-    let output = fasterapi()
-        .arg("build")
-        .arg(root().join("wit"))
-        .output()
-        .unwrap();
+    let output = fasterapi().arg("build").arg(root().join("wit")).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a guest project"));
 }

@@ -35,32 +35,12 @@ fn python() -> PathBuf {
 
 fn start_uvicorn() -> Uvicorn {
     let peers = root().join("../shared/peers");
-    assert!(
-        peers.join("fastapi_app.py").is_file(),
-        "missing {}",
-        peers.display()
-    );
+    assert!(peers.join("fastapi_app.py").is_file(), "missing {}", peers.display());
     let python = python();
-    assert!(
-        python.exists(),
-        "{} not found: run `make venv` (or set FASTERAPI_PYTHON)",
-        python.display()
-    );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    assert!(python.exists(), "{} not found: run `make venv` (or set FASTERAPI_PYTHON)", python.display());
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(&python)
-        .args([
-            "-m",
-            "uvicorn",
-            "fastapi_app:app",
-            "--host",
-            "127.0.0.1",
-            "--log-level",
-            "warning",
-        ])
+        .args(["-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1", "--log-level", "warning"])
         .args(["--port", &port.to_string()])
         .current_dir(&peers)
         .stdout(Stdio::null())
@@ -76,12 +56,7 @@ fn start_uvicorn() -> Uvicorn {
 }
 
 /// Requests covering every endpoint with good and bad input.
-fn cases() -> Vec<(
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    &'static str,
-)> {
+fn cases() -> Vec<(&'static str, &'static str, Option<&'static str>, &'static str)> {
     const JSON: Option<&str> = Some("application/json");
     vec![
         ("GET", "/plaintext", None, ""),
@@ -111,12 +86,7 @@ fn cases() -> Vec<(
         ("POST", "/items", JSON, r#"{"name":"pen","price":2}"#),
         ("POST", "/items", JSON, r#"{"name":"pen","price":"3.5"}"#),
         ("POST", "/items", JSON, r#"{"name":"pen","price":true}"#),
-        (
-            "POST",
-            "/items",
-            JSON,
-            r#"{"name":"pen","price":1,"extra":[1]}"#,
-        ),
+        ("POST", "/items", JSON, r#"{"name":"pen","price":1,"extra":[1]}"#),
         ("POST", "/items", JSON, r#"{"name":5,"price":"x"}"#),
         ("POST", "/items", JSON, r#"{"name":null,"price":null}"#),
         ("POST", "/items", JSON, r#"{"name":"pen"}"#),
@@ -127,27 +97,14 @@ fn cases() -> Vec<(
         ("POST", "/items", JSON, r#"nope"#),
         ("POST", "/items", JSON, ""),
         ("POST", "/items", None, r#"{"name":"pen","price":1}"#),
-        (
-            "POST",
-            "/items",
-            Some("text/plain"),
-            r#"{"name":"pen","price":1}"#,
-        ),
-        (
-            "POST",
-            "/items",
-            Some("application/vnd.api+json"),
-            r#"{"name":"pen","price":1}"#,
-        ),
+        ("POST", "/items", Some("text/plain"), r#"{"name":"pen","price":1}"#),
+        ("POST", "/items", Some("application/vnd.api+json"), r#"{"name":"pen","price":1}"#),
     ]
 }
 
 fn send(addr: SocketAddr, case: &(&str, &str, Option<&str>, &str)) -> HttpResponse {
     let (method, path, content_type, body) = *case;
-    let headers: Vec<(&str, &str)> = content_type
-        .map(|ct| ("content-type", ct))
-        .into_iter()
-        .collect();
+    let headers: Vec<(&str, &str)> = content_type.map(|ct| ("content-type", ct)).into_iter().collect();
     Connection::open(addr).send(method, path, &headers, body.as_bytes())
 }
 
@@ -157,11 +114,7 @@ fn comparable(response: &HttpResponse) -> (u16, Option<String>, Value) {
         Some(ct) if ct.starts_with("application/json") => response.json(),
         _ => Value::String(response.text()),
     };
-    (
-        response.status,
-        response.header("content-type").map(str::to_owned),
-        body,
-    )
+    (response.status, response.header("content-type").map(str::to_owned), body)
 }
 
 #[test]
@@ -180,14 +133,9 @@ fn assert_same_answers(example: &str) {
     let mut mismatches = Vec::new();
     let cases = cases();
     for case in &cases {
-        let (ours, theirs) = (
-            comparable(&send(ours.addr, case)),
-            comparable(&send(fastapi.addr, case)),
-        );
+        let (ours, theirs) = (comparable(&send(ours.addr, case)), comparable(&send(fastapi.addr, case)));
         if ours != theirs {
-            mismatches.push(format!(
-                "{case:?}\n  fasterapi: {ours:?}\n  fastapi:   {theirs:?}"
-            ));
+            mismatches.push(format!("{case:?}\n  fasterapi: {ours:?}\n  fastapi:   {theirs:?}"));
         }
     }
     assert!(

@@ -66,7 +66,9 @@ fn oversized_bodies_get_413_and_malformed_requests_400() {
     let server = serve(BENCH);
     // The declared length alone is refused, before the body is read.
     let mut connection = server.connect();
-    connection.write_raw(b"POST /items HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2097152\r\n\r\n{");
+    connection.write_raw(
+        b"POST /items HTTP/1.1\r\ncontent-type: application/json\r\ncontent-length: 2097152\r\n\r\n{",
+    );
     let response = connection.read_response();
     assert_eq!(response.status, 413);
     assert_eq!(response.text(), r#"{"detail":"Request Entity Too Large"}"#);
@@ -96,13 +98,8 @@ fn sigterm_finishes_in_flight_requests_then_exits_0() {
     let response = in_flight.join().expect("in-flight request");
     assert_eq!(response.status, 200);
     assert_eq!(response.text(), "slept 1500 ms");
-    let status = server
-        .wait(Duration::from_secs(10))
-        .expect("server exits after draining");
+    let status = server.wait(Duration::from_secs(10)).expect("server exits after draining");
     assert!(status.success(), "exit status {status:?}");
     assert!(stopping.elapsed() < Duration::from_secs(10));
-    assert!(
-        std::net::TcpStream::connect(addr).is_err(),
-        "still accepting after shutdown"
-    );
+    assert!(std::net::TcpStream::connect(addr).is_err(), "still accepting after shutdown");
 }

@@ -9,3 +9,4 @@ mod http;
 mod params;
 mod python_app;
 mod support;
+mod tenants;

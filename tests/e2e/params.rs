@@ -11,10 +11,7 @@ const TYPED: &str = "tests/guests/typed-api";
 fn path_parameters_of_each_type() {
     let server = serve(TYPED);
     let ok = server.get("/path/-5/2.5/yes/hello");
-    assert_eq!(
-        ok.json(),
-        json!({"i": -5, "f": 2.5, "b": true, "s": "hello"})
-    );
+    assert_eq!(ok.json(), json!({"i": -5, "f": 2.5, "b": true, "s": "hello"}));
 
     let bad = server.get("/path/x/y/z/ok");
     assert_eq!(
@@ -27,14 +24,8 @@ fn path_parameters_of_each_type() {
     );
     let detail = &bad.json()["detail"];
     assert_eq!(detail[0]["input"], "x");
-    assert_eq!(
-        detail[1]["msg"],
-        "Input should be a valid number, unable to parse string as a number"
-    );
-    assert_eq!(
-        detail[2]["msg"],
-        "Input should be a valid boolean, unable to interpret input"
-    );
+    assert_eq!(detail[1]["msg"], "Input should be a valid number, unable to parse string as a number");
+    assert_eq!(detail[2]["msg"], "Input should be a valid boolean, unable to interpret input");
 }
 
 #[test]
@@ -60,47 +51,28 @@ fn query_parameters_missing_and_malformed() {
     assert_eq!(missing.json()["detail"][0]["msg"], "Field required");
 
     let empty = server.get("/query?i=&f=1&b=1&s=x");
-    assert_eq!(
-        empty.errors(),
-        [("int_parsing".into(), json!(["query", "i"]))]
-    );
+    assert_eq!(empty.errors(), [("int_parsing".into(), json!(["query", "i"]))]);
     assert_eq!(empty.json()["detail"][0]["input"], "");
 }
 
 #[test]
 fn optional_parameters_take_defaults() {
     let server = serve(TYPED);
-    assert_eq!(
-        server.get("/optional").json(),
-        json!({"i": 7, "f": 0.5, "b": true, "s": "x", "maybe": null})
-    );
+    assert_eq!(server.get("/optional").json(), json!({"i": 7, "f": 0.5, "b": true, "s": "x", "maybe": null}));
     assert_eq!(
         server.get("/optional?i=1&f=2&b=no&s=y&maybe=3").json(),
         json!({"i": 1, "f": 2.0, "b": false, "s": "y", "maybe": 3})
     );
-    assert_eq!(
-        server.get("/optional?maybe=x").errors(),
-        [("int_parsing".into(), json!(["query", "maybe"]))]
-    );
+    assert_eq!(server.get("/optional?maybe=x").errors(), [("int_parsing".into(), json!(["query", "maybe"]))]);
 }
 
 #[test]
 fn header_parameters() {
     let server = serve(TYPED);
-    let ok = server.send(
-        "GET",
-        "/headers",
-        &[("X-Count", "3"), ("x-name", "Zoë")],
-        b"",
-    );
+    let ok = server.send("GET", "/headers", &[("X-Count", "3"), ("x-name", "Zoë")], b"");
     // Header values are Latin-1, as Starlette decodes them.
     assert_eq!(ok.json(), json!({"count": 3, "name": "ZoÃ«", "flag": null}));
-    let flagged = server.send(
-        "GET",
-        "/headers",
-        &[("x-count", "3"), ("x-name", "a"), ("x-flag", "on")],
-        b"",
-    );
+    let flagged = server.send("GET", "/headers", &[("x-count", "3"), ("x-name", "a"), ("x-flag", "on")], b"");
     assert_eq!(flagged.json()["flag"], true);
 
     let bad = server.send("GET", "/headers", &[("x-count", "three")], b"");
@@ -130,10 +102,7 @@ fn errors_come_in_fastapi_order_across_sources() {
 #[test]
 fn percent_encoding_is_decoded_as_fastapi_does() {
     let server = serve(TYPED);
-    assert_eq!(
-        server.get("/path/%31%32/1/1/caf%C3%A9%20au%20lait").json()["s"],
-        "café au lait"
-    );
+    assert_eq!(server.get("/path/%31%32/1/1/caf%C3%A9%20au%20lait").json()["s"], "café au lait");
     assert_eq!(server.get("/path/%31%32/1/1/x").json()["i"], 12);
     assert_eq!(server.get("/files/a%20b/c.txt").text(), "a b/c.txt");
     let query = server.get("/query?i=1&f=1&b=1&s=a+b%26c%3D%E2%82%AC");
@@ -174,32 +143,18 @@ fn json_bodies_validate_like_pydantic() {
         server.post_json("/products", "[1]").errors(),
         [("model_attributes_type".into(), json!(["body"]))]
     );
-    assert_eq!(
-        server.post_json("/products", "nope").errors(),
-        [("json_invalid".into(), json!(["body", 0]))]
-    );
+    assert_eq!(server.post_json("/products", "nope").errors(), [("json_invalid".into(), json!(["body", 0]))]);
     // Without a JSON content type FastAPI sees a string, not an object.
-    let text = server.send(
-        "POST",
-        "/products",
-        &[("content-type", "text/plain")],
-        br#"{"name":"a","price":1}"#,
-    );
-    assert_eq!(
-        text.errors(),
-        [("model_attributes_type".into(), json!(["body"]))]
-    );
+    let text =
+        server.send("POST", "/products", &[("content-type", "text/plain")], br#"{"name":"a","price":1}"#);
+    assert_eq!(text.errors(), [("model_attributes_type".into(), json!(["body"]))]);
 }
 
 #[test]
 fn bad_parameters_and_a_bad_body_are_reported_together() {
     let server = serve(TYPED);
-    let both = server.send(
-        "PUT",
-        "/products/x",
-        &[("content-type", "application/json")],
-        br#"{"price":"cheap"}"#,
-    );
+    let both =
+        server.send("PUT", "/products/x", &[("content-type", "application/json")], br#"{"price":"cheap"}"#);
     assert_eq!(
         both.errors(),
         [
@@ -213,10 +168,7 @@ fn bad_parameters_and_a_bad_body_are_reported_together() {
 #[test]
 fn optional_bodies_status_codes_and_http_errors() {
     let server = serve(TYPED);
-    assert_eq!(
-        server.send("PUT", "/products/4", &[], b"").json(),
-        json!({"id": 4, "name": null})
-    );
+    assert_eq!(server.send("PUT", "/products/4", &[], b"").json(), json!({"id": 4, "name": null}));
     let with_body = server.send(
         "PUT",
         "/products/4",
@@ -238,12 +190,7 @@ fn optional_bodies_status_codes_and_http_errors() {
 #[test]
 fn raw_request_access() {
     let server = serve(TYPED);
-    let echo = server.send(
-        "POST",
-        "/echo?a=%20b",
-        &[("content-type", "text/plain")],
-        b"hi there",
-    );
+    let echo = server.send("POST", "/echo?a=%20b", &[("content-type", "text/plain")], b"hi there");
     assert_eq!(
         echo.json(),
         json!({"method": "POST", "path": "/echo", "query": "a=%20b", "content_type": "text/plain", "body": "hi there"})

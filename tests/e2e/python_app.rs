@@ -9,40 +9,19 @@ use crate::support::serve;
 fn bench_python_serves_the_four_endpoints() {
     let server = serve("examples/bench-python");
     let plain = server.get("/plaintext");
-    assert_eq!(
-        plain.header("content-type"),
-        Some("text/plain; charset=utf-8")
-    );
+    assert_eq!(plain.header("content-type"), Some("text/plain; charset=utf-8"));
     assert_eq!(plain.text(), "Hello, World!");
-    assert_eq!(
-        server.get("/users/123").text(),
-        r#"{"id":123,"name":"Alice"}"#
-    );
-    assert_eq!(
-        server.get("/items?q=pen").text(),
-        r#"{"q":"pen","limit":10}"#
-    );
+    assert_eq!(server.get("/users/123").text(), r#"{"id":123,"name":"Alice"}"#);
+    assert_eq!(server.get("/items?q=pen").text(), r#"{"q":"pen","limit":10}"#);
     let created = server.post_json("/items", r#"{"name":"pen","price":"2.5"}"#);
-    assert_eq!(
-        (created.status, created.text()),
-        (201, r#"{"id":1,"name":"pen","price":2.5}"#.to_owned())
-    );
+    assert_eq!((created.status, created.text()), (201, r#"{"id":1,"name":"pen","price":2.5}"#.to_owned()));
     // Parameters are validated by the host, bodies by the Python SDK.
-    assert_eq!(
-        server.get("/users/abc").errors(),
-        [("int_parsing".into(), json!(["path", "user_id"]))]
-    );
+    assert_eq!(server.get("/users/abc").errors(), [("int_parsing".into(), json!(["path", "user_id"]))]);
     assert_eq!(
         server.post_json("/items", r#"{"price":"x"}"#).errors(),
-        [
-            ("missing".into(), json!(["body", "name"])),
-            ("float_parsing".into(), json!(["body", "price"]))
-        ]
+        [("missing".into(), json!(["body", "name"])), ("float_parsing".into(), json!(["body", "price"]))]
     );
-    assert_eq!(
-        server.send("PATCH", "/items", &[], b"").header("allow"),
-        Some("GET, POST")
-    );
+    assert_eq!(server.send("PATCH", "/items", &[], b"").header("allow"), Some("GET, POST"));
 }
 
 #[test]
@@ -58,24 +37,15 @@ fn a_python_handler_that_raises_is_a_500_for_that_request_only() {
     let mut connection = server.connect();
     let failed = connection.send("GET", "/boom", &[], b"");
     // As Starlette answers an unhandled exception.
-    assert_eq!(
-        (failed.status, failed.text()),
-        (500, "Internal Server Error".to_owned())
-    );
+    assert_eq!((failed.status, failed.text()), (500, "Internal Server Error".to_owned()));
     let log = server.wait_for_log("handler boom raised");
     assert!(log.contains("the handler failed on purpose"), "{log}");
-    assert_eq!(
-        connection.send("GET", "/ok", &[], b"").text(),
-        r#"{"ok":true}"#
-    );
+    assert_eq!(connection.send("GET", "/ok", &[], b"").text(), r#"{"ok":true}"#);
 
     let teapot = server.get("/teapot");
     assert_eq!(teapot.status, 418);
     assert_eq!(teapot.header("x-tea"), Some("earl grey"));
-    assert_eq!(
-        teapot.json(),
-        json!({"detail": {"reason": "short and stout"}})
-    );
+    assert_eq!(teapot.json(), json!({"detail": {"reason": "short and stout"}}));
 
     assert_eq!(server.get("/log").json(), json!("logged"));
     let log = server.wait_for_log("python says hello");

@@ -12,10 +12,7 @@ use std::time::{Duration, Instant};
 
 /// The repository's root directory.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("host/ has a parent")
-        .to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_owned()
 }
 
 /// The `fasterapi` binary under test.
@@ -37,11 +34,7 @@ pub fn guest(dir: &str) -> PathBuf {
     if let Some(path) = built.get(dir) {
         return path.clone();
     }
-    let name = Path::new(dir)
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
+    let name = Path::new(dir).file_name().unwrap().to_string_lossy().into_owned();
     let out = scratch().join("components").join(format!("{name}.wasm"));
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     let output = fasterapi()
@@ -52,11 +45,7 @@ pub fn guest(dir: &str) -> PathBuf {
         .env("CARGO_TARGET_DIR", root().join("target/guests"))
         .output()
         .expect("run fasterapi build");
-    assert!(
-        output.status.success(),
-        "building {dir} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "building {dir} failed:\n{}", String::from_utf8_lossy(&output.stderr));
     built.insert(dir.to_owned(), out.clone());
     out
 }
@@ -82,10 +71,7 @@ impl Server {
     /// Like `start`, with extra `serve` arguments.
     pub fn start_with(component: &Path, args: &[&str]) -> Server {
         let mut command = fasterapi();
-        command
-            .arg("serve")
-            .arg(component)
-            .args(["--listen", "127.0.0.1:0"]);
+        command.arg("serve").arg(component).args(["--listen", "127.0.0.1:0"]);
         if !args.contains(&"--cache-dir") {
             command.arg("--cache-dir").arg(scratch().join("cache"));
         }
@@ -137,12 +123,20 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server with SIGKILL and waits for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM.
     pub fn terminate(&self) {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
+        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         assert!(status.is_ok_and(|s| s.success()), "kill -TERM failed");
     }
 
@@ -164,13 +158,7 @@ impl Server {
     }
 
     /// One request on a fresh connection.
-    pub fn send(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> HttpResponse {
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
         self.connect().send(method, path, headers, body)
     }
 
@@ -181,12 +169,7 @@ impl Server {
 
     /// `POST path` with a JSON body.
     pub fn post_json(&self, path: &str, body: &str) -> HttpResponse {
-        self.send(
-            "POST",
-            path,
-            &[("content-type", "application/json")],
-            body.as_bytes(),
-        )
+        self.send("POST", path, &[("content-type", "application/json")], body.as_bytes())
     }
 }
 
@@ -208,10 +191,7 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first value of a header (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The body as text.
@@ -233,12 +213,7 @@ impl HttpResponse {
             .as_array()
             .expect("detail is a list")
             .iter()
-            .map(|e| {
-                (
-                    e["type"].as_str().unwrap_or_default().to_owned(),
-                    e["loc"].clone(),
-                )
-            })
+            .map(|e| (e["type"].as_str().unwrap_or_default().to_owned(), e["loc"].clone()))
             .collect()
     }
 }
@@ -252,12 +227,8 @@ impl Connection {
     /// Connects to `addr`.
     pub fn open(addr: SocketAddr) -> Connection {
         let stream = TcpStream::connect(addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        Connection {
-            reader: BufReader::new(stream),
-        }
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        Connection { reader: BufReader::new(stream) }
     }
 
     /// The underlying stream, for raw reads.
@@ -271,13 +242,7 @@ impl Connection {
     }
 
     /// Sends one request and reads its response.
-    pub fn send(
-        &mut self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> HttpResponse {
+    pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
         self.write_raw(&request_bytes(method, path, headers, body));
         self.read_response()
     }
@@ -287,10 +252,7 @@ impl Connection {
         let mut head = Vec::new();
         while !head.ends_with(b"\r\n\r\n") {
             let mut line = Vec::new();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut line)
-                .expect("read response head");
+            let n = self.reader.read_until(b'\n', &mut line).expect("read response head");
             assert!(n > 0, "connection closed before a response");
             head.extend_from_slice(&line);
         }
@@ -301,12 +263,7 @@ impl Connection {
         let headers: Vec<(String, String)> = parsed
             .headers
             .iter()
-            .map(|h| {
-                (
-                    h.name.to_ascii_lowercase(),
-                    String::from_utf8_lossy(h.value).into_owned(),
-                )
-            })
+            .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
             .collect();
         let length: usize = headers
             .iter()
@@ -315,17 +272,16 @@ impl Connection {
             .unwrap_or(0);
         let mut body = vec![0; length];
         self.reader.read_exact(&mut body).expect("read body");
-        HttpResponse {
-            status,
-            headers,
-            body,
-        }
+        HttpResponse { status, headers, body }
     }
 }
 
 /// The bytes of an HTTP/1.1 request.
 pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let mut out = format!("{method} {path} HTTP/1.1\r\nhost: localhost\r\n");
+    let mut out = format!("{method} {path} HTTP/1.1\r\n");
+    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+        out.push_str("host: localhost\r\n");
+    }
     for (name, value) in headers {
         out.push_str(&format!("{name}: {value}\r\n"));
     }

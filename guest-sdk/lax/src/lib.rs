@@ -38,12 +38,8 @@ impl ErrorKind {
     pub fn message(self) -> &'static str {
         match self {
             ErrorKind::Missing => "Field required",
-            ErrorKind::IntParsing => {
-                "Input should be a valid integer, unable to parse string as an integer"
-            }
-            ErrorKind::FloatParsing => {
-                "Input should be a valid number, unable to parse string as a number"
-            }
+            ErrorKind::IntParsing => "Input should be a valid integer, unable to parse string as an integer",
+            ErrorKind::FloatParsing => "Input should be a valid number, unable to parse string as a number",
             ErrorKind::BoolParsing => "Input should be a valid boolean, unable to interpret input",
         }
     }
@@ -103,8 +99,7 @@ fn without_underscores(text: &str) -> Option<Digits<'_>> {
         return Some(Digits::Borrowed(text));
     }
     let bytes = text.as_bytes();
-    let is_digit_at =
-        |i: Option<usize>| i.and_then(|i| bytes.get(i)).is_some_and(u8::is_ascii_digit);
+    let is_digit_at = |i: Option<usize>| i.and_then(|i| bytes.get(i)).is_some_and(u8::is_ascii_digit);
     let mut out = String::with_capacity(text.len());
     for (i, c) in text.char_indices() {
         if c != '_' {
@@ -122,43 +117,20 @@ mod tests {
 
     #[test]
     fn ints_follow_pydantic() {
-        for (text, want) in [
-            ("1", 1),
-            (" 1 ", 1),
-            ("+1", 1),
-            ("1_000", 1000),
-            ("1.0", 1),
-            ("-0", 0),
-            ("7.00", 7),
-        ] {
+        for (text, want) in
+            [("1", 1), (" 1 ", 1), ("+1", 1), ("1_000", 1000), ("1.0", 1), ("-0", 0), ("7.00", 7)]
+        {
             assert_eq!(parse_int(text), Ok(want), "{text:?}");
         }
-        for text in [
-            "1.",
-            "1.5",
-            "1e3",
-            "0x10",
-            "",
-            "٣",
-            "1__0",
-            "_1",
-            "1_",
-            "abc",
-            "99999999999999999999",
-        ] {
+        for text in ["1.", "1.5", "1e3", "0x10", "", "٣", "1__0", "_1", "1_", "abc", "99999999999999999999"]
+        {
             assert_eq!(parse_int(text), Err(ErrorKind::IntParsing), "{text:?}");
         }
     }
 
     #[test]
     fn floats_follow_pydantic() {
-        for (text, want) in [
-            ("1", 1.0),
-            (" 1.5 ", 1.5),
-            ("1_0.5", 10.5),
-            (".5", 0.5),
-            ("5.", 5.0),
-        ] {
+        for (text, want) in [("1", 1.0), (" 1.5 ", 1.5), ("1_0.5", 10.5), (".5", 0.5), ("5.", 5.0)] {
             assert_eq!(parse_float(text), Ok(want), "{text:?}");
         }
         assert_eq!(parse_float("-Infinity"), Ok(f64::NEG_INFINITY));

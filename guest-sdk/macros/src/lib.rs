@@ -46,14 +46,10 @@ pub fn delete(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
     if !args.is_empty() {
-        return Error::new(Span::call_site(), "#[model] takes no arguments")
-            .to_compile_error()
-            .into();
+        return Error::new(Span::call_site(), "#[model] takes no arguments").to_compile_error().into();
     }
     let item = syn::parse_macro_input!(item as ItemStruct);
-    model_impl(item)
-        .unwrap_or_else(Error::into_compile_error)
-        .into()
+    model_impl(item).unwrap_or_else(Error::into_compile_error).into()
 }
 
 /// `fasterapi::app!(get_user, create_item);`: registers the handlers, in
@@ -61,9 +57,7 @@ pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn app(input: TokenStream) -> TokenStream {
     let paths = syn::parse_macro_input!(input with Punctuated::<Path, Token![,]>::parse_terminated);
-    app_impl(paths.into_iter().collect())
-        .unwrap_or_else(Error::into_compile_error)
-        .into()
+    app_impl(paths.into_iter().collect()).unwrap_or_else(Error::into_compile_error).into()
 }
 
 /// The arguments of a route attribute: a path template and an optional status.
@@ -82,10 +76,7 @@ impl Parse for RouteArgs {
             if key == "status" {
                 status = Some(input.parse()?);
             } else {
-                return Err(Error::new(
-                    key.span(),
-                    "unknown option; expected `status = <code>`",
-                ));
+                return Err(Error::new(key.span(), "unknown option; expected `status = <code>`"));
             }
         }
         Ok(RouteArgs { path, status })
@@ -115,9 +106,7 @@ enum ArgKind {
 fn route(method: &str, args: TokenStream, item: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(args as RouteArgs);
     let item = syn::parse_macro_input!(item as ItemFn);
-    route_impl(method, args, item)
-        .unwrap_or_else(Error::into_compile_error)
-        .into()
+    route_impl(method, args, item).unwrap_or_else(Error::into_compile_error).into()
 }
 
 fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<TokenStream2> {
@@ -126,23 +115,14 @@ fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<To
     let mut kinds = Vec::new();
     for input in item.sig.inputs.iter_mut() {
         let FnArg::Typed(arg) = input else {
-            return Err(Error::new(
-                input.span(),
-                "handlers are plain functions, not methods",
-            ));
+            return Err(Error::new(input.span(), "handlers are plain functions, not methods"));
         };
         let name = match &*arg.pat {
             Pat::Ident(ident) => Some(ident.ident.to_string()),
             _ => None,
         };
         let default = take_default(&mut arg.attrs)?;
-        kinds.push(classify(
-            name.as_deref(),
-            &arg.pat,
-            &arg.ty,
-            default,
-            &path_names,
-        )?);
+        kinds.push(classify(name.as_deref(), &arg.pat, &arg.ty, default, &path_names)?);
     }
     for name in &path_names {
         let declared = kinds
@@ -153,16 +133,8 @@ fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<To
             return Err(Error::new(args.path.span(), msg));
         }
     }
-    if kinds
-        .iter()
-        .filter(|k| matches!(k, ArgKind::Body { .. }))
-        .count()
-        > 1
-    {
-        return Err(Error::new(
-            item.sig.span(),
-            "a handler takes at most one Json body",
-        ));
+    if kinds.iter().filter(|k| matches!(k, ArgKind::Body { .. })).count() > 1 {
+        return Err(Error::new(item.sig.span(), "a handler takes at most one Json body"));
     }
     let status = match &args.status {
         Some(status) => status.base10_parse::<u16>()?,
@@ -197,29 +169,18 @@ fn classify(
         if last_segment(&reference.elem).is_some_and(|s| s.ident == "Request") {
             return Ok(ArgKind::Request);
         }
-        return Err(Error::new(
-            ty.span(),
-            "the only reference a handler can take is `&Request`",
-        ));
+        return Err(Error::new(ty.span(), "the only reference a handler can take is `&Request`"));
     }
     let is_json = |ty: &Type| last_segment(ty).is_some_and(|s| s.ident == "Json");
     if is_json(ty) || generic_arg(ty, "Option").is_some_and(is_json) {
         if default.is_some() {
-            return Err(Error::new(
-                ty.span(),
-                "a Json body cannot have a #[default]",
-            ));
+            return Err(Error::new(ty.span(), "a Json body cannot have a #[default]"));
         }
-        return Ok(ArgKind::Body {
-            ty: Box::new(ty.clone()),
-        });
+        return Ok(ArgKind::Body { ty: Box::new(ty.clone()) });
     }
     // A parameter's name is its wire name, so it must be a plain identifier.
     let Some(name) = name else {
-        return Err(Error::new(
-            pat.span(),
-            "name a parameter with a plain identifier",
-        ));
+        return Err(Error::new(pat.span(), "name a parameter with a plain identifier"));
     };
     let (source, wire_name, value_ty) = if let Some(inner) = generic_arg(ty, "Header") {
         ("Header", name.replace('_', "-"), inner.clone())
@@ -231,13 +192,7 @@ fn classify(
     if source == "Path" && (default.is_some() || generic_arg(ty, "Option").is_some()) {
         return Err(Error::new(ty.span(), "a path parameter is always required"));
     }
-    Ok(ArgKind::Param(Box::new(ParamArg {
-        source,
-        wire_name,
-        ty: ty.clone(),
-        value_ty,
-        default,
-    })))
+    Ok(ArgKind::Param(Box::new(ParamArg { source, wire_name, ty: ty.clone(), value_ty, default })))
 }
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
@@ -267,10 +222,7 @@ fn template_names(template: &str) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
     let mut rest = template.replace("{{", "").replace("}}", "");
     while let Some(start) = rest.find('{') {
-        let end = rest[start..]
-            .find('}')
-            .ok_or("unclosed '{' in the route path")?
-            + start;
+        let end = rest[start..].find('}').ok_or("unclosed '{' in the route path")? + start;
         let name = rest[start + 1..end].trim_start_matches('*').to_owned();
         if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return Err(format!("'{{{name}}}' is not a valid path parameter name"));
@@ -301,13 +253,7 @@ fn handler_tokens(
         let var = format_ident!("__arg{}", index);
         match kind {
             ArgKind::Param(param) => {
-                let ParamArg {
-                    source,
-                    wire_name,
-                    ty,
-                    value_ty,
-                    default,
-                } = &**param;
+                let ParamArg { source, wire_name, ty, value_ty, default } = &**param;
                 let source = format_ident!("{}", source);
                 let default = match default {
                     Some(expr) => quote! {
@@ -377,28 +323,17 @@ fn handler_tokens(
 
 fn model_impl(item: ItemStruct) -> syn::Result<TokenStream2> {
     let syn::Fields::Named(fields) = &item.fields else {
-        return Err(Error::new(
-            item.span(),
-            "#[model] needs a struct with named fields",
-        ));
+        return Err(Error::new(item.span(), "#[model] needs a struct with named fields"));
     };
     if !item.generics.params.is_empty() {
-        return Err(Error::new(
-            item.generics.span(),
-            "#[model] structs cannot be generic",
-        ));
+        return Err(Error::new(item.generics.span(), "#[model] structs cannot be generic"));
     }
     let name = &item.ident;
     let mut checks = Vec::new();
     let mut required = Vec::new();
     for field in &fields.named {
-        let ident = field
-            .ident
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        let wire = serde_rename(&field.attrs)?
-            .unwrap_or_else(|| ident.trim_start_matches("r#").to_owned());
+        let ident = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+        let wire = serde_rename(&field.attrs)?.unwrap_or_else(|| ident.trim_start_matches("r#").to_owned());
         let has_default = has_serde_default(&field.attrs);
         let ty = &field.ty;
         if !has_default && generic_arg(ty, "Option").is_none() {
@@ -447,28 +382,22 @@ fn serde_rename(attrs: &[syn::Attribute]) -> syn::Result<Option<String>> {
 }
 
 fn has_serde_default(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .any(|attr| {
-            let mut found = false;
-            let _ = attr.parse_nested_meta(|meta| {
-                found |= meta.path.is_ident("default");
-                if meta.input.peek(Token![=]) {
-                    meta.value()?.parse::<Expr>()?;
-                }
-                Ok(())
-            });
-            found
-        })
+    attrs.iter().filter(|a| a.path().is_ident("serde")).any(|attr| {
+        let mut found = false;
+        let _ = attr.parse_nested_meta(|meta| {
+            found |= meta.path.is_ident("default");
+            if meta.input.peek(Token![=]) {
+                meta.value()?.parse::<Expr>()?;
+            }
+            Ok(())
+        });
+        found
+    })
 }
 
 fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
     if paths.is_empty() {
-        return Err(Error::new(
-            Span::call_site(),
-            "app! needs at least one handler",
-        ));
+        return Err(Error::new(Span::call_site(), "app! needs at least one handler"));
     }
     let handlers: Vec<Path> = paths
         .into_iter()

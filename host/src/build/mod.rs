@@ -26,10 +26,7 @@ pub enum BuildError {
     #[error("the {RUST_TARGET} target is not installed: run `rustup target add {RUST_TARGET}`")]
     MissingTarget,
     #[error("cannot run {program}: {source}")]
-    Spawn {
-        program: String,
-        source: std::io::Error,
-    },
+    Spawn { program: String, source: std::io::Error },
     #[error("cargo build failed for {0} (see the errors above)")]
     CargoFailed(PathBuf),
     #[error("{0}: cargo built no .wasm (is the crate's type `cdylib`?)")]
@@ -39,10 +36,7 @@ pub enum BuildError {
     #[error("componentize-py failed for {0} (see the errors above)")]
     ComponentizeFailed(PathBuf),
     #[error("cannot write {path}: {source}")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
 }
 
 /// A finished build.
@@ -65,9 +59,7 @@ pub fn build(path: &Path, out: Option<&Path>) -> Result<Built, BuildError> {
         let name = artifact.file_name().unwrap_or_default().to_owned();
         (Some(artifact), path.join(name))
     } else if let Some(app) = python::entry_module(path) {
-        let output = out
-            .map(Path::to_owned)
-            .unwrap_or_else(|| app.default_output());
+        let output = out.map(Path::to_owned).unwrap_or_else(|| app.default_output());
         python::build(&app, &output)?;
         (None, output)
     } else {
@@ -75,15 +67,9 @@ pub fn build(path: &Path, out: Option<&Path>) -> Result<Built, BuildError> {
     };
     let output = out.map(Path::to_owned).unwrap_or(default_out);
     if let Some(artifact) = artifact {
-        std::fs::copy(&artifact, &output).map_err(|source| BuildError::Write {
-            path: output.clone(),
-            source,
-        })?;
+        std::fs::copy(&artifact, &output)
+            .map_err(|source| BuildError::Write { path: output.clone(), source })?;
     }
     let bytes = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
-    Ok(Built {
-        output,
-        bytes,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(Built { output, bytes, seconds: started.elapsed().as_secs_f64() })
 }

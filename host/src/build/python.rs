@@ -15,32 +15,16 @@ const WIT: &str = include_str!("../../../wit/fasterapi.wit");
 
 /// The Python SDK's modules, embedded for the same reason.
 const SDK: &[(&str, &str)] = &[
-    (
-        "__init__.py",
-        include_str!("../../../python/fasterapi/__init__.py"),
-    ),
+    ("__init__.py", include_str!("../../../python/fasterapi/__init__.py")),
     ("_app.py", include_str!("../../../python/fasterapi/_app.py")),
-    (
-        "_errors.py",
-        include_str!("../../../python/fasterapi/_errors.py"),
-    ),
+    ("_errors.py", include_str!("../../../python/fasterapi/_errors.py")),
     ("_lax.py", include_str!("../../../python/fasterapi/_lax.py")),
-    (
-        "_model.py",
-        include_str!("../../../python/fasterapi/_model.py"),
-    ),
-    (
-        "_params.py",
-        include_str!("../../../python/fasterapi/_params.py"),
-    ),
-    (
-        "_responses.py",
-        include_str!("../../../python/fasterapi/_responses.py"),
-    ),
-    (
-        "_world.py",
-        include_str!("../../../python/fasterapi/_world.py"),
-    ),
+    ("_model.py", include_str!("../../../python/fasterapi/_model.py")),
+    ("_params.py", include_str!("../../../python/fasterapi/_params.py")),
+    ("_responses.py", include_str!("../../../python/fasterapi/_responses.py")),
+    ("_world.py", include_str!("../../../python/fasterapi/_world.py")),
+    ("config.py", include_str!("../../../python/fasterapi/config.py")),
+    ("kv.py", include_str!("../../../python/fasterapi/kv.py")),
     ("log.py", include_str!("../../../python/fasterapi/log.py")),
 ];
 
@@ -63,20 +47,11 @@ impl PythonApp {
 /// The app at `path`: a `.py` file, or a directory with an `app.py`.
 pub fn entry_module(path: &Path) -> Option<PythonApp> {
     if path.is_file() && path.extension().is_some_and(|e| e == "py") {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let module = path.file_stem()?.to_string_lossy().into_owned();
-        return Some(PythonApp {
-            dir: dir.to_owned(),
-            module,
-        });
+        return Some(PythonApp { dir: dir.to_owned(), module });
     }
-    path.join("app.py").is_file().then(|| PythonApp {
-        dir: path.to_owned(),
-        module: "app".into(),
-    })
+    path.join("app.py").is_file().then(|| PythonApp { dir: path.to_owned(), module: "app".into() })
 }
 
 /// Builds `app` into the component `output`.
@@ -92,11 +67,7 @@ pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
         module = app.module
     );
     write(&work.join(format!("sdk/{ENTRY_MODULE}.py")), &entry)?;
-    eprintln!(
-        "componentize-py: building {} (module `{}`)",
-        app.dir.display(),
-        app.module
-    );
+    eprintln!("componentize-py: building {} (module `{}`)", app.dir.display(), app.module);
     let status = Command::new(&componentize_py)
         .arg("-d")
         .arg(work.join("wit"))
@@ -109,17 +80,12 @@ pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .status()
-        .map_err(|source| BuildError::Spawn {
-            program: componentize_py.display().to_string(),
-            source,
-        })?;
+        .map_err(|source| BuildError::Spawn { program: componentize_py.display().to_string(), source })?;
     let _ = std::fs::remove_dir_all(&work);
     if status.success() {
         Ok(())
     } else {
-        Err(BuildError::ComponentizeFailed(
-            app.dir.join(format!("{}.py", app.module)),
-        ))
+        Err(BuildError::ComponentizeFailed(app.dir.join(format!("{}.py", app.module))))
     }
 }
 
@@ -136,15 +102,9 @@ pub fn componentize_py() -> Result<PathBuf, BuildError> {
     if program.is_file() {
         return Ok(program);
     }
-    eprintln!(
-        "installing componentize-py {COMPONENTIZE_PY_VERSION} into {} (once)",
-        venv.display()
-    );
+    eprintln!("installing componentize-py {COMPONENTIZE_PY_VERSION} into {} (once)", venv.display());
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-    let install_error = |reason: String| BuildError::Install {
-        venv: venv.clone(),
-        reason,
-    };
+    let install_error = |reason: String| BuildError::Install { venv: venv.clone(), reason };
     run(Command::new(&python).args(["-m", "venv"]).arg(&venv)).map_err(install_error)?;
     let pip = venv.join("bin/pip");
     let spec = format!("componentize-py=={COMPONENTIZE_PY_VERSION}");
@@ -154,23 +114,14 @@ pub fn componentize_py() -> Result<PathBuf, BuildError> {
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
-    let status = command
-        .status()
-        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{command:?} failed ({status})"))
-    }
+    let status = command.status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{command:?} failed ({status})")) }
 }
 
 fn tempdir(module: &str) -> Result<PathBuf, BuildError> {
     let dir = std::env::temp_dir().join(format!("fasterapi-build-{module}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|source| BuildError::Write {
-        path: dir.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&dir).map_err(|source| BuildError::Write { path: dir.clone(), source })?;
     Ok(dir)
 }
 
@@ -178,8 +129,5 @@ fn write(path: &Path, contents: &str) -> Result<(), BuildError> {
     let parent = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent)
         .and_then(|()| std::fs::write(path, contents))
-        .map_err(|source| BuildError::Write {
-            path: path.to_owned(),
-            source,
-        })
+        .map_err(|source| BuildError::Write { path: path.to_owned(), source })
 }

@@ -15,10 +15,7 @@ fn ensure_target_installed() -> Result<(), BuildError> {
     let sysroot = Command::new("rustc")
         .args(["--print", "sysroot"])
         .output()
-        .map_err(|source| BuildError::Spawn {
-            program: "rustc".into(),
-            source,
-        })?;
+        .map_err(|source| BuildError::Spawn { program: "rustc".into(), source })?;
     let sysroot = PathBuf::from(String::from_utf8_lossy(&sysroot.stdout).trim());
     if sysroot.join("lib/rustlib").join(RUST_TARGET).is_dir() {
         Ok(())
@@ -36,16 +33,11 @@ fn cargo_build(manifest: &Path) -> Result<PathBuf, BuildError> {
         .arg(manifest)
         .stderr(Stdio::inherit())
         .output()
-        .map_err(|source| BuildError::Spawn {
-            program: "cargo".into(),
-            source,
-        })?;
+        .map_err(|source| BuildError::Spawn { program: "cargo".into(), source })?;
     if !output.status.success() {
         return Err(BuildError::CargoFailed(manifest.to_owned()));
     }
-    let manifest = manifest
-        .canonicalize()
-        .unwrap_or_else(|_| manifest.to_owned());
+    let manifest = manifest.canonicalize().unwrap_or_else(|_| manifest.to_owned());
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())

@@ -5,14 +5,15 @@ use crate::runtime::bindings::log::{Host, Level};
 
 impl Host for HostState {
     fn write(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
-        let app = &*self.app;
+        let app = &*self.context.name;
+        let tenant = &self.context.tenant;
         let fields = FieldList(&fields);
         match level {
-            Level::Trace => tracing::trace!(target: "guest", %app, %fields, "{message}"),
-            Level::Debug => tracing::debug!(target: "guest", %app, %fields, "{message}"),
-            Level::Info => tracing::info!(target: "guest", %app, %fields, "{message}"),
-            Level::Warn => tracing::warn!(target: "guest", %app, %fields, "{message}"),
-            Level::Error => tracing::error!(target: "guest", %app, %fields, "{message}"),
+            Level::Trace => tracing::trace!(target: "guest", %tenant, %app, %fields, "{message}"),
+            Level::Debug => tracing::debug!(target: "guest", %tenant, %app, %fields, "{message}"),
+            Level::Info => tracing::info!(target: "guest", %tenant, %app, %fields, "{message}"),
+            Level::Warn => tracing::warn!(target: "guest", %tenant, %app, %fields, "{message}"),
+            Level::Error => tracing::error!(target: "guest", %tenant, %app, %fields, "{message}"),
         }
     }
 }

@@ -23,10 +23,7 @@ pub struct CapturedStderr {
 impl CapturedStderr {
     /// A stream that keeps at most `cap` bytes.
     pub fn new(cap: usize) -> Self {
-        CapturedStderr {
-            kept: Arc::default(),
-            cap,
-        }
+        CapturedStderr { kept: Arc::default(), cap }
     }
 
     /// What was kept, as one line: lines trimmed and joined with ` | `.
@@ -68,11 +65,7 @@ impl Pollable for CapturedStderr {
 }
 
 impl AsyncWrite for CapturedStderr {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.keep(buf);
         Poll::Ready(Ok(buf.len()))
     }

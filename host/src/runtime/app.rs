@@ -6,11 +6,10 @@ use std::sync::Arc;
 use super::bindings::AppPre;
 use super::bindings::types as wit;
 use super::{Runtime, cache};
+use crate::capabilities::AppContext;
 use crate::params::Value;
 use crate::router::Router;
-use crate::spec::{
-    self, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteSpec, SpecError,
-};
+use crate::spec::{self, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteSpec, SpecError};
 
 /// The exports every FasterAPI component must have.
 const REQUIRED_EXPORTS: [&str; 2] = ["routes", "handle"];
@@ -47,11 +46,13 @@ pub enum CallError {
         /// What the guest wrote to stderr before trapping.
         stderr: String,
     },
+    #[error("the request ran past its {0:?} timeout")]
+    Timeout(std::time::Duration),
 }
 
 /// An app ready to serve: instantiated afresh for every request.
 pub struct App {
-    name: Arc<str>,
+    context: Arc<AppContext>,
     hash: String,
     origin: cache::Origin,
     pre: AppPre<super::HostState>,
@@ -62,31 +63,22 @@ pub struct App {
 impl App {
     /// Compiles (or loads from cache) a component, checks it implements the
     /// world, and reads and validates its route table.
-    pub async fn load(runtime: &Runtime, name: &str, bytes: &[u8]) -> Result<App, LoadError> {
+    pub async fn load(runtime: &Runtime, context: AppContext, bytes: &[u8]) -> Result<App, LoadError> {
         check_header(bytes)?;
         let hash = cache::content_hash(bytes);
-        let (component, origin) = runtime
-            .cache
-            .compile(&runtime.engine, bytes, &hash)
-            .map_err(LoadError::Compile)?;
+        let (component, origin) =
+            runtime.cache.compile(&runtime.engine, bytes, &hash).map_err(LoadError::Compile)?;
         let ty = component.component_type();
-        if let Some(missing) = REQUIRED_EXPORTS
-            .into_iter()
-            .find(|e| ty.get_export(&runtime.engine, e).is_none())
+        if let Some(missing) =
+            REQUIRED_EXPORTS.into_iter().find(|e| ty.get_export(&runtime.engine, e).is_none())
         {
             return Err(LoadError::MissingExport(missing));
         }
-        let instance_pre = runtime
-            .linker
-            .instantiate_pre(&component)
-            .map_err(LoadError::World)?;
+        let instance_pre = runtime.linker.instantiate_pre(&component).map_err(LoadError::World)?;
         let pre = AppPre::new(instance_pre).map_err(LoadError::World)?;
-        let name: Arc<str> = name.into();
-        let mut store = runtime.store(&name);
-        let instance = pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(LoadError::World)?;
+        let context = Arc::new(context);
+        let mut store = runtime.store(&context);
+        let instance = pre.instantiate_async(&mut store).await.map_err(LoadError::World)?;
         let declared = instance
             .call_routes(&mut store)
             .await
@@ -94,19 +86,17 @@ impl App {
         let routes: Vec<RouteSpec> = declared.into_iter().map(route_from_wit).collect();
         spec::validate_routes(&routes)?;
         let router = Router::new(&routes)?;
-        Ok(App {
-            name,
-            hash,
-            origin,
-            pre,
-            routes,
-            router,
-        })
+        Ok(App { context, hash, origin, pre, routes, router })
     }
 
     /// The app's name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.context.name
+    }
+
+    /// The app's tenant, config, kv grant and limits.
+    pub fn context(&self) -> &AppContext {
+        &self.context
     }
 
     /// SHA-256 of the component's bytes.
@@ -131,7 +121,7 @@ impl App {
 
     /// Creates and drops one instance: the cost of per-request isolation.
     pub async fn instantiate(&self, runtime: &Runtime) -> Result<(), CallError> {
-        let mut store = runtime.store(&self.name);
+        let mut store = runtime.store(&self.context);
         self.pre.instantiate_async(&mut store).await.map_err(CallError::Instantiate)?;
         Ok(())
     }
@@ -142,19 +132,23 @@ impl App {
         runtime: &Runtime,
         request: &wit::Request,
     ) -> Result<wit::Response, CallError> {
-        let mut store = runtime.store(&self.name);
-        let instance = self
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(CallError::Instantiate)?;
-        instance
-            .call_handle(&mut store, request)
-            .await
-            .map_err(|err| CallError::Trap {
-                trap: describe_trap(&err, ""),
-                stderr: store.data().stderr(),
-            })
+        let mut store = runtime.store(&self.context);
+        let instance =
+            self.pre.instantiate_async(&mut store).await.map_err(|err| self.call_error(err, &store))?;
+        instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))
+    }
+}
+
+impl App {
+    /// Classifies a failed instantiation or call: a timeout, a trap, or no
+    /// instance to be had (the pool is exhausted).
+    fn call_error(&self, err: wasmtime::Error, store: &wasmtime::Store<super::HostState>) -> CallError {
+        match err.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::Interrupt) => CallError::Timeout(self.context.limits.timeout),
+            Some(_) => CallError::Trap { trap: describe_trap(&err, ""), stderr: store.data().stderr() },
+            None if err.to_string().contains("pooling allocator") => CallError::Instantiate(err),
+            None => CallError::Trap { trap: describe_trap(&err, ""), stderr: store.data().stderr() },
+        }
     }
 }
 
@@ -162,17 +156,9 @@ impl App {
 fn describe_trap(err: &wasmtime::Error, stderr: &str) -> String {
     let trap = match err.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => trap.to_string(),
-        None => format!("{:#}", err)
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        None => format!("{:#}", err).lines().next().unwrap_or_default().to_owned(),
     };
-    if stderr.is_empty() {
-        trap
-    } else {
-        format!("{trap} (stderr: {stderr})")
-    }
+    if stderr.is_empty() { trap } else { format!("{trap} (stderr: {stderr})") }
 }
 
 fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
@@ -188,10 +174,7 @@ fn route_from_wit(route: wit::Route) -> RouteSpec {
         method: method_from_wit(route.method),
         path: route.path,
         params: route.params.into_iter().map(param_from_wit).collect(),
-        body: route.body.map(|b| BodySpec {
-            required: b.required,
-            media_type: b.media_type,
-        }),
+        body: route.body.map(|b| BodySpec { required: b.required, media_type: b.media_type }),
         name: route.name,
     }
 }
@@ -204,11 +187,7 @@ fn param_from_wit(param: wit::ParamSpec) -> ParamSpec {
     };
     ParamSpec {
         // Header names are matched case-insensitively; FastAPI reports them lower-case.
-        name: if source == ParamSource::Header {
-            param.name.to_ascii_lowercase()
-        } else {
-            param.name
-        },
+        name: if source == ParamSource::Header { param.name.to_ascii_lowercase() } else { param.name },
         source,
         kind: match param.kind {
             wit::ParamType::Int => ParamKind::Int,

@@ -62,10 +62,7 @@ impl ComponentCache {
     pub fn new(dir: Option<PathBuf>, engine: &Engine) -> Self {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        ComponentCache {
-            dir,
-            engine_key: hex(&hasher.0.finalize()),
-        }
+        ComponentCache { dir, engine_key: hex(&hasher.0.finalize()) }
     }
 
     /// Compiles `bytes`, or loads the compilation cached for them; says

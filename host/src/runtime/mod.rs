@@ -7,17 +7,28 @@ pub mod cache;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder, Trap, UpdateDeadline,
+};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::capabilities::stderr::CapturedStderr;
 pub use app::{App, LoadError};
+
+use crate::capabilities::AppContext;
+use crate::capabilities::stderr::CapturedStderr;
 pub use cache::ComponentCache;
 
 /// How much of a guest's stderr is kept to explain a trap.
 const STDERR_CAPTURE: usize = 4096;
+/// How often the epoch advances: the granularity of timeouts, and how often
+/// a long-running guest yields to other requests.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// Wasm stack per instance; deeper recursion traps.
+const MAX_WASM_STACK: usize = 1 << 20;
 
 /// Engine-wide settings.
 #[derive(Debug, Clone)]
@@ -32,33 +43,32 @@ pub struct RuntimeConfig {
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        RuntimeConfig {
-            cache_dir: None,
-            max_instances: 1000,
-            max_memory: 256 << 20,
-        }
+        RuntimeConfig { cache_dir: None, max_instances: 1000, max_memory: 256 << 20 }
     }
 }
 
 /// The per-instance state a guest's imports act on.
 pub struct HostState {
-    /// The app's name, to tag log lines.
-    pub(crate) app: Arc<str>,
+    /// The app the instance belongs to: name, tenant, config, kv, limits.
+    pub(crate) context: Arc<AppContext>,
     wasi: WasiCtx,
     table: ResourceTable,
     stderr: CapturedStderr,
+    limits: StoreLimits,
 }
 
 impl HostState {
-    fn new(app: Arc<str>) -> Self {
+    fn new(context: Arc<AppContext>) -> Self {
         let stderr = CapturedStderr::new(STDERR_CAPTURE);
         let wasi = WasiCtxBuilder::new().stderr(stderr.clone()).build();
-        HostState {
-            app,
-            wasi,
-            table: ResourceTable::new(),
-            stderr,
-        }
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(context.limits.memory)
+            .instances(64)
+            .memories(16)
+            .tables(64)
+            .table_elements(100_000)
+            .build();
+        HostState { context, wasi, table: ResourceTable::new(), stderr, limits }
     }
 
     /// What the guest wrote to stderr (a Rust panic message, a traceback),
@@ -70,10 +80,7 @@ impl HostState {
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -111,21 +118,21 @@ impl Runtime {
         let mut wasm = Config::new();
         wasm.wasm_component_model(true)
             .memory_init_cow(true)
+            .epoch_interruption(true)
+            .max_wasm_stack(MAX_WASM_STACK)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm).map_err(RuntimeError::Engine)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(RuntimeError::Engine)?;
-        bindings::log::add_to_linker::<HostState, wasmtime::component::HasSelf<HostState>>(
-            &mut linker,
-            |state| state,
-        )
-        .map_err(RuntimeError::Engine)?;
+        bindings::log::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(RuntimeError::Engine)?;
+        bindings::config::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(RuntimeError::Engine)?;
+        bindings::kv::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(RuntimeError::Engine)?;
+        start_epoch_ticker(&engine);
         let cache = ComponentCache::new(config.cache_dir.clone(), &engine);
-        Ok(Runtime {
-            engine,
-            linker,
-            cache,
-        })
+        Ok(Runtime { engine, linker, cache })
     }
 
     /// The shared engine.
@@ -133,7 +140,37 @@ impl Runtime {
         &self.engine
     }
 
-    fn store(&self, app: &Arc<str>) -> Store<HostState> {
-        Store::new(&self.engine, HostState::new(app.clone()))
+    /// A store for one instance of the app: its memory and table limits, and
+    /// a deadline `limits.timeout` from now. Until then the guest yields to
+    /// other requests at every epoch tick; after it, it traps (`Interrupt`).
+    fn store(&self, context: &Arc<AppContext>) -> Store<HostState> {
+        let mut store = Store::new(&self.engine, HostState::new(context.clone()));
+        store.limiter(|state| &mut state.limits);
+        let deadline = Instant::now() + context.limits.timeout;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if Instant::now() >= deadline {
+                Err(Trap::Interrupt.into())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        store
     }
+}
+
+/// Advances the engine's epoch every `EPOCH_TICK` while the engine lives.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("fasterapi-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|err| tracing::error!("cannot start the epoch ticker (no timeouts): {err}"));
 }

@@ -1,0 +1,439 @@
+//! `fasterapi.toml`: the apps one server hosts, their limits, config and
+//! capabilities. Every error names the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::limits::{Limits, LimitsOverride};
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// A validated manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub server: ServerConfig,
+    pub apps: Vec<AppConfig>,
+}
+
+/// Server-wide settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Compiled-component cache and key-value data live here.
+    pub data_dir: PathBuf,
+    /// Defaults for every app's limits.
+    pub limits: Limits,
+    pub kv: KvConfig,
+    /// A client that has not sent its request headers by then is disconnected.
+    pub header_read_timeout: Duration,
+    /// The largest request head (request line and headers) accepted.
+    pub max_header_size: usize,
+}
+
+/// Where the key-value store keeps its data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KvConfig {
+    /// An embedded on-disk database (redb) under `data_dir`.
+    Embedded,
+    /// A Redis server shared by several hosts.
+    Redis { url: String },
+}
+
+/// How instances are used for an app's requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceMode {
+    /// A fresh instance per request: nothing survives between requests.
+    PerRequest,
+}
+
+/// One app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppConfig {
+    pub name: String,
+    pub tenant: String,
+    pub component: PathBuf,
+    /// Mount prefix (`/acme`); `None` mounts at the root.
+    pub route: Option<String>,
+    /// Host header to match (lower-case, no port).
+    pub host: Option<String>,
+    pub instances: InstanceMode,
+    pub limits: Limits,
+    pub config: BTreeMap<String, String>,
+    /// Whether the app may use its tenant's key-value namespace.
+    pub kv: bool,
+}
+
+/// An invalid manifest, located.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{}:{line}: {key}: {message}", file.display())]
+pub struct ManifestError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub key: String,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    app: Vec<RawApp>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    data_dir: Option<String>,
+    header_read_timeout: Option<Spanned<String>>,
+    max_header_size: Option<Spanned<String>>,
+    #[serde(default)]
+    limits: RawLimits,
+    kv: Option<RawKv>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    memory: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_concurrency: Option<Spanned<u32>>,
+    max_body: Option<Spanned<String>>,
+    max_response: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKv {
+    backend: Spanned<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    name: Spanned<String>,
+    tenant: Spanned<String>,
+    component: Spanned<String>,
+    route: Option<Spanned<String>>,
+    host: Option<Spanned<String>>,
+    instances: Option<Spanned<String>>,
+    #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
+    config: BTreeMap<String, String>,
+    #[serde(default)]
+    capabilities: RawCapabilities,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCapabilities {
+    #[serde(default)]
+    kv: bool,
+}
+
+/// Reads and validates the manifest at `path`.
+pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|err| ManifestError {
+        file: path.to_owned(),
+        line: 0,
+        key: "-".into(),
+        message: format!("cannot read: {err}"),
+    })?;
+    parse(&text, path)
+}
+
+/// Validates manifest `text`; relative paths are resolved against `path`'s directory.
+pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+    let locate = Locator { text, file: path };
+    let raw: RawManifest = toml::from_str(text).map_err(|err| {
+        let line = err.span().map_or(0, |span| locate.line(span.start));
+        let key = err.span().map(|span| text[span].trim().to_owned()).unwrap_or_default();
+        ManifestError { file: path.to_owned(), line, key, message: err.message().to_owned() }
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let server = server_config(&raw.server, base, &locate)?;
+    let mut apps: Vec<AppConfig> = Vec::new();
+    for app in &raw.app {
+        let config = app_config(app, &server.limits, base, &locate)?;
+        check_unique(&config, app, &apps, &locate)?;
+        apps.push(config);
+    }
+    if apps.is_empty() {
+        return Err(locate.error(0, "app", "the manifest declares no [[app]]"));
+    }
+    Ok(Manifest { server, apps })
+}
+
+/// Turns byte offsets into line numbers.
+struct Locator<'a> {
+    text: &'a str,
+    file: &'a Path,
+}
+
+impl Locator<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn at<T>(&self, value: &Spanned<T>, key: &str, message: impl Into<String>) -> ManifestError {
+        self.error(self.line(value.span().start), key, message)
+    }
+
+    fn error(&self, line: usize, key: &str, message: impl Into<String>) -> ManifestError {
+        ManifestError { file: self.file.to_owned(), line, key: key.into(), message: message.into() }
+    }
+}
+
+fn server_config(raw: &RawServer, base: &Path, locate: &Locator) -> Result<ServerConfig, ManifestError> {
+    let listen = match &raw.listen {
+        Some(listen) => listen
+            .get_ref()
+            .parse()
+            .map_err(|_| locate.at(listen, "server.listen", "expected an address like 127.0.0.1:8080"))?,
+        None => DEFAULT_LISTEN.parse().unwrap_or_else(|_| unreachable!("a valid constant")),
+    };
+    let limits = limits_override(&raw.limits, "server.limits", locate)?.apply(&Limits::default());
+    let kv = match &raw.kv {
+        None => KvConfig::Embedded,
+        Some(kv) => match (kv.backend.get_ref().as_str(), &kv.url) {
+            ("embedded", _) => KvConfig::Embedded,
+            ("redis", Some(url)) => KvConfig::Redis { url: url.clone() },
+            ("redis", None) => {
+                return Err(locate.at(&kv.backend, "server.kv.url", "the redis backend needs a url"));
+            }
+            (other, _) => {
+                let message = format!("unknown backend '{other}': expected \"embedded\" or \"redis\"");
+                return Err(locate.at(&kv.backend, "server.kv.backend", message));
+            }
+        },
+    };
+    let header_read_timeout = match &raw.header_read_timeout {
+        Some(value) => crate::limits::parse_duration(value.get_ref())
+            .map_err(|msg| locate.at(value, "server.header_read_timeout", msg))?,
+        None => Duration::from_secs(30),
+    };
+    let max_header_size = match &raw.max_header_size {
+        Some(value) => crate::limits::parse_size(value.get_ref())
+            .map_err(|msg| locate.at(value, "server.max_header_size", msg))?,
+        None => 64 << 10,
+    };
+    Ok(ServerConfig {
+        listen,
+        data_dir: base.join(raw.data_dir.as_deref().unwrap_or(".fasterapi")),
+        limits,
+        kv,
+        header_read_timeout,
+        max_header_size,
+    })
+}
+
+fn limits_override(raw: &RawLimits, table: &str, locate: &Locator) -> Result<LimitsOverride, ManifestError> {
+    use crate::limits::{parse_duration, parse_size};
+    let size = |value: &Option<Spanned<String>>, key: &str| -> Result<Option<usize>, ManifestError> {
+        value
+            .as_ref()
+            .map(|v| parse_size(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.{key}"), msg)))
+            .transpose()
+    };
+    let timeout = raw
+        .timeout
+        .as_ref()
+        .map(|v| parse_duration(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.timeout"), msg)))
+        .transpose()?;
+    if let Some(concurrency) = raw.max_concurrency.as_ref().filter(|c| *c.get_ref() == 0) {
+        return Err(locate.at(concurrency, &format!("{table}.max_concurrency"), "must be at least 1"));
+    }
+    Ok(LimitsOverride {
+        memory: size(&raw.memory, "memory")?,
+        timeout,
+        max_concurrency: raw.max_concurrency.as_ref().map(|c| *c.get_ref()),
+        max_body: size(&raw.max_body, "max_body")?,
+        max_response: size(&raw.max_response, "max_response")?,
+    })
+}
+
+fn app_config(
+    raw: &RawApp,
+    defaults: &Limits,
+    base: &Path,
+    locate: &Locator,
+) -> Result<AppConfig, ManifestError> {
+    let name = raw.name.get_ref();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(locate.at(&raw.name, "app.name", "use letters, digits, '-' and '_'"));
+    }
+    if raw.tenant.get_ref().is_empty() {
+        return Err(locate.at(&raw.tenant, "app.tenant", "must not be empty"));
+    }
+    let component = base.join(raw.component.get_ref());
+    if !component.is_file() {
+        let message = format!("{} does not exist", component.display());
+        return Err(locate.at(&raw.component, "app.component", message));
+    }
+    let route = raw.route.as_ref().map(|route| normalize_prefix(route, locate)).transpose()?;
+    let host = raw.host.as_ref().map(|host| host.get_ref().trim().to_ascii_lowercase());
+    let instances = match raw.instances.as_ref().map(|i| i.get_ref().as_str()) {
+        None | Some("per-request") => InstanceMode::PerRequest,
+        Some(other) => {
+            let message = format!("unknown mode '{other}': expected \"per-request\"");
+            return Err(locate.at(raw.instances.as_ref().unwrap_or(&raw.name), "app.instances", message));
+        }
+    };
+    let limits = limits_override(&raw.limits, "app.limits", locate)?.apply(defaults);
+    Ok(AppConfig {
+        name: name.clone(),
+        tenant: raw.tenant.get_ref().clone(),
+        component,
+        route,
+        host,
+        instances,
+        limits,
+        config: raw.config.clone(),
+        kv: raw.capabilities.kv,
+    })
+}
+
+/// `"/acme/"` -> `"/acme"`; `"/"` -> `None` is not allowed to differ from no route.
+fn normalize_prefix(route: &Spanned<String>, locate: &Locator) -> Result<String, ManifestError> {
+    let value = route.get_ref().trim_end_matches('/');
+    if !route.get_ref().starts_with('/') || value.contains(['{', '}', '*', '?', '#']) {
+        return Err(locate.at(route, "app.route", "a mount prefix like \"/acme\" (no parameters)"));
+    }
+    Ok(value.to_owned())
+}
+
+fn check_unique(
+    app: &AppConfig,
+    raw: &RawApp,
+    earlier: &[AppConfig],
+    locate: &Locator,
+) -> Result<(), ManifestError> {
+    for other in earlier {
+        if other.name == app.name {
+            return Err(locate.at(&raw.name, "app.name", format!("'{}' is declared twice", app.name)));
+        }
+        if other.route == app.route && other.host == app.host {
+            let place = match (&app.host, &app.route) {
+                (Some(host), Some(route)) => format!("host {host} and route {route}"),
+                (Some(host), None) => format!("host {host}"),
+                (None, Some(route)) => format!("route {route}"),
+                (None, None) => "the root route".into(),
+            };
+            let spanned = raw.route.as_ref().or(raw.host.as_ref()).unwrap_or(&raw.name);
+            let key = if raw.route.is_some() { "app.route" } else { "app.host" };
+            return Err(locate.at(
+                spanned,
+                key,
+                format!("{place} is already claimed by app '{}'", other.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_in(dir: &Path, text: &str) -> Result<Manifest, ManifestError> {
+        std::fs::create_dir_all(dir.join("apps")).unwrap();
+        std::fs::write(dir.join("apps/a.wasm"), b"\0asm").unwrap();
+        parse(text, &dir.join("fasterapi.toml"))
+    }
+
+    fn dir(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("fasterapi-manifest-{name}-{}", std::process::id()))
+    }
+
+    const FULL: &str = r#"
+[server]
+listen = "127.0.0.1:9000"
+data_dir = "data"
+
+[server.limits]
+memory = "32MiB"
+timeout = "1s"
+
+[[app]]
+name = "users"
+tenant = "acme"
+component = "apps/a.wasm"
+route = "/acme/"
+
+[app.limits]
+timeout = "250ms"
+max_concurrency = 4
+
+[app.config]
+greeting = "hello"
+
+[app.capabilities]
+kv = true
+
+[[app]]
+name = "other"
+tenant = "globex"
+component = "apps/a.wasm"
+host = "Globex.Example.com"
+"#;
+
+    #[test]
+    fn a_full_manifest_parses_with_defaults_applied() {
+        let dir = dir("full");
+        let manifest = parse_in(&dir, FULL).unwrap();
+        assert_eq!(manifest.server.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(manifest.server.data_dir, dir.join("data"));
+        let users = &manifest.apps[0];
+        assert_eq!(users.route.as_deref(), Some("/acme"));
+        assert_eq!(users.limits.memory, 32 << 20);
+        assert_eq!(users.limits.timeout, Duration::from_millis(250));
+        assert_eq!(users.limits.max_concurrency, 4);
+        assert_eq!(users.config["greeting"], "hello");
+        assert!(users.kv);
+        let other = &manifest.apps[1];
+        assert_eq!(other.host.as_deref(), Some("globex.example.com"));
+        assert_eq!(other.limits.timeout, Duration::from_secs(1));
+        assert!(!other.kv);
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_key() {
+        let dir = dir("errors");
+        let err = parse_in(
+            &dir,
+            "[[app]]\nname = \"a\"\ntenant = \"t\"\ncomponent = \"apps/a.wasm\"\ncolour = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (5, "colour"));
+        assert!(err.message.contains("unknown field"), "{err}");
+        assert!(err.to_string().starts_with(&format!("{}:5: colour:", dir.join("fasterapi.toml").display())));
+
+        let twice = FULL.replace("name = \"other\"", "name = \"users\"");
+        let err = parse_in(&dir, &twice).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (30, "app.name"));
+
+        let clash = FULL.replace("host = \"Globex.Example.com\"", "route = \"/acme\"");
+        let err = parse_in(&dir, &clash).unwrap_err();
+        assert_eq!(err.key, "app.route");
+        assert!(err.message.contains("already claimed by app 'users'"), "{err}");
+
+        let units = FULL.replace("\"32MiB\"", "\"lots\"");
+        let err = parse_in(&dir, &units).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (7, "server.limits.memory"));
+
+        let missing = FULL.replace("apps/a.wasm\"\nroute", "apps/nope.wasm\"\nroute");
+        let err = parse_in(&dir, &missing).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (14, "app.component"));
+        assert!(err.message.contains("does not exist"));
+    }
+}

@@ -1,0 +1,99 @@
+//! A test guest for multi-tenant hosting: host capabilities (kv, config),
+//! and the ways a hostile guest can try to hurt the host.
+
+use std::hint::black_box;
+
+use fasterapi::{HttpError, Json, Response, get, kv, put};
+use serde_json::{Value, json};
+
+#[get("/ok")]
+fn ok() -> &'static str {
+    "ok"
+}
+
+#[get("/config/{key}")]
+fn config(key: String) -> Json<Value> {
+    Json(json!({ "key": key, "value": fasterapi::config::get(&key), "all": fasterapi::config::all().len() }))
+}
+
+#[put("/kv/{key}")]
+fn kv_set(key: String, value: String) -> Result<&'static str, HttpError> {
+    kv::set(&key, value.as_bytes())?;
+    Ok("stored")
+}
+
+#[get("/kv/{key}")]
+fn kv_get(key: String) -> Result<Json<Value>, HttpError> {
+    let value = kv::get(&key)?.map(|v| String::from_utf8_lossy(&v).into_owned());
+    Ok(Json(json!({ "key": key, "value": value })))
+}
+
+#[get("/kv")]
+fn kv_list(#[default(String::new())] prefix: String) -> Result<Json<Vec<String>>, HttpError> {
+    Ok(Json(kv::list(&prefix)?))
+}
+
+/// Reports the kv error instead of mapping it, to check its kind.
+#[get("/kv-error")]
+fn kv_error() -> Json<Value> {
+    match kv::get("anything") {
+        Ok(_) => Json(json!({ "error": null })),
+        Err(kv::Error::Denied(reason)) => Json(json!({ "error": "denied", "reason": reason })),
+        Err(other) => Json(json!({ "error": format!("{other:?}") })),
+    }
+}
+
+#[get("/sleep")]
+fn sleep(ms: i64) -> String {
+    std::thread::sleep(std::time::Duration::from_millis(ms.clamp(0, 10_000) as u64));
+    format!("slept {ms} ms")
+}
+
+#[get("/loop")]
+fn infinite_loop() -> &'static str {
+    let mut i: u64 = 0;
+    loop {
+        i = black_box(i.wrapping_add(1));
+    }
+}
+
+#[get("/bomb")]
+fn memory_bomb() -> String {
+    let mut hoard: Vec<Vec<u8>> = Vec::new();
+    loop {
+        hoard.push(vec![1u8; 1 << 20]);
+        black_box(&hoard);
+    }
+}
+
+#[inline(never)]
+fn recurse(depth: u64) -> u64 {
+    let mut frame = [0u8; 256];
+    frame[(depth % 256) as usize] = 1;
+    black_box(&mut frame);
+    recurse(depth + 1) + frame[0] as u64
+}
+
+#[get("/recurse")]
+fn recursion() -> String {
+    recurse(0).to_string()
+}
+
+#[get("/huge")]
+fn huge(#[default(100)] mb: i64) -> Response {
+    Response::new(200).with_body(vec![b'x'; (mb.max(0) as usize) << 20])
+}
+
+fasterapi::app!(
+    ok,
+    config,
+    kv_set,
+    kv_get,
+    kv_list,
+    kv_error,
+    sleep,
+    infinite_loop,
+    memory_bomb,
+    recursion,
+    huge
+);
