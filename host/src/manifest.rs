@@ -420,7 +420,7 @@ host = "Globex.Example.com"
 
         let twice = FULL.replace("name = \"other\"", "name = \"users\"");
         let err = parse_in(&dir, &twice).unwrap_err();
-        assert_eq!((err.line, err.key.as_str()), (30, "app.name"));
+        assert_eq!((err.line, err.key.as_str()), (27, "app.name"));
 
         let clash = FULL.replace("host = \"Globex.Example.com\"", "route = \"/acme\"");
         let err = parse_in(&dir, &clash).unwrap_err();
@@ -433,7 +433,7 @@ host = "Globex.Example.com"
 
         let missing = FULL.replace("apps/a.wasm\"\nroute", "apps/nope.wasm\"\nroute");
         let err = parse_in(&dir, &missing).unwrap_err();
-        assert_eq!((err.line, err.key.as_str()), (14, "app.component"));
+        assert_eq!((err.line, err.key.as_str()), (13, "app.component"));
         assert!(err.message.contains("does not exist"));
     }
 }
