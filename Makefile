@@ -10,7 +10,7 @@ LISTEN ?= 127.0.0.1:8080
 APP ?= bench-rust
 FASTERAPI := target/release/fasterapi
 
-.PHONY: demo test setup wasm-target venv host examples bench-micro lint clean
+.PHONY: demo test setup wasm-target venv redis-server host examples bench-micro lint clean
 
 ## Install what is missing, build the host and the examples, serve $(APP) on $(LISTEN).
 demo: setup host examples
@@ -25,7 +25,15 @@ test: setup
 	cargo test -p fasterapi-host --benches
 	$(VENV)/bin/python -m pytest -q python/tests tests/python
 
-setup: wasm-target venv
+setup: wasm-target venv redis-server
+
+## A real Redis for the Redis kv backend's tests (Debian's package; needs root).
+redis-server:
+	@command -v redis-server >/dev/null || { \
+		echo "installing redis-server (apt)"; \
+		(apt-get install -y -qq redis-server >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)) || \
+		{ echo "cannot install redis-server: install it (apt-get install redis-server) and retry"; exit 1; }; }
 
 ## The Rust target guests are compiled for.
 wasm-target:

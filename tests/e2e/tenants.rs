@@ -279,3 +279,51 @@ fn manifest_errors_name_the_file_line_and_key() {
         format!("error: {}:16: app.route: route /acme is already claimed by app 'acme-kv'", path.display());
     assert!(stderr.contains(&expected), "{stderr}");
 }
+
+/// A real `redis-server` on a free loopback port, stopped when dropped.
+struct Redis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Redis {
+    fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is not installed: run `make setup` (apt-get install redis-server)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Redis { child, port }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_redis_backend_shares_state_between_hosts_and_keeps_tenants_apart() {
+    let redis = Redis::start();
+    let text = format!("[server.kv]\nbackend = \"redis\"\nurl = \"redis://127.0.0.1:{}/0\"\n{KV}", redis.port);
+    let first = Server::start(&manifest("redis-a", &text));
+    let second = Server::start(&manifest("redis-b", &text));
+    assert_eq!(first.send("PUT", "/acme/kv/shared?value=from-a", &[], b"").text(), "stored");
+    assert_eq!(first.send("PUT", "/acme/kv/glob*[x]?value=odd", &[], b"").status, 200);
+    // The second host sees the first host's write.
+    assert_eq!(second.get("/acme/kv/shared").json()["value"], "from-a");
+    assert_eq!(second.get("/acme/kv").json(), json!(["glob*[x]", "shared"]));
+    assert_eq!(second.get("/acme/kv?prefix=glob*").json(), json!(["glob*[x]"]));
+    // Tenants stay apart on Redis too.
+    assert_eq!(second.get("/globex/kv/shared").json()["value"], json!(null));
+    assert_eq!(second.get("/globex/kv").json(), json!([]));
+    assert_eq!(second.get("/initech/kv-error").json()["error"], "denied");
+}
