@@ -18,10 +18,17 @@ pub fn manifest(name: &str, manifest: &str) -> PathBuf {
     let dir = scratch().join("manifests").join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let text = manifest
-        .replace("{bench}", &guest("examples/bench-rust").to_string_lossy())
-        .replace("{python}", &guest("examples/bench-python").to_string_lossy())
-        .replace("{tenant}", &guest("tests/guests/tenant").to_string_lossy());
+    let mut text = manifest.to_owned();
+    for (placeholder, dir) in [
+        ("{bench}", "examples/bench-rust"),
+        ("{python}", "examples/bench-python"),
+        ("{tenant}", "tests/guests/tenant"),
+        ("{python_kv}", "tests/guests/python-kv"),
+    ] {
+        if text.contains(placeholder) {
+            text = text.replace(placeholder, &guest(dir).to_string_lossy());
+        }
+    }
     let path = dir.join("fasterapi.toml");
     std::fs::write(&path, text).unwrap();
     path
@@ -326,4 +333,45 @@ fn the_redis_backend_shares_state_between_hosts_and_keeps_tenants_apart() {
     assert_eq!(second.get("/globex/kv/shared").json()["value"], json!(null));
     assert_eq!(second.get("/globex/kv").json(), json!([]));
     assert_eq!(second.get("/initech/kv-error").json()["error"], "denied");
+}
+
+#[test]
+fn python_guests_use_kv_and_config_and_share_the_tenant_namespace() {
+    let text = r#"
+[[app]]
+name = "py-kv"
+tenant = "acme"
+component = "{python_kv}"
+route = "/py"
+[app.config]
+greeting = "hej"
+[app.capabilities]
+kv = true
+
+[[app]]
+name = "rust-kv"
+tenant = "acme"
+component = "{tenant}"
+route = "/rust"
+[app.capabilities]
+kv = true
+
+[[app]]
+name = "py-denied"
+tenant = "initech"
+component = "{python_kv}"
+route = "/denied"
+"#;
+    let server = Server::start(&manifest("python-kv", text));
+    assert_eq!(server.send("PUT", "/py/kv/colour?value=blue", &[], b"").json(), json!("stored"));
+    assert_eq!(server.get("/py/kv/colour").json(), json!({"key": "colour", "value": "blue"}));
+    // The Rust app of the same tenant reads what the Python app wrote.
+    assert_eq!(server.get("/rust/kv/colour").json()["value"], "blue");
+    assert_eq!(server.get("/py/kv?prefix=col").json(), json!(["colour"]));
+    assert_eq!(server.send("DELETE", "/py/kv/colour", &[], b"").json(), json!({"deleted": true}));
+    assert_eq!(server.get("/rust/kv/colour").json()["value"], json!(null));
+    assert_eq!(server.get("/py/config/greeting").json(), json!({"value": "hej", "all": {"greeting": "hej"}}));
+    let denied = server.get("/denied/kv-error").json();
+    assert_eq!(denied["kind"], "denied", "{denied}");
+    assert_eq!(server.get("/denied/config/greeting").json()["value"], json!(null));
 }
