@@ -7,15 +7,15 @@ VENV := .venv
 GUEST_TARGET := $(CURDIR)/target/guests
 COMPONENTS := target/components
 LISTEN ?= 127.0.0.1:8080
-APP ?= bench-rust
 FASTERAPI := target/release/fasterapi
 
 .PHONY: demo test setup wasm-target venv redis-server host examples bench-micro lint clean
 
-## Install what is missing, build the host and the examples, serve $(APP) on $(LISTEN).
+## Install what is missing, build the host and the examples, serve them all
+## (examples/fasterapi.toml) on $(LISTEN).
 demo: setup host examples
-	@echo "serving examples/$(APP) on http://$(LISTEN)  (try: curl http://$(LISTEN)/users/123)"
-	$(FASTERAPI) serve $(COMPONENTS)/$(APP).wasm --listen $(LISTEN)
+	@echo "serving examples/fasterapi.toml on http://$(LISTEN)  (try: curl http://$(LISTEN)/users/123)"
+	$(FASTERAPI) serve examples/fasterapi.toml --listen $(LISTEN)
 
 ## Run every test: Rust unit tests, end-to-end tests over loopback that build
 ## the example and test guests from source, the Python SDK's unit tests, and

@@ -375,3 +375,18 @@ route = "/denied"
     assert_eq!(denied["kind"], "denied", "{denied}");
     assert_eq!(server.get("/denied/config/greeting").json()["value"], json!(null));
 }
+
+#[test]
+fn the_example_manifest_serves_its_apps() {
+    let example = std::fs::read_to_string(crate::support::root().join("examples/fasterapi.toml")).unwrap();
+    let text = example
+        .replace("../target/components/bench-rust.wasm", "{bench}")
+        .replace("../target/components/bench-python.wasm", "{python}")
+        .replace("../target/components/hello-rust.wasm", &guest("examples/hello-rust").to_string_lossy())
+        .replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+    let server = Server::start(&manifest("example", &text));
+    assert_eq!(server.get("/users/123").text(), r#"{"id":123,"name":"Alice"}"#);
+    assert_eq!(server.get("/py/users/123").text(), r#"{"id":123,"name":"Alice"}"#);
+    assert_eq!(get_host(&server, "hello.localhost:8080", "/users/5").text(), r#"{"id":5,"name":"Alice"}"#);
+    assert_eq!(get_host(&server, "hello.localhost", "/").text(), "Hello from FasterAPI!");
+}
