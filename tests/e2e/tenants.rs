@@ -320,7 +320,8 @@ impl Drop for Redis {
 #[test]
 fn the_redis_backend_shares_state_between_hosts_and_keeps_tenants_apart() {
     let redis = Redis::start();
-    let text = format!("[server.kv]\nbackend = \"redis\"\nurl = \"redis://127.0.0.1:{}/0\"\n{KV}", redis.port);
+    let text =
+        format!("[server.kv]\nbackend = \"redis\"\nurl = \"redis://127.0.0.1:{}/0\"\n{KV}", redis.port);
     let first = Server::start(&manifest("redis-a", &text));
     let second = Server::start(&manifest("redis-b", &text));
     assert_eq!(first.send("PUT", "/acme/kv/shared?value=from-a", &[], b"").text(), "stored");

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
-    StoreLimitsBuilder, Trap, UpdateDeadline,
+    StoreLimitsBuilder, UpdateDeadline,
 };
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
@@ -26,7 +26,7 @@ pub use cache::ComponentCache;
 const STDERR_CAPTURE: usize = 4096;
 /// How often the epoch advances: the granularity of timeouts, and how often
 /// a long-running guest yields to other requests.
-const EPOCH_TICK: Duration = Duration::from_millis(5);
+const EPOCH_TICK: Duration = Duration::from_millis(1);
 /// Wasm stack per instance; deeper recursion traps.
 const MAX_WASM_STACK: usize = 1 << 20;
 
@@ -141,19 +141,26 @@ impl Runtime {
     }
 
     /// A store for one instance of the app: its memory and table limits, and
-    /// a deadline `limits.timeout` from now. Until then the guest yields to
-    /// other requests at every epoch tick; after it, it traps (`Interrupt`).
+    /// a deadline `limits.timeout` from now. Until then a running guest yields
+    /// at every epoch tick; after it, it traps (`Interrupt`: a 504).
     fn store(&self, context: &Arc<AppContext>) -> Store<HostState> {
         let mut store = Store::new(&self.engine, HostState::new(context.clone()));
         store.limiter(|state| &mut state.limits);
         let deadline = Instant::now() + context.limits.timeout;
+        let mut ticks = 0u32;
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(move |_| {
-            if Instant::now() >= deadline {
-                Err(Trap::Interrupt.into())
+            ticks += 1;
+            Ok(if Instant::now() >= deadline {
+                UpdateDeadline::Interrupt
+            } else if ticks == 1 {
+                UpdateDeadline::Yield(1)
             } else {
-                Ok(UpdateDeadline::Yield(1))
-            }
+                // A guest running for more than a tick steps aside until the
+                // runtime's next timer and I/O poll, so that the requests of
+                // other apps and tenants are not starved behind it.
+                UpdateDeadline::YieldCustom(1, Box::pin(tokio::time::sleep(EPOCH_TICK)))
+            })
         });
         store
     }
