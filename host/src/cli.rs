@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 use crate::limits::Limits;
 use crate::manifest::{AppConfig, DEFAULT_LISTEN, InstanceMode, KvConfig, Manifest, ServerConfig};
+use crate::registry::{Registry, Source};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{self, ConnectionLimits};
 
@@ -50,6 +51,9 @@ enum Command {
         /// For a single component: the largest request body, e.g. 1MiB (larger: 413).
         #[arg(long, value_parser = parse_size)]
         max_body: Option<usize>,
+        /// Do not watch the manifest and components for changes (no hot reload).
+        #[arg(long)]
+        no_watch: bool,
     },
 }
 
@@ -92,7 +96,7 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve { path, listen, cache_dir, no_cache, max_body } => {
+        Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch } => {
             let is_manifest = path.extension().is_some_and(|e| e == "toml");
             let mut manifest = if is_manifest {
                 crate::manifest::load(&path)?
@@ -114,14 +118,32 @@ fn run(cli: Cli) -> Result<()> {
                 .enable_all()
                 .build()
                 .context("cannot start the async runtime")?
-                .block_on(serve(manifest, &config))
+                .block_on(serve(&path, is_manifest, manifest, &config, !no_watch))
         }
     }
 }
 
-async fn serve(manifest: Manifest, config: &RuntimeConfig) -> Result<()> {
+async fn serve(
+    path: &Path,
+    is_manifest: bool,
+    manifest: Manifest,
+    config: &RuntimeConfig,
+    watch: bool,
+) -> Result<()> {
     let runtime = Arc::new(Runtime::new(config)?);
-    let dispatcher = crate::registry::load(runtime, &manifest).await?;
+    let source = match is_manifest {
+        true => Source::Manifest(path.to_owned()),
+        false => Source::Fixed(Box::new(manifest.clone())),
+    };
+    let registry = Registry::start(runtime, source).await?;
+    if watch {
+        let watched = registry.clone();
+        tokio::spawn(async move {
+            if let Err(err) = crate::registry::watch(watched).await {
+                tracing::error!("cannot watch for changes (no hot reload): {err}");
+            }
+        });
+    }
     let listener = server::bind(manifest.server.listen).await?;
     let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!("listening on http://{addr}");
@@ -129,7 +151,7 @@ async fn serve(manifest: Manifest, config: &RuntimeConfig) -> Result<()> {
         header_read_timeout: manifest.server.header_read_timeout,
         max_header_size: manifest.server.max_header_size,
     };
-    server::serve(listener, Arc::new(dispatcher), limits, server::shutdown_signal()).await;
+    server::serve(listener, registry.dispatcher(), limits, server::shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }

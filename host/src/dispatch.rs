@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Body;
@@ -66,21 +67,27 @@ impl Mounted {
     }
 }
 
-/// Routes requests to the mounted apps and serves them.
+/// Routes requests to the mounted apps and serves them. The table of apps
+/// is swapped atomically on reload: a request keeps the app it started with.
 pub struct Dispatcher {
     runtime: Arc<Runtime>,
-    apps: Vec<Mounted>,
+    apps: ArcSwap<Vec<Arc<Mounted>>>,
 }
 
 impl Dispatcher {
     /// A dispatcher for `apps`, all sharing `runtime`.
-    pub fn new(runtime: Arc<Runtime>, apps: Vec<Mounted>) -> Self {
-        Dispatcher { runtime, apps }
+    pub fn new(runtime: Arc<Runtime>, apps: Vec<Arc<Mounted>>) -> Self {
+        Dispatcher { runtime, apps: ArcSwap::from_pointee(apps) }
     }
 
-    /// The mounted apps.
-    pub fn apps(&self) -> &[Mounted] {
-        &self.apps
+    /// The mounted apps, as of now.
+    pub fn apps(&self) -> Arc<Vec<Arc<Mounted>>> {
+        self.apps.load_full()
+    }
+
+    /// Replaces the table of apps; requests already running finish on the old.
+    pub fn replace(&self, apps: Vec<Arc<Mounted>>) {
+        self.apps.store(Arc::new(apps));
     }
 
     /// Answers one request: picks the app by Host header and path prefix,
@@ -88,8 +95,8 @@ impl Dispatcher {
     pub async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
         let host = request_host(&request);
         let path = request.uri().path();
-        let Some((mounted, rest)) = self
-            .apps
+        let apps = self.apps.load();
+        let Some((mounted, rest)) = apps
             .iter()
             .filter_map(|m| m.matches(host.as_deref(), path).map(|rest| (m, rest)))
             .max_by_key(|(m, _)| m.specificity())
@@ -101,8 +108,9 @@ impl Dispatcher {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
         };
-        let rest = rest.to_owned();
-        AppService { runtime: &self.runtime, app: &mounted.app }.handle(request, &rest).await
+        let (app, rest) = (mounted.app.clone(), rest.to_owned());
+        drop(apps);
+        AppService { runtime: &self.runtime, app: &app }.handle(request, &rest).await
     }
 }
 

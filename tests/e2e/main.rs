@@ -8,5 +8,6 @@ mod guest_failures;
 mod http;
 mod params;
 mod python_app;
+mod reload;
 mod support;
 mod tenants;

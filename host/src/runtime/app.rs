@@ -66,8 +66,14 @@ impl App {
     pub async fn load(runtime: &Runtime, context: AppContext, bytes: &[u8]) -> Result<App, LoadError> {
         check_header(bytes)?;
         let hash = cache::content_hash(bytes);
-        let (component, origin) =
-            runtime.cache.compile(&runtime.engine, bytes, &hash).map_err(LoadError::Compile)?;
+        // Cranelift takes seconds for a big component: off the async workers,
+        // so that requests keep being served while an app (re)loads.
+        let (engine, cache, owned, key) =
+            (runtime.engine.clone(), runtime.cache.clone(), bytes.to_vec(), hash.clone());
+        let (component, origin) = tokio::task::spawn_blocking(move || cache.compile(&engine, &owned, &key))
+            .await
+            .map_err(|err| LoadError::Compile(wasmtime::Error::msg(err.to_string())))?
+            .map_err(LoadError::Compile)?;
         let ty = component.component_type();
         if let Some(missing) =
             REQUIRED_EXPORTS.into_iter().find(|e| ty.get_export(&runtime.engine, e).is_none())

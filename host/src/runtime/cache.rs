@@ -9,6 +9,7 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 /// Compiles components, reusing earlier compilations from disk.
+#[derive(Clone)]
 pub struct ComponentCache {
     dir: Option<PathBuf>,
     /// Hex digest of the engine settings that make compiled code compatible.

@@ -1,0 +1,18 @@
+//! A component that implements the FasterAPI world but traps in `routes()`:
+//! the host must refuse it (and, on reload, keep the old version).
+
+wit_bindgen::generate!({ path: "../../../wit", world: "app" });
+
+struct Component;
+
+impl Guest for Component {
+    fn routes() -> Vec<Route> {
+        panic!("routes() traps on purpose")
+    }
+
+    fn handle(_: Request) -> Response {
+        unreachable!("never routed")
+    }
+}
+
+export!(Component);

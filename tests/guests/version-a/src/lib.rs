@@ -1,0 +1,10 @@
+//! Version "a" of an app that the hot-reload tests swap back and forth.
+
+use fasterapi::get;
+
+#[get("/version")]
+fn version() -> &'static str {
+    "a"
+}
+
+fasterapi::app!(version);
