@@ -18,11 +18,12 @@ demo: setup host examples
 	$(FASTERAPI) serve examples/fasterapi.toml --listen $(LISTEN)
 
 ## Run every test: Rust unit tests, end-to-end tests over loopback that build
-## the example and test guests from source, the Python SDK's unit tests, and
-## the differential test of Python apps against real FastAPI.
+## the example and test guests from source, the benchmarks once in test mode
+## (so they cannot rot), doc tests, the Python SDK's unit tests, and the
+## differential test of Python apps against real FastAPI.
 test: setup
-	cargo test --workspace
-	cargo test -p fasterapi-host --benches
+	cargo test --workspace --all-targets
+	cargo test --workspace --doc
 	$(VENV)/bin/python -m pytest -q python/tests tests/python
 
 setup: wasm-target venv redis-server

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -18,6 +20,7 @@ use percent_encoding::percent_decode_str;
 use tokio::sync::Semaphore;
 
 use crate::extract;
+use crate::metrics::METRICS;
 use crate::params::{ValidationError, validation_body};
 use crate::router::Lookup;
 use crate::runtime::app::{CallError, method_to_wit, value_to_wit};
@@ -37,13 +40,19 @@ pub struct Mounted {
     /// Host header to match (lower-case, no port); `None` matches any.
     pub host: Option<String>,
     slots: Arc<Semaphore>,
+    /// When this version was mounted.
+    pub loaded_at: std::time::SystemTime,
+    /// Requests answered, and those answered with a 5xx.
+    pub requests: AtomicU64,
+    pub server_errors: AtomicU64,
 }
 
 impl Mounted {
     /// Mounts `app`; its limits say how many requests may run at once.
     pub fn new(app: Arc<App>, route: Option<String>, host: Option<String>) -> Self {
         let slots = Arc::new(Semaphore::new(app.context().limits.max_concurrency as usize));
-        Mounted { app, route, host, slots }
+        let loaded_at = std::time::SystemTime::now();
+        Mounted { app, route, host, slots, loaded_at, requests: AtomicU64::new(0), server_errors: AtomicU64::new(0) }
     }
 
     /// The rest of `path` if this app serves `host` and `path`.
@@ -59,6 +68,14 @@ impl Mounted {
                 _ => None,
             },
         }
+    }
+
+    fn count(&self, status: StatusCode, elapsed: std::time::Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if status.is_server_error() {
+            self.server_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        METRICS.request(self.app.name(), status.as_u16(), elapsed);
     }
 
     /// How specific a match is: a host beats none, a longer prefix a shorter.
@@ -108,9 +125,12 @@ impl Dispatcher {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
         };
-        let (app, rest) = (mounted.app.clone(), rest.to_owned());
+        let (mounted, rest) = (mounted.clone(), rest.to_owned());
         drop(apps);
-        AppService { runtime: &self.runtime, app: &app }.handle(request, &rest).await
+        let started = std::time::Instant::now();
+        let response = AppService { runtime: &self.runtime, app: &mounted.app }.handle(request, &rest).await;
+        mounted.count(response.status(), started.elapsed());
+        response
     }
 }
 
@@ -183,10 +203,12 @@ impl AppService<'_> {
         match self.app.handle(self.runtime, request).await {
             Ok(response) => self.response_from_guest(handler, response),
             Err(CallError::Trap { trap, stderr }) => {
+                METRICS.trap(self.app.name());
                 tracing::error!(app = %self.app.name(), %handler, %stderr, "guest trapped: {trap}");
                 internal_error()
             }
             Err(err @ CallError::Timeout(_)) => {
+                METRICS.timeout(self.app.name());
                 tracing::warn!(app = %self.app.name(), %handler, "{err}");
                 detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
             }

@@ -20,6 +20,7 @@ pub mod dispatch;
 pub mod extract;
 pub mod limits;
 pub mod manifest;
+pub mod metrics;
 pub mod params;
 pub mod registry;
 pub mod router;

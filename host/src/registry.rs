@@ -129,6 +129,7 @@ impl Registry {
             match self.load_entry(&manifest, config).await {
                 Ok(entry) => {
                     tracing::info!(app = %config.name, hash = &entry.hash[..12], "reloaded");
+                    crate::metrics::METRICS.reload(&config.name);
                     changed += 1;
                     next.push(entry);
                 }

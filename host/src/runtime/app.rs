@@ -139,6 +139,7 @@ impl App {
         request: &wit::Request,
     ) -> Result<wit::Response, CallError> {
         let mut store = runtime.store(&self.context);
+        crate::metrics::METRICS.instantiation(self.name());
         let instance =
             self.pre.instantiate_async(&mut store).await.map_err(|err| self.call_error(err, &store))?;
         instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))

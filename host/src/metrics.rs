@@ -1,0 +1,110 @@
+//! Prometheus metrics (prometheus-client): requests by app and status,
+//! latency histograms, traps, timeouts, instantiations and reloads, served
+//! by the admin API at `GET /metrics`.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AppLabel {
+    app: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    app: String,
+    status: u16,
+}
+
+/// The process's metrics.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<AppLabel, Histogram>,
+    traps: Family<AppLabel, Counter>,
+    timeouts: Family<AppLabel, Counter>,
+    instantiations: Family<AppLabel, Counter>,
+    reloads: Family<AppLabel, Counter>,
+}
+
+/// The metrics of this process.
+pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("fasterapi");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<AppLabel, Histogram>::new_with_constructor(|| {
+            // 50 µs .. ~1.6 s
+            Histogram::new(exponential_buckets(0.000_05, 2.0, 16))
+        });
+        let traps = Family::<AppLabel, Counter>::default();
+        let timeouts = Family::<AppLabel, Counter>::default();
+        let instantiations = Family::<AppLabel, Counter>::default();
+        let reloads = Family::<AppLabel, Counter>::default();
+        registry.register("requests", "HTTP requests answered, by app and status", requests.clone());
+        registry.register("request_duration_seconds", "Time to answer a request, by app", latency.clone());
+        registry.register("traps", "Guest traps, by app", traps.clone());
+        registry.register("timeouts", "Requests stopped at their timeout, by app", timeouts.clone());
+        registry.register("instantiations", "Guest instances created, by app", instantiations.clone());
+        registry.register("reloads", "App versions loaded after start (reload or deploy), by app", reloads.clone());
+        Metrics { registry, requests, latency, traps, timeouts, instantiations, reloads }
+    }
+
+    /// Counts one answered request.
+    pub fn request(&self, app: &str, status: u16, elapsed: Duration) {
+        self.requests.get_or_create(&RequestLabels { app: app.into(), status }).inc();
+        self.latency.get_or_create(&AppLabel { app: app.into() }).observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a trap.
+    pub fn trap(&self, app: &str) {
+        self.traps.get_or_create(&AppLabel { app: app.into() }).inc();
+    }
+
+    /// Counts a timeout.
+    pub fn timeout(&self, app: &str) {
+        self.timeouts.get_or_create(&AppLabel { app: app.into() }).inc();
+    }
+
+    /// Counts an instantiation.
+    pub fn instantiation(&self, app: &str) {
+        self.instantiations.get_or_create(&AppLabel { app: app.into() }).inc();
+    }
+
+    /// Counts a reload or deploy.
+    pub fn reload(&self, app: &str) {
+        self.reloads.get_or_create(&AppLabel { app: app.into() }).inc();
+    }
+
+    /// The Prometheus text exposition.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        if let Err(err) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            tracing::error!("cannot encode metrics: {err}");
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_encoded_in_prometheus_text() {
+        let metrics = Metrics::new();
+        metrics.request("users", 200, Duration::from_micros(300));
+        metrics.trap("users");
+        let text = metrics.encode();
+        assert!(text.contains(r#"fasterapi_requests_total{app="users",status="200"} 1"#), "{text}");
+        assert!(text.contains(r#"fasterapi_traps_total{app="users"} 1"#), "{text}");
+        assert!(text.contains("fasterapi_request_duration_seconds_bucket"), "{text}");
+    }
+}
