@@ -54,6 +54,23 @@ enum Command {
         /// Do not watch the manifest and components for changes (no hot reload).
         #[arg(long)]
         no_watch: bool,
+        /// The admin API's address [default: 127.0.0.1:8081, or the manifest's].
+        #[arg(long)]
+        admin_listen: Option<SocketAddr>,
+    },
+    /// Deploy (or replace) an app on a running server through its admin API.
+    Deploy {
+        /// The app's name.
+        name: String,
+        /// The component to deploy.
+        component: PathBuf,
+        /// The admin API's URL.
+        #[arg(long, default_value = "http://127.0.0.1:8081")]
+        admin: String,
+        /// The app's manifest entry, as a TOML inline table,
+        /// e.g. '{ tenant = "acme", route = "/acme" }'.
+        #[arg(long, default_value = "")]
+        app: String,
     },
 }
 
@@ -96,7 +113,20 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch } => {
+        Command::Deploy { name, component, admin, app } => {
+            let bytes =
+                std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
+            let token = std::env::var("FASTERAPI_ADMIN_TOKEN")
+                .context("set FASTERAPI_ADMIN_TOKEN to the server's admin token")?;
+            let answer = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?
+                .block_on(crate::deploy::deploy(&admin, &token, &name, &app, bytes))?;
+            eprintln!("deployed {name}: {answer}");
+            Ok(())
+        }
+        Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch, admin_listen } => {
             let is_manifest = path.extension().is_some_and(|e| e == "toml");
             let mut manifest = if is_manifest {
                 crate::manifest::load(&path)?
@@ -106,6 +136,9 @@ fn run(cli: Cli) -> Result<()> {
             };
             if let Some(listen) = listen {
                 manifest.server.listen = listen;
+            }
+            if let Some(admin_listen) = admin_listen {
+                manifest.server.admin.listen = admin_listen;
             }
             let mut config = crate::registry::runtime_config(&manifest, cache_dir);
             if !is_manifest && config.cache_dir.as_ref() == Some(&manifest.server.data_dir.join("cache")) {
@@ -151,8 +184,26 @@ async fn serve(
         header_read_timeout: manifest.server.header_read_timeout,
         max_header_size: manifest.server.max_header_size,
     };
+    start_admin(&manifest, &registry, limits).await?;
     server::serve(listener, registry.dispatcher(), limits, server::shutdown_signal()).await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Starts the admin API on its own listener, if a token is configured.
+async fn start_admin(manifest: &Manifest, registry: &Arc<Registry>, limits: ConnectionLimits) -> Result<()> {
+    let admin = &manifest.server.admin;
+    let Some(token) = crate::admin::token(admin).context("cannot read the admin token file")? else {
+        tracing::info!(
+            "admin API off: set FASTERAPI_ADMIN_TOKEN (or [server.admin] token_file) to enable it"
+        );
+        return Ok(());
+    };
+    let listener = server::bind(admin.listen).await?;
+    let addr = listener.local_addr().context("cannot read the admin address")?;
+    tracing::info!("admin API on http://{addr}");
+    let handler = Arc::new(crate::admin::Admin::new(registry.clone(), token));
+    tokio::spawn(server::serve(listener, handler, limits, server::shutdown_signal()));
     Ok(())
 }
 
@@ -171,6 +222,7 @@ fn single_app(path: &Path, max_body: Option<usize>) -> Manifest {
             kv: KvConfig::Embedded,
             header_read_timeout: std::time::Duration::from_secs(30),
             max_header_size: 64 << 10,
+            admin: Default::default(),
         },
         apps: vec![AppConfig {
             name,

@@ -52,7 +52,15 @@ impl Mounted {
     pub fn new(app: Arc<App>, route: Option<String>, host: Option<String>) -> Self {
         let slots = Arc::new(Semaphore::new(app.context().limits.max_concurrency as usize));
         let loaded_at = std::time::SystemTime::now();
-        Mounted { app, route, host, slots, loaded_at, requests: AtomicU64::new(0), server_errors: AtomicU64::new(0) }
+        Mounted {
+            app,
+            route,
+            host,
+            slots,
+            loaded_at,
+            requests: AtomicU64::new(0),
+            server_errors: AtomicU64::new(0),
+        }
     }
 
     /// The rest of `path` if this app serves `host` and `path`.

@@ -13,9 +13,11 @@
 //! - [`dispatch`] and [`server`]: the HTTP trigger and listener;
 //! - [`build`]: compiling guest projects; [`cli`]: the `fasterapi` command.
 
+pub mod admin;
 pub mod build;
 pub mod capabilities;
 pub mod cli;
+pub mod deploy;
 pub mod dispatch;
 pub mod extract;
 pub mod limits;

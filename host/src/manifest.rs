@@ -34,6 +34,28 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// The largest request head (request line and headers) accepted.
     pub max_header_size: usize,
+    pub admin: AdminConfig,
+}
+
+/// The admin API's listener. It only runs when a token is configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminConfig {
+    pub listen: SocketAddr,
+    /// A file holding the bearer token (`$FASTERAPI_ADMIN_TOKEN` wins).
+    pub token_file: Option<PathBuf>,
+}
+
+/// The admin API's default address: loopback only.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8081";
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig { listen: parse_const(DEFAULT_ADMIN_LISTEN), token_file: None }
+    }
+}
+
+fn parse_const(addr: &str) -> SocketAddr {
+    addr.parse().unwrap_or_else(|_| unreachable!("a valid constant address"))
 }
 
 /// Where the key-value store keeps its data.
@@ -98,6 +120,14 @@ struct RawServer {
     #[serde(default)]
     limits: RawLimits,
     kv: Option<RawKv>,
+    admin: Option<RawAdmin>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdmin {
+    listen: Option<Spanned<String>>,
+    token_file: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -174,6 +204,29 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
     Ok(Manifest { server, apps })
 }
 
+/// Parses a deployed app's file (one `[[app]]`, no `[server]`), with
+/// `server`'s defaults; relative paths are resolved against `path`'s directory.
+pub fn parse_deployed(text: &str, path: &Path, server: &ServerConfig) -> Result<AppConfig, ManifestError> {
+    let locate = Locator { text, file: path };
+    let raw: RawManifest = toml::from_str(text).map_err(|err| ManifestError {
+        file: path.to_owned(),
+        line: err.span().map_or(0, |span| locate.line(span.start)),
+        key: err.span().map(|span| text[span].trim().to_owned()).unwrap_or_default(),
+        message: err.message().to_owned(),
+    })?;
+    let [app] = raw.app.as_slice() else {
+        return Err(locate.error(0, "app", "a deployed app file holds exactly one [[app]]"));
+    };
+    app_config(app, &server.limits, path.parent().unwrap_or(Path::new(".")), &locate)
+}
+
+/// Two apps that claim the same route and host, if any.
+pub fn find_clash(apps: &[AppConfig]) -> Option<(&AppConfig, &AppConfig)> {
+    apps.iter()
+        .enumerate()
+        .find_map(|(i, a)| apps[..i].iter().find(|b| b.route == a.route && b.host == a.host).map(|b| (b, a)))
+}
+
 /// Turns byte offsets into line numbers.
 struct Locator<'a> {
     text: &'a str,
@@ -200,7 +253,7 @@ fn server_config(raw: &RawServer, base: &Path, locate: &Locator) -> Result<Serve
             .get_ref()
             .parse()
             .map_err(|_| locate.at(listen, "server.listen", "expected an address like 127.0.0.1:8080"))?,
-        None => DEFAULT_LISTEN.parse().unwrap_or_else(|_| unreachable!("a valid constant")),
+        None => parse_const(DEFAULT_LISTEN),
     };
     let limits = limits_override(&raw.limits, "server.limits", locate)?.apply(&Limits::default());
     let kv = match &raw.kv {
@@ -227,8 +280,21 @@ fn server_config(raw: &RawServer, base: &Path, locate: &Locator) -> Result<Serve
             .map_err(|msg| locate.at(value, "server.max_header_size", msg))?,
         None => 64 << 10,
     };
+    let admin = match &raw.admin {
+        None => AdminConfig::default(),
+        Some(admin) => AdminConfig {
+            listen: match &admin.listen {
+                Some(listen) => listen.get_ref().parse().map_err(|_| {
+                    locate.at(listen, "server.admin.listen", "expected an address like 127.0.0.1:8081")
+                })?,
+                None => parse_const(DEFAULT_ADMIN_LISTEN),
+            },
+            token_file: admin.token_file.as_ref().map(|file| base.join(file)),
+        },
+    };
     Ok(ServerConfig {
         listen,
+        admin,
         data_dir: base.join(raw.data_dir.as_deref().unwrap_or(".fasterapi")),
         limits,
         kv,

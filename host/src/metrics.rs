@@ -53,7 +53,11 @@ impl Metrics {
         registry.register("traps", "Guest traps, by app", traps.clone());
         registry.register("timeouts", "Requests stopped at their timeout, by app", timeouts.clone());
         registry.register("instantiations", "Guest instances created, by app", instantiations.clone());
-        registry.register("reloads", "App versions loaded after start (reload or deploy), by app", reloads.clone());
+        registry.register(
+            "reloads",
+            "App versions loaded after start (reload or deploy), by app",
+            reloads.clone(),
+        );
         Metrics { registry, requests, latency, traps, timeouts, instantiations, reloads }
     }
 

@@ -31,6 +31,27 @@ pub enum RegistryError {
     Load { app: String, path: PathBuf, source: LoadError },
     #[error("cannot open the key-value store: {0}")]
     Kv(KvError),
+    #[error("apps '{0}' and '{1}' claim the same route and host")]
+    Clash(String, String),
+    #[error("cannot store the deployed app in {}: {source}", path.display())]
+    Store { path: PathBuf, source: std::io::Error },
+}
+
+/// What `GET /apps` reports of an app.
+#[derive(Debug, serde::Serialize)]
+pub struct AppInfo {
+    pub name: String,
+    pub tenant: String,
+    pub route: Option<String>,
+    pub host: Option<String>,
+    /// SHA-256 of the component.
+    pub hash: String,
+    /// When this version was loaded (RFC 3339).
+    pub loaded_at: String,
+    pub requests: u64,
+    pub server_errors: u64,
+    /// "manifest" or "deployed" (through the admin API).
+    pub source: &'static str,
 }
 
 /// The runtime settings a manifest needs: pool slots sized for its largest
@@ -148,6 +169,101 @@ impl Registry {
         Ok(changed)
     }
 
+    /// What is mounted now.
+    pub async fn list(&self) -> Vec<AppInfo> {
+        let deployed = self.source.server().map(|s| deployed_dir(&s)).ok();
+        self.loaded
+            .lock()
+            .await
+            .iter()
+            .map(|e| AppInfo {
+                name: e.config.name.clone(),
+                tenant: e.config.tenant.clone(),
+                route: e.config.route.clone(),
+                host: e.config.host.clone(),
+                hash: e.hash.clone(),
+                loaded_at: humantime::format_rfc3339_seconds(e.mounted.loaded_at).to_string(),
+                requests: e.mounted.requests.load(std::sync::atomic::Ordering::Relaxed),
+                server_errors: e.mounted.server_errors.load(std::sync::atomic::Ordering::Relaxed),
+                source: match &deployed {
+                    Some(dir) if e.config.component.starts_with(dir) => "deployed",
+                    _ => "manifest",
+                },
+            })
+            .collect()
+    }
+
+    /// Deploys (or replaces) app `name`: `fragment` is its manifest entry
+    /// without name and component, as a TOML inline table (`{ tenant = "acme",
+    /// route = "/acme" }`). The app is checked (manifest keys, the component,
+    /// clashes) before anything changes; it is kept in `data_dir` so that it
+    /// is there after a restart. The error is the reason to give the client.
+    pub async fn deploy(&self, name: &str, fragment: &str, component: &[u8]) -> Result<(), String> {
+        let server = self.source.server().map_err(|e| e.to_string())?;
+        let dir = deployed_dir(&server);
+        let staging = dir.join(format!(".staging-{name}"));
+        let _ = std::fs::remove_dir_all(&staging);
+        let text = deployed_app_toml(name, fragment)?;
+        std::fs::create_dir_all(&staging)
+            .and_then(|()| std::fs::write(staging.join(format!("{name}.wasm")), component))
+            .and_then(|()| std::fs::write(staging.join(format!("{name}.toml")), &text))
+            .map_err(|e| format!("cannot store the component: {e}"))?;
+        let checked = self.check_deploy(&server, &staging.join(format!("{name}.toml")), &text).await;
+        if let Err(reason) = checked {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(reason);
+        }
+        for ext in ["wasm", "toml"] {
+            let file = format!("{name}.{ext}");
+            std::fs::rename(staging.join(&file), dir.join(&file))
+                .map_err(|e| format!("cannot store {file}: {e}"))?;
+        }
+        let _ = std::fs::remove_file(dir.join(format!("{name}.removed")));
+        let _ = std::fs::remove_dir_all(&staging);
+        self.reload().await.map(drop).map_err(|e| e.to_string())
+    }
+
+    async fn check_deploy(
+        &self,
+        server: &manifest::ServerConfig,
+        file: &Path,
+        text: &str,
+    ) -> Result<(), String> {
+        let config = manifest::parse_deployed(text, file, server).map_err(|e| e.to_string())?;
+        let mut apps: Vec<AppConfig> = self
+            .loaded
+            .lock()
+            .await
+            .iter()
+            .map(|e| e.config.clone())
+            .filter(|c| c.name != config.name)
+            .collect();
+        apps.push(config.clone());
+        if let Some((a, b)) = manifest::find_clash(&apps) {
+            return Err(format!("apps '{}' and '{}' would claim the same route and host", a.name, b.name));
+        }
+        let probe = Manifest { server: server.clone(), apps: vec![config.clone()] };
+        self.load_entry(&probe, &config).await.map(drop).map_err(|e| e.to_string())
+    }
+
+    /// Removes app `name` (deployed or from the manifest), persistently.
+    /// False if there is no such app.
+    pub async fn remove(&self, name: &str) -> Result<bool, String> {
+        if !self.loaded.lock().await.iter().any(|e| e.config.name == name) {
+            return Ok(false);
+        }
+        let server = self.source.server().map_err(|e| e.to_string())?;
+        let dir = deployed_dir(&server);
+        for ext in ["wasm", "toml"] {
+            let _ = std::fs::remove_file(dir.join(format!("{name}.{ext}")));
+        }
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join(format!("{name}.removed")), b""))
+            .map_err(|e| format!("cannot record the removal: {e}"))?;
+        self.reload().await.map_err(|e| e.to_string())?;
+        Ok(true)
+    }
+
     async fn install(&self, entries: Vec<Entry>) {
         self.dispatcher.replace(entries.iter().map(|e| e.mounted.clone()).collect());
         *self.loaded.lock().await = entries;
@@ -196,12 +312,48 @@ impl Registry {
 }
 
 impl Source {
+    /// The manifest's apps, with the apps deployed through the admin API
+    /// (which replace manifest apps of the same name) and without removed ones.
     fn read(&self) -> Result<Manifest, RegistryError> {
-        match self {
-            Source::Manifest(path) => Ok(manifest::load(path)?),
-            Source::Fixed(manifest) => Ok((**manifest).clone()),
+        let mut manifest = match self {
+            Source::Manifest(path) => manifest::load(path)?,
+            Source::Fixed(manifest) => (**manifest).clone(),
+        };
+        let dir = deployed_dir(&manifest.server);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        for file in &files {
+            let Some(name) = file.file_stem().and_then(|s| s.to_str()) else { continue };
+            match file.extension().and_then(|e| e.to_str()) {
+                Some("removed") => manifest.apps.retain(|a| a.name != name),
+                Some("toml") => {
+                    let text = std::fs::read_to_string(file)
+                        .map_err(|source| RegistryError::Store { path: file.clone(), source })?;
+                    let app = manifest::parse_deployed(&text, file, &manifest.server)?;
+                    manifest.apps.retain(|a| a.name != app.name);
+                    manifest.apps.push(app);
+                }
+                _ => {}
+            }
         }
+        if let Some((a, b)) = manifest::find_clash(&manifest.apps) {
+            return Err(RegistryError::Clash(a.name.clone(), b.name.clone()));
+        }
+        Ok(manifest)
     }
+
+    fn server(&self) -> Result<manifest::ServerConfig, RegistryError> {
+        Ok(match self {
+            Source::Manifest(path) => manifest::load(path)?.server,
+            Source::Fixed(manifest) => manifest.server.clone(),
+        })
+    }
+}
+
+fn deployed_dir(server: &manifest::ServerConfig) -> PathBuf {
+    server.data_dir.join("deployed")
 }
 
 async fn open_kv(manifest: &Manifest) -> Result<Arc<dyn KvBackend>, KvError> {
@@ -209,6 +361,28 @@ async fn open_kv(manifest: &Manifest) -> Result<Arc<dyn KvBackend>, KvError> {
         KvConfig::Embedded => Arc::new(RedbBackend::open(&manifest.server.data_dir.join("kv.redb"))?),
         KvConfig::Redis { url } => Arc::new(RedisBackend::connect(url).await?),
     })
+}
+
+/// The file of a deployed app: `[[app]]` with its name, its component
+/// (beside the file) and the client's fragment.
+fn deployed_app_toml(name: &str, fragment: &str) -> Result<String, String> {
+    let wrapped = format!("app = {}", if fragment.trim().is_empty() { "{}" } else { fragment });
+    let mut table: toml::Table =
+        toml::from_str(&wrapped).map_err(|e| format!("the app's manifest entry: {e}"))?;
+    let Some(toml::Value::Table(mut app)) = table.remove("app") else {
+        return Err("the app's manifest entry must be an inline table like { tenant = \"acme\" }".into());
+    };
+    for key in ["name", "component"] {
+        if app.contains_key(key) {
+            return Err(format!("the app's manifest entry must not set `{key}`"));
+        }
+    }
+    app.insert("name".into(), name.into());
+    app.insert("component".into(), format!("{name}.wasm").into());
+    app.entry("tenant").or_insert_with(|| "default".into());
+    let mut document = toml::Table::new();
+    document.insert("app".into(), toml::Value::Array(vec![toml::Value::Table(app)]));
+    toml::to_string(&document).map_err(|e| e.to_string())
 }
 
 /// How long file events are gathered before a reload (editors and build

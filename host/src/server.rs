@@ -12,7 +12,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use crate::dispatch::Dispatcher;
+use hyper::Request;
+use hyper::body::Incoming;
+
+use crate::admin::Admin;
+use crate::dispatch::{Dispatcher, HttpResponse};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -45,9 +49,27 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
 
 /// Serves connections until `shutdown` resolves, then stops accepting and
 /// waits for in-flight requests to finish.
-pub async fn serve(
+/// Something that answers HTTP requests: the app dispatcher, the admin API.
+pub trait Handler: Send + Sync + 'static {
+    /// Answers one request.
+    fn handle(&self, request: Request<Incoming>) -> impl Future<Output = HttpResponse> + Send;
+}
+
+impl Handler for Dispatcher {
+    fn handle(&self, request: Request<Incoming>) -> impl Future<Output = HttpResponse> + Send {
+        Dispatcher::handle(self, request)
+    }
+}
+
+impl Handler for Admin {
+    fn handle(&self, request: Request<Incoming>) -> impl Future<Output = HttpResponse> + Send {
+        Admin::handle(self, request)
+    }
+}
+
+pub async fn serve<H: Handler>(
     listener: TcpListener,
-    dispatcher: Arc<Dispatcher>,
+    handler: Arc<H>,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -67,10 +89,10 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
-        let dispatcher = dispatcher.clone();
+        let handler = handler.clone();
         let service = service_fn(move |request| {
-            let dispatcher = dispatcher.clone();
-            async move { Ok::<_, Infallible>(dispatcher.handle(request).await) }
+            let handler = handler.clone();
+            async move { Ok::<_, Infallible>(handler.handle(request).await) }
         });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())

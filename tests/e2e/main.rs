@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `fasterapi` binary serving components built
 //! from source in this run, spoken to over real HTTP on loopback.
 
+mod admin;
 mod bench_app;
 mod cli;
 mod fastapi_parity;

@@ -30,14 +30,14 @@ fn wait_for(server: &Server, path: &str, want: &str) -> Duration {
 }
 
 /// Clients that hammer a path and record every answer.
-struct Load {
+pub struct Load {
     stop: Arc<AtomicBool>,
     answers: Arc<Mutex<Vec<(u16, String)>>>,
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Load {
-    fn start(server: &Server, path: &'static str, clients: usize) -> Load {
+    pub fn start(server: &Server, path: &'static str, clients: usize) -> Load {
         let stop = Arc::new(AtomicBool::new(false));
         let answers = Arc::new(Mutex::new(Vec::new()));
         let threads = (0..clients)
@@ -55,7 +55,7 @@ impl Load {
         Load { stop, answers, threads }
     }
 
-    fn finish(self) -> Vec<(u16, String)> {
+    pub fn finish(self) -> Vec<(u16, String)> {
         self.stop.store(true, Ordering::Relaxed);
         for thread in self.threads {
             thread.join().expect("a client failed (a dropped connection?)");

@@ -70,6 +70,11 @@ impl Server {
 
     /// Like `start`, with extra `serve` arguments.
     pub fn start_with(component: &Path, args: &[&str]) -> Server {
+        Server::start_env(component, args, &[])
+    }
+
+    /// Like `start_with`, with extra environment variables.
+    pub fn start_env(component: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = fasterapi();
         command.arg("serve").arg(component).args(["--listen", "127.0.0.1:0"]);
         if !args.contains(&"--cache-dir") {
@@ -78,6 +83,7 @@ impl Server {
         let mut child = command
             .args(args)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -104,6 +110,14 @@ impl Server {
             }
         };
         Server { child, addr, log }
+    }
+
+    /// The admin API's address, from the log.
+    pub fn admin_addr(&self) -> SocketAddr {
+        let log = self.wait_for_log("admin API on http://");
+        let line =
+            log.lines().find_map(|l| l.split("admin API on http://").nth(1)).expect("an admin listener");
+        line.trim().parse().expect("admin address")
     }
 
     /// Everything the server logged so far.

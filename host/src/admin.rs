@@ -1,0 +1,121 @@
+//! The admin API, on its own (loopback by default) listener, behind a bearer
+//! token compared in constant time: list, deploy and remove apps, health,
+//! and Prometheus metrics. Without a token there is no admin listener.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
+use hyper::{Method, Request, Response, StatusCode};
+use subtle::ConstantTimeEq;
+
+use crate::dispatch::{HttpResponse, detail, json};
+use crate::manifest::AdminConfig;
+use crate::registry::Registry;
+
+/// The header carrying a deployed app's manifest entry (a TOML inline table).
+pub const APP_HEADER: &str = "fasterapi-app";
+/// The largest component the admin API accepts.
+const MAX_COMPONENT: usize = 256 << 20;
+
+/// The admin token: `$FASTERAPI_ADMIN_TOKEN`, else the configured file's
+/// contents; `None` (no admin API) if neither is set or both are empty.
+pub fn token(config: &AdminConfig) -> Result<Option<String>, std::io::Error> {
+    if let Ok(token) = std::env::var("FASTERAPI_ADMIN_TOKEN") {
+        return Ok(Some(token).filter(|t| !t.is_empty()));
+    }
+    match &config.token_file {
+        Some(file) => Ok(Some(std::fs::read_to_string(file)?.trim().to_owned()).filter(|t| !t.is_empty())),
+        None => Ok(None),
+    }
+}
+
+/// Serves the admin API's requests.
+pub struct Admin {
+    registry: Arc<Registry>,
+    token: String,
+}
+
+impl Admin {
+    /// An admin API over `registry`, for clients presenting `token`.
+    pub fn new(registry: Arc<Registry>, token: String) -> Self {
+        Admin { registry, token }
+    }
+
+    /// Answers one admin request.
+    pub async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        if !self.authorized(&request) {
+            let mut response = detail(StatusCode::UNAUTHORIZED, "Unauthorized");
+            response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+        let path = request.uri().path().to_owned();
+        let app = path.strip_prefix("/apps/").filter(|name| !name.is_empty() && !name.contains('/'));
+        match (request.method(), path.as_str(), app) {
+            (&Method::GET, "/health", _) => {
+                let apps = self.registry.list().await.len();
+                json(
+                    StatusCode::OK,
+                    serde_json::json!({ "status": "ok", "apps": apps }).to_string().into_bytes(),
+                )
+            }
+            (&Method::GET, "/metrics", _) => {
+                let mut response = Response::new(Full::new(Bytes::from(crate::metrics::METRICS.encode())));
+                response.headers_mut().insert(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+                );
+                response
+            }
+            (&Method::GET, "/apps", _) => {
+                json(StatusCode::OK, serde_json::to_vec(&self.registry.list().await).unwrap_or_default())
+            }
+            (&Method::PUT, _, Some(name)) => {
+                let name = name.to_owned();
+                self.deploy(&name, request).await
+            }
+            (&Method::DELETE, _, Some(name)) => match self.registry.remove(name).await {
+                Ok(true) => {
+                    json(StatusCode::OK, serde_json::json!({ "removed": name }).to_string().into_bytes())
+                }
+                Ok(false) => detail(StatusCode::NOT_FOUND, "No such app"),
+                Err(reason) => detail(StatusCode::INTERNAL_SERVER_ERROR, &reason),
+            },
+            _ => detail(StatusCode::NOT_FOUND, "Not Found"),
+        }
+    }
+
+    fn authorized(&self, request: &Request<Incoming>) -> bool {
+        let presented = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        presented.as_bytes().ct_eq(self.token.as_bytes()).into()
+    }
+
+    async fn deploy(&self, name: &str, request: Request<Incoming>) -> HttpResponse {
+        let fragment = match request.headers().get(APP_HEADER).map(|v| v.to_str()) {
+            None => String::new(),
+            Some(Ok(fragment)) => fragment.to_owned(),
+            Some(Err(_)) => return detail(StatusCode::BAD_REQUEST, "the FasterAPI-App header is not text"),
+        };
+        let component = match Limited::new(request.into_body(), MAX_COMPONENT).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(err) => return detail(StatusCode::BAD_REQUEST, &format!("cannot read the component: {err}")),
+        };
+        match self.registry.deploy(name, &fragment, &component).await {
+            Ok(()) => {
+                tracing::info!(app = name, "deployed through the admin API");
+                json(StatusCode::OK, serde_json::json!({ "deployed": name }).to_string().into_bytes())
+            }
+            Err(reason) => {
+                tracing::warn!(app = name, "deploy refused: {reason}");
+                detail(StatusCode::BAD_REQUEST, &reason)
+            }
+        }
+    }
+}
