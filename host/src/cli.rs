@@ -57,6 +57,10 @@ enum Command {
         /// The admin API's address [default: 127.0.0.1:8081, or the manifest's].
         #[arg(long)]
         admin_listen: Option<SocketAddr>,
+        /// Instances per request ("per-request", the default: isolation) or warm
+        /// instances reused between requests ("reuse"); overrides the manifest.
+        #[arg(long, value_parser = parse_instances)]
+        instances: Option<InstanceMode>,
     },
     /// Deploy (or replace) an app on a running server through its admin API.
     Deploy {
@@ -72,6 +76,14 @@ enum Command {
         #[arg(long, default_value = "")]
         app: String,
     },
+}
+
+fn parse_instances(text: &str) -> Result<InstanceMode, String> {
+    match text {
+        "per-request" => Ok(InstanceMode::PerRequest),
+        "reuse" => Ok(InstanceMode::Reuse),
+        _ => Err("expected \"per-request\" or \"reuse\"".into()),
+    }
 }
 
 fn parse_size(text: &str) -> Result<usize, String> {
@@ -126,7 +138,7 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("deployed {name}: {answer}");
             Ok(())
         }
-        Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch, admin_listen } => {
+        Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch, admin_listen, instances } => {
             let is_manifest = path.extension().is_some_and(|e| e == "toml");
             let mut manifest = if is_manifest {
                 crate::manifest::load(&path)?
@@ -139,6 +151,9 @@ fn run(cli: Cli) -> Result<()> {
             }
             if let Some(admin_listen) = admin_listen {
                 manifest.server.admin.listen = admin_listen;
+            }
+            if let Some(instances) = instances {
+                manifest.apps.iter_mut().for_each(|app| app.instances = instances);
             }
             let mut config = crate::registry::runtime_config(&manifest, cache_dir);
             if !is_manifest && config.cache_dir.as_ref() == Some(&manifest.server.data_dir.join("cache")) {

@@ -72,6 +72,9 @@ pub enum KvConfig {
 pub enum InstanceMode {
     /// A fresh instance per request: nothing survives between requests.
     PerRequest,
+    /// Warm instances serve many requests in turn: a guest's memory (globals,
+    /// caches, Python module state) survives from one request to the next.
+    Reuse,
 }
 
 /// One app.
@@ -350,8 +353,9 @@ fn app_config(
     let host = raw.host.as_ref().map(|host| host.get_ref().trim().to_ascii_lowercase());
     let instances = match raw.instances.as_ref().map(|i| i.get_ref().as_str()) {
         None | Some("per-request") => InstanceMode::PerRequest,
+        Some("reuse") => InstanceMode::Reuse,
         Some(other) => {
-            let message = format!("unknown mode '{other}': expected \"per-request\"");
+            let message = format!("unknown mode '{other}': expected \"per-request\" or \"reuse\"");
             return Err(locate.at(raw.instances.as_ref().unwrap_or(&raw.name), "app.instances", message));
         }
     };

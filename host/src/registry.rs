@@ -288,6 +288,7 @@ impl Registry {
             config: config.config.clone(),
             kv,
             limits: config.limits,
+            instances: config.instances,
         };
         let app = App::load(&self.runtime, context, &bytes).await.map_err(|source| RegistryError::Load {
             app: config.name.clone(),

@@ -391,3 +391,36 @@ fn the_example_manifest_serves_its_apps() {
     assert_eq!(get_host(&server, "hello.localhost:8080", "/users/5").text(), r#"{"id":5,"name":"Alice"}"#);
     assert_eq!(get_host(&server, "hello.localhost", "/").text(), "Hello from FasterAPI!");
 }
+
+#[test]
+fn reused_instances_keep_state_and_failures_are_discarded() {
+    let text = r#"
+[server.limits]
+timeout = "1s"
+
+[[app]]
+name = "fresh"
+tenant = "t"
+component = "{tenant}"
+route = "/fresh"
+
+[[app]]
+name = "warm"
+tenant = "t"
+component = "{tenant}"
+route = "/warm"
+instances = "reuse"
+"#;
+    let server = Server::start(&manifest("reuse", text));
+    let mut connection = server.connect();
+    for _ in 0..3 {
+        assert_eq!(connection.send("GET", "/fresh/counter", &[], b"").text(), "1");
+    }
+    let counts: Vec<u64> =
+        (0..5).map(|_| connection.send("GET", "/warm/counter", &[], b"").text().parse().unwrap()).collect();
+    assert!(counts.windows(2).all(|w| w[1] == w[0] + 1), "one warm instance served them in turn: {counts:?}");
+    // A trap or a timeout discards the instance; the app keeps serving.
+    assert_eq!(connection.send("GET", "/warm/bomb", &[], b"").status, 500);
+    assert_eq!(connection.send("GET", "/warm/loop", &[], b"").status, 504);
+    assert_eq!(connection.send("GET", "/warm/ok", &[], b"").text(), "ok");
+}

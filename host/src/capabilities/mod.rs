@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::limits::Limits;
+use crate::manifest::InstanceMode;
 
 /// Who an app is and what its instances may reach.
 pub struct AppContext {
@@ -20,11 +21,20 @@ pub struct AppContext {
     /// The key-value store, when the manifest grants it.
     pub kv: Option<Arc<dyn kv::KvBackend>>,
     pub limits: Limits,
+    /// Whether instances are fresh per request or reused.
+    pub instances: InstanceMode,
 }
 
 impl AppContext {
     /// An app with no config and no kv grant, under `limits`.
     pub fn bare(name: &str, limits: Limits) -> Self {
-        AppContext { name: name.into(), tenant: "default".into(), config: BTreeMap::new(), kv: None, limits }
+        AppContext {
+            name: name.into(),
+            tenant: "default".into(),
+            config: BTreeMap::new(),
+            kv: None,
+            limits,
+            instances: InstanceMode::PerRequest,
+        }
     }
 }

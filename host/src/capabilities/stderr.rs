@@ -37,6 +37,11 @@ impl CapturedStderr {
             .join(" | ")
     }
 
+    /// Forgets what was kept (a reused instance starts a new request).
+    pub fn clear(&self) {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     fn keep(&self, bytes: &[u8]) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         let room = self.cap.saturating_sub(kept.len());

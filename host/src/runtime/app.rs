@@ -7,6 +7,7 @@ use super::bindings::AppPre;
 use super::bindings::types as wit;
 use super::{Runtime, cache};
 use crate::capabilities::AppContext;
+use crate::manifest::InstanceMode;
 use crate::params::Value;
 use crate::router::Router;
 use crate::spec::{self, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteSpec, SpecError};
@@ -50,9 +51,24 @@ pub enum CallError {
     Timeout(std::time::Duration),
 }
 
-/// An app ready to serve: instantiated afresh for every request.
+/// A reused instance is dropped after this many requests: a guest's memory
+/// may grow a little with every call (CPython's does, ~50 bytes).
+const RECYCLE_AFTER: u32 = 10_000;
+
+/// An instance kept warm between requests (`instances = "reuse"`).
+struct Warm {
+    store: wasmtime::Store<super::HostState>,
+    instance: super::bindings::App,
+    calls: u32,
+}
+
+/// An app ready to serve: instantiated afresh for every request, or from a
+/// pool of warm instances.
 pub struct App {
     context: Arc<AppContext>,
+    /// Warm instances, only for `instances = "reuse"`; at most
+    /// `max_concurrency` are kept.
+    warm: std::sync::Mutex<Vec<Warm>>,
     hash: String,
     origin: cache::Origin,
     pre: AppPre<super::HostState>,
@@ -92,7 +108,7 @@ impl App {
         let routes: Vec<RouteSpec> = declared.into_iter().map(route_from_wit).collect();
         spec::validate_routes(&routes)?;
         let router = Router::new(&routes)?;
-        Ok(App { context, hash, origin, pre, routes, router })
+        Ok(App { context, warm: Default::default(), hash, origin, pre, routes, router })
     }
 
     /// The app's name.
@@ -138,6 +154,9 @@ impl App {
         runtime: &Runtime,
         request: &wit::Request,
     ) -> Result<wit::Response, CallError> {
+        if self.context.instances == InstanceMode::Reuse {
+            return self.handle_warm(runtime, request).await;
+        }
         let mut store = runtime.store(&self.context);
         crate::metrics::METRICS.instantiation(self.name());
         let instance =
@@ -147,6 +166,44 @@ impl App {
 }
 
 impl App {
+    /// Runs a request on a warm instance (or a new one when none is free);
+    /// the instance goes back to the pool unless it failed or is due for
+    /// recycling.
+    async fn handle_warm(
+        &self,
+        runtime: &Runtime,
+        request: &wit::Request,
+    ) -> Result<wit::Response, CallError> {
+        let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut warm = match warm {
+            Some(mut warm) => {
+                super::arm(&mut warm.store);
+                warm
+            }
+            None => {
+                let mut store = runtime.store(&self.context);
+                crate::metrics::METRICS.instantiation(self.name());
+                let instance = self
+                    .pre
+                    .instantiate_async(&mut store)
+                    .await
+                    .map_err(|err| self.call_error(err, &store))?;
+                Warm { store, instance, calls: 0 }
+            }
+        };
+        let response = warm
+            .instance
+            .call_handle(&mut warm.store, request)
+            .await
+            .map_err(|err| self.call_error(err, &warm.store))?;
+        warm.calls += 1;
+        let mut pool = self.warm.lock().unwrap_or_else(|e| e.into_inner());
+        if warm.calls < RECYCLE_AFTER && pool.len() < self.context.limits.max_concurrency as usize {
+            pool.push(warm);
+        }
+        Ok(response)
+    }
+
     /// Classifies a failed instantiation or call: a timeout, a trap, or no
     /// instance to be had (the pool is exhausted).
     fn call_error(&self, err: wasmtime::Error, store: &wasmtime::Store<super::HostState>) -> CallError {

@@ -55,6 +55,10 @@ pub struct HostState {
     table: ResourceTable,
     stderr: CapturedStderr,
     limits: StoreLimits,
+    /// When the current request must stop (a 504).
+    deadline: Instant,
+    /// Epoch ticks the current request has run for.
+    ticks: u32,
 }
 
 impl HostState {
@@ -68,7 +72,8 @@ impl HostState {
             .tables(64)
             .table_elements(100_000)
             .build();
-        HostState { context, wasi, table: ResourceTable::new(), stderr, limits }
+        let deadline = Instant::now() + context.limits.timeout;
+        HostState { context, wasi, table: ResourceTable::new(), stderr, limits, deadline, ticks: 0 }
     }
 
     /// What the guest wrote to stderr (a Rust panic message, a traceback),
@@ -146,14 +151,13 @@ impl Runtime {
     fn store(&self, context: &Arc<AppContext>) -> Store<HostState> {
         let mut store = Store::new(&self.engine, HostState::new(context.clone()));
         store.limiter(|state| &mut state.limits);
-        let deadline = Instant::now() + context.limits.timeout;
-        let mut ticks = 0u32;
-        store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |_| {
-            ticks += 1;
-            Ok(if Instant::now() >= deadline {
+        arm(&mut store);
+        store.epoch_deadline_callback(|mut store| {
+            let state = store.data_mut();
+            state.ticks += 1;
+            Ok(if Instant::now() >= state.deadline {
                 UpdateDeadline::Interrupt
-            } else if ticks == 1 {
+            } else if state.ticks == 1 {
                 UpdateDeadline::Yield(1)
             } else {
                 // A guest running for more than a tick steps aside until the
@@ -164,6 +168,16 @@ impl Runtime {
         });
         store
     }
+}
+
+/// Starts a request's clock on a store: its deadline is the app's timeout
+/// from now (a reused instance is re-armed for every request).
+pub(crate) fn arm(store: &mut Store<HostState>) {
+    let state = store.data_mut();
+    state.deadline = Instant::now() + state.context.limits.timeout;
+    state.ticks = 0;
+    state.stderr.clear();
+    store.set_epoch_deadline(1);
 }
 
 /// Advances the engine's epoch every `EPOCH_TICK` while the engine lives.

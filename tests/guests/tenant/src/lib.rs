@@ -11,6 +11,14 @@ fn ok() -> &'static str {
     "ok"
 }
 
+/// Counts the requests this instance has served: always 1 with a fresh
+/// instance per request, more when instances are reused.
+#[get("/counter")]
+fn counter() -> String {
+    static SERVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    (SERVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1).to_string()
+}
+
 #[get("/config/{key}")]
 fn config(key: String) -> Json<Value> {
     Json(json!({ "key": key, "value": fasterapi::config::get(&key), "all": fasterapi::config::all().len() }))
@@ -86,6 +94,7 @@ fn huge(#[default(100)] mb: i64) -> Response {
 
 fasterapi::app!(
     ok,
+    counter,
     config,
     kv_set,
     kv_get,
