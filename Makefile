@@ -9,7 +9,7 @@ COMPONENTS := target/components
 LISTEN ?= 127.0.0.1:8080
 FASTERAPI := target/release/fasterapi
 
-.PHONY: demo test setup wasm-target venv redis-server host examples bench-micro lint clean
+.PHONY: demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean
 
 ## Install what is missing, build the host and the examples, serve them all
 ## (examples/fasterapi.toml) on $(LISTEN).
@@ -57,6 +57,13 @@ examples: host wasm-target
 	@for app in examples/*/; do app=$${app%/}; \
 		CARGO_TARGET_DIR=$(GUEST_TARGET) $(FASTERAPI) build $$app -o $(COMPONENTS)/$$(basename $$app).wasm || exit 1; \
 	done
+
+## The load benchmark: the bare hyper ceiling, FasterAPI (Rust and Python guests,
+## both instance modes) and FastAPI/uvicorn, pinned to one core each; one table.
+bench: host examples
+	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+	cargo build --release -p fasterapi-ceiling
+	$(PYTHON) benches/load.py
 
 ## Criterion micro-benchmarks: router, typed parameters, fresh-instance dispatch.
 bench-micro: examples

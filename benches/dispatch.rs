@@ -12,18 +12,24 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fasterapi_host::capabilities::AppContext;
 use fasterapi_host::limits::Limits;
+use fasterapi_host::manifest::InstanceMode;
 use fasterapi_host::router::Lookup;
 use fasterapi_host::runtime::bindings::types as wit;
 use fasterapi_host::runtime::{App, Runtime, RuntimeConfig};
 
-fn load(runtime: &Runtime, name: &str, tokio: &tokio::runtime::Runtime) -> Option<Arc<App>> {
+fn load(
+    runtime: &Runtime,
+    name: &str,
+    mode: InstanceMode,
+    tokio: &tokio::runtime::Runtime,
+) -> Option<Arc<App>> {
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/components").join(format!("{name}.wasm"));
     let Ok(bytes) = std::fs::read(&path) else {
         eprintln!("skipping {name}: {} is missing (run `make examples`)", path.display());
         return None;
     };
-    let context = AppContext::bare(name, Limits::default());
+    let context = AppContext { instances: mode, ..AppContext::bare(name, Limits::default()) };
     Some(Arc::new(tokio.block_on(App::load(runtime, context, &bytes)).expect("load the component")))
 }
 
@@ -47,7 +53,7 @@ fn benches(c: &mut Criterion) {
     let config = RuntimeConfig { cache_dir: Some(cache_dir), ..RuntimeConfig::default() };
     let runtime = Runtime::new(&config).expect("runtime");
     for name in ["bench-rust", "bench-python"] {
-        let Some(app) = load(&runtime, name, &tokio) else { continue };
+        let Some(app) = load(&runtime, name, InstanceMode::PerRequest, &tokio) else { continue };
         if name == "bench-rust" {
             c.bench_function("router lookup /users/123", |b| {
                 b.iter(|| {
@@ -82,6 +88,28 @@ fn benches(c: &mut Criterion) {
         c.bench_function(&format!("{name}: instantiate + call GET /users/123"), |b| {
             b.to_async(&tokio).iter(|| async { app.handle(&runtime, &request).await.expect("call") })
         });
+        let Some(warm) = load(&runtime, name, InstanceMode::Reuse, &tokio) else { continue };
+        c.bench_function(&format!("{name}: warm call GET /users/123"), |b| {
+            b.to_async(&tokio).iter(|| async { warm.handle(&runtime, &request).await.expect("call") })
+        });
+        let headers = hyper::HeaderMap::new();
+        c.bench_function(
+            &format!("{name}: route + typed params + warm call (host overhead included)"),
+            |b| {
+                b.to_async(&tokio).iter(|| async {
+                    let Lookup::Found { route, params } = warm
+                        .router()
+                        .lookup(Some(fasterapi_host::spec::Method::Get), black_box("/users/123"))
+                    else {
+                        unreachable!()
+                    };
+                    let args =
+                        fasterapi_host::extract::arguments(&warm.routes()[route], &params, None, &headers);
+                    black_box(args.expect("valid"));
+                    warm.handle(&runtime, &request).await.expect("call")
+                })
+            },
+        );
     }
 }
 
