@@ -3,11 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::reload::Load;
+use crate::reload::{Load, wait_for};
 use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, scratch};
 
 const TOKEN: &str = "s3cret-admin-token";
@@ -38,15 +38,6 @@ fn setup(name: &str) -> PathBuf {
 
 fn start(manifest: &Path) -> Server {
     Server::start_env(manifest, &[], &[("FASTERAPI_ADMIN_TOKEN", TOKEN)])
-}
-
-fn wait_for(server: &Server, path: &str, want: &str) -> Duration {
-    let started = Instant::now();
-    while server.get(path).text() != want {
-        assert!(started.elapsed() < Duration::from_secs(10), "{path} never answered {want:?}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    started.elapsed()
 }
 
 #[test]

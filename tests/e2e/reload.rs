@@ -17,7 +17,7 @@ fn replace_file(source: &Path, target: &Path) {
 }
 
 /// Polls `path` until it answers `want`; returns how long that took.
-fn wait_for(server: &Server, path: &str, want: &str) -> Duration {
+pub fn wait_for(server: &Server, path: &str, want: &str) -> Duration {
     let started = Instant::now();
     loop {
         let response = server.get(path);
