@@ -199,6 +199,9 @@ impl Registry {
     /// clashes) before anything changes; it is kept in `data_dir` so that it
     /// is there after a restart. The error is the reason to give the client.
     pub async fn deploy(&self, name: &str, fragment: &str, component: &[u8]) -> Result<(), String> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(format!("'{name}' is not an app name: use letters, digits, '-' and '_'"));
+        }
         let server = self.source.server().map_err(|e| e.to_string())?;
         let dir = deployed_dir(&server);
         let staging = dir.join(format!(".staging-{name}"));

@@ -90,6 +90,9 @@ fn deploys_replace_remove_and_persist_under_load() {
     assert!(trapping.text().contains("trapped while declaring its routes"), "{}", trapping.text());
     let clash = deploy(addr, "other", &a, r#"{ route = "/swap", tenant = "t3" }"#);
     assert_eq!(clash.status, 400);
+    let bad_name = deploy(addr, "a.b", &a, r#"{ route = "/x" }"#);
+    assert_eq!(bad_name.status, 400);
+    assert!(bad_name.text().contains("not an app name"), "{}", bad_name.text());
     assert_eq!(server.get("/swap/version").text(), "a");
 
     // Remove it: 404 afterwards; then add it back.
