@@ -20,13 +20,12 @@ use percent_encoding::percent_decode_str;
 use tokio::sync::Semaphore;
 
 use crate::extract;
-use crate::metrics::METRICS;
 use crate::params::{ValidationError, validation_body};
 use crate::router::Lookup;
 use crate::runtime::app::{CallError, method_to_wit, value_to_wit};
 use crate::runtime::bindings::types as wit;
 use crate::runtime::{App, Runtime};
-use crate::spec::Method;
+use crate::spec::{Method, RouteSpec};
 
 /// The response type of every handler.
 pub type HttpResponse = Response<Full<Bytes>>;
@@ -83,7 +82,7 @@ impl Mounted {
         if status.is_server_error() {
             self.server_errors.fetch_add(1, Ordering::Relaxed);
         }
-        METRICS.request(self.app.name(), status.as_u16(), elapsed);
+        self.app.context().metrics.request(status.as_u16(), elapsed);
     }
 
     /// How specific a match is: a host beats none, a longer prefix a shorter.
@@ -196,8 +195,8 @@ impl AppService<'_> {
             method: method_to_wit(method.unwrap_or(Method::Get)),
             path: raw_path.to_owned(),
             query: query.unwrap_or_default().to_owned(),
-            headers: headers_to_wit(&parts.headers),
-            body: body.into(),
+            headers: headers_for(route, &parts.headers),
+            body: if route.raw_request || route.body.is_some() { body.into() } else { Vec::new() },
             validate_only: errors.is_some(),
         };
         match errors {
@@ -211,12 +210,12 @@ impl AppService<'_> {
         match self.app.handle(self.runtime, request).await {
             Ok(response) => self.response_from_guest(handler, response),
             Err(CallError::Trap { trap, stderr }) => {
-                METRICS.trap(self.app.name());
+                self.app.context().metrics.trap();
                 tracing::error!(app = %self.app.name(), %handler, %stderr, "guest trapped: {trap}");
                 internal_error()
             }
             Err(err @ CallError::Timeout(_)) => {
-                METRICS.timeout(self.app.name());
+                self.app.context().metrics.timeout();
                 tracing::warn!(app = %self.app.name(), %handler, "{err}");
                 detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
             }
@@ -312,6 +311,22 @@ fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String>
         headers.append(name, value);
     }
     Ok(http)
+}
+
+/// The headers a route's guest needs: all of them for a handler that reads
+/// the raw request, the content type for one that takes a body, else none.
+fn headers_for(route: &RouteSpec, headers: &HeaderMap) -> Vec<wit::Header> {
+    if route.raw_request {
+        headers_to_wit(headers)
+    } else if route.body.is_some() {
+        headers
+            .get(CONTENT_TYPE)
+            .map(|value| wit::Header { name: "content-type".into(), value: value.as_bytes().to_vec() })
+            .into_iter()
+            .collect()
+    } else {
+        Vec::new()
+    }
 }
 
 fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {

@@ -87,6 +87,7 @@ mod tests {
             ],
             body: None,
             name: "get_user".into(),
+            raw_request: false,
         }
     }
 

@@ -61,25 +61,17 @@ impl Metrics {
         Metrics { registry, requests, latency, traps, timeouts, instantiations, reloads }
     }
 
-    /// Counts one answered request.
-    pub fn request(&self, app: &str, status: u16, elapsed: Duration) {
-        self.requests.get_or_create(&RequestLabels { app: app.into(), status }).inc();
-        self.latency.get_or_create(&AppLabel { app: app.into() }).observe(elapsed.as_secs_f64());
-    }
-
-    /// Counts a trap.
-    pub fn trap(&self, app: &str) {
-        self.traps.get_or_create(&AppLabel { app: app.into() }).inc();
-    }
-
-    /// Counts a timeout.
-    pub fn timeout(&self, app: &str) {
-        self.timeouts.get_or_create(&AppLabel { app: app.into() }).inc();
-    }
-
-    /// Counts an instantiation.
-    pub fn instantiation(&self, app: &str) {
-        self.instantiations.get_or_create(&AppLabel { app: app.into() }).inc();
+    /// The handles of one app's metrics, looked up once rather than per request.
+    pub fn app(&self, app: &str) -> AppMetrics {
+        let label = AppLabel { app: app.into() };
+        AppMetrics {
+            app: app.into(),
+            latency: self.latency.get_or_create(&label).clone(),
+            traps: self.traps.get_or_create(&label).clone(),
+            timeouts: self.timeouts.get_or_create(&label).clone(),
+            instantiations: self.instantiations.get_or_create(&label).clone(),
+            by_status: Default::default(),
+        }
     }
 
     /// Counts a reload or deploy.
@@ -97,18 +89,64 @@ impl Metrics {
     }
 }
 
+/// One app's metrics.
+#[derive(Debug)]
+pub struct AppMetrics {
+    app: String,
+    latency: Histogram,
+    traps: Counter,
+    timeouts: Counter,
+    instantiations: Counter,
+    /// Request counters by status, created on first use.
+    by_status: std::sync::RwLock<Vec<(u16, Counter)>>,
+}
+
+impl AppMetrics {
+    /// Counts one answered request.
+    pub fn request(&self, status: u16, elapsed: Duration) {
+        self.latency.observe(elapsed.as_secs_f64());
+        let known = self.by_status.read().ok().and_then(|counters| {
+            counters.iter().find(|(s, _)| *s == status).map(|(_, counter)| counter.inc())
+        });
+        if known.is_none() {
+            let counter =
+                METRICS.requests.get_or_create(&RequestLabels { app: self.app.clone(), status }).clone();
+            counter.inc();
+            if let Ok(mut counters) = self.by_status.write() {
+                counters.push((status, counter));
+            }
+        }
+    }
+
+    /// Counts a trap.
+    pub fn trap(&self) {
+        self.traps.inc();
+    }
+
+    /// Counts a timeout.
+    pub fn timeout(&self) {
+        self.timeouts.inc();
+    }
+
+    /// Counts an instantiation.
+    pub fn instantiation(&self) {
+        self.instantiations.inc();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn metrics_are_encoded_in_prometheus_text() {
-        let metrics = Metrics::new();
-        metrics.request("users", 200, Duration::from_micros(300));
-        metrics.trap("users");
-        let text = metrics.encode();
-        assert!(text.contains(r#"fasterapi_requests_total{app="users",status="200"} 1"#), "{text}");
-        assert!(text.contains(r#"fasterapi_traps_total{app="users"} 1"#), "{text}");
+        let app = METRICS.app("metrics-test");
+        app.request(200, Duration::from_micros(300));
+        app.request(200, Duration::from_micros(300));
+        app.trap();
+        let text = METRICS.encode();
+        assert!(text.contains(r#"fasterapi_requests_total{app="metrics-test",status="200"} 2"#), "{text}");
+        assert!(text.contains(r#"fasterapi_traps_total{app="metrics-test"} 1"#), "{text}");
         assert!(text.contains("fasterapi_request_duration_seconds_bucket"), "{text}");
     }
 }

@@ -292,6 +292,7 @@ impl Registry {
             kv,
             limits: config.limits,
             instances: config.instances,
+            metrics: crate::metrics::METRICS.app(&config.name),
         };
         let app = App::load(&self.runtime, context, &bytes).await.map_err(|source| RegistryError::Load {
             app: config.name.clone(),

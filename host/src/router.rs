@@ -92,7 +92,7 @@ mod tests {
                 default: Value::None,
             })
             .collect();
-        RouteSpec { method, path: path.into(), params, body: None, name: "h".into() }
+        RouteSpec { method, path: path.into(), params, body: None, name: "h".into(), raw_request: false }
     }
 
     fn router() -> Router {

@@ -125,6 +125,8 @@ pub struct RouteSpec {
     pub body: Option<BodySpec>,
     /// The handler's name, for logs.
     pub name: String,
+    /// Whether the guest reads the raw request (all headers, the body).
+    pub raw_request: bool,
 }
 
 /// A route table the host refuses to serve.
@@ -241,7 +243,7 @@ mod tests {
     }
 
     fn route(method: Method, path: &str, params: Vec<ParamSpec>) -> RouteSpec {
-        RouteSpec { method, path: path.into(), params, body: None, name: "h".into() }
+        RouteSpec { method, path: path.into(), params, body: None, name: "h".into(), raw_request: false }
     }
 
     #[test]

@@ -31,7 +31,7 @@ def _route(route: Route) -> wit.Route:
     if route.body is not None:
         body = wit.BodySpec(required=route.body.required, media_type="application/json")
     return wit.Route(method=_METHODS[route.method], path=route.path, params=params, body=body,
-                     name=route.name)
+                     name=route.name, raw_request=route.request_arg is not None)
 
 
 def _arg(value: wit.ParamValue) -> Any:

@@ -289,6 +289,7 @@ fn handler_tokens(
         }
     }
     let fn_name_str = fn_name.to_string();
+    let raw_request = kinds.iter().any(|k| matches!(k, ArgKind::Request));
     quote! {
         #item
 
@@ -304,6 +305,7 @@ fn handler_tokens(
                     params: ::std::vec![#(#specs),*],
                     body: #body_spec,
                     name: #fn_name_str.into(),
+                    raw_request: #raw_request,
                 }
             }
 

@@ -23,6 +23,8 @@ pub struct AppContext {
     pub limits: Limits,
     /// Whether instances are fresh per request or reused.
     pub instances: InstanceMode,
+    /// The app's metrics handles.
+    pub metrics: crate::metrics::AppMetrics,
 }
 
 impl AppContext {
@@ -35,6 +37,7 @@ impl AppContext {
             kv: None,
             limits,
             instances: InstanceMode::PerRequest,
+            metrics: crate::metrics::METRICS.app(name),
         }
     }
 }

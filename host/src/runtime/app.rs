@@ -158,7 +158,7 @@ impl App {
             return self.handle_warm(runtime, request).await;
         }
         let mut store = runtime.store(&self.context);
-        crate::metrics::METRICS.instantiation(self.name());
+        self.context.metrics.instantiation();
         let instance =
             self.pre.instantiate_async(&mut store).await.map_err(|err| self.call_error(err, &store))?;
         instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))
@@ -182,7 +182,7 @@ impl App {
             }
             None => {
                 let mut store = runtime.store(&self.context);
-                crate::metrics::METRICS.instantiation(self.name());
+                self.context.metrics.instantiation();
                 let instance = self
                     .pre
                     .instantiate_async(&mut store)
@@ -240,6 +240,7 @@ fn route_from_wit(route: wit::Route) -> RouteSpec {
         params: route.params.into_iter().map(param_from_wit).collect(),
         body: route.body.map(|b| BodySpec { required: b.required, media_type: b.media_type }),
         name: route.name,
+        raw_request: route.raw_request,
     }
 }
 
