@@ -62,6 +62,13 @@ enum Command {
         #[arg(long, value_parser = parse_instances)]
         instances: Option<InstanceMode>,
     },
+    /// Create a ready project: guest code, a manifest, a README and a test.
+    New {
+        /// rust or python.
+        language: crate::new::Language,
+        /// The project's name (and directory).
+        name: String,
+    },
     /// Deploy (or replace) an app on a running server through its admin API.
     Deploy {
         /// The app's name.
@@ -122,6 +129,14 @@ fn run(cli: Cli) -> Result<()> {
                 built.output.display(),
                 built.bytes.div_ceil(1024),
                 built.seconds
+            );
+            Ok(())
+        }
+        Command::New { language, name } => {
+            let dir = crate::new::create(language, &name, Path::new("."))?;
+            eprintln!(
+                "created {}: cd {name} && fasterapi build . -o {name}.wasm && fasterapi serve fasterapi.toml",
+                dir.display()
             );
             Ok(())
         }

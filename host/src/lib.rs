@@ -23,6 +23,7 @@ pub mod extract;
 pub mod limits;
 pub mod manifest;
 pub mod metrics;
+pub mod new;
 pub mod params;
 pub mod registry;
 pub mod router;

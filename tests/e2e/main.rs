@@ -7,6 +7,7 @@ mod cli;
 mod fastapi_parity;
 mod guest_failures;
 mod http;
+mod new_project;
 mod params;
 mod python_app;
 mod reload;

@@ -9,7 +9,7 @@ mod rust;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use python::{COMPONENTIZE_PY_VERSION, componentize_py};
+pub use python::{COMPONENTIZE_PY_VERSION, componentize_py, sdk as python_sdk};
 
 /// The target every Rust guest is built for.
 pub const RUST_TARGET: &str = "wasm32-wasip2";

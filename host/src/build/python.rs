@@ -28,6 +28,11 @@ const SDK: &[(&str, &str)] = &[
     ("log.py", include_str!("../../../python/fasterapi/log.py")),
 ];
 
+/// The Python SDK's modules, as (file name, source).
+pub fn sdk() -> &'static [(&'static str, &'static str)] {
+    SDK
+}
+
 /// The module componentize-py starts from; it exports the user's `app`.
 const ENTRY_MODULE: &str = "fasterapi_entry";
 
