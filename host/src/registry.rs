@@ -86,6 +86,8 @@ struct Entry {
 pub struct Registry {
     runtime: Arc<Runtime>,
     source: Source,
+    /// `[server]` as read at start (its changes need a restart).
+    server: manifest::ServerConfig,
     dispatcher: Arc<Dispatcher>,
     kv: OnceCell<Arc<dyn KvBackend>>,
     loaded: Mutex<Vec<Entry>>,
@@ -99,6 +101,7 @@ impl Registry {
             dispatcher: Arc::new(Dispatcher::new(runtime.clone(), Vec::new())),
             runtime,
             source,
+            server: manifest.server.clone(),
             kv: OnceCell::new(),
             loaded: Mutex::new(Vec::new()),
         });
@@ -171,7 +174,7 @@ impl Registry {
 
     /// What is mounted now.
     pub async fn list(&self) -> Vec<AppInfo> {
-        let deployed = self.source.server().map(|s| deployed_dir(&s)).ok();
+        let deployed = deployed_dir(&self.server);
         self.loaded
             .lock()
             .await
@@ -185,10 +188,7 @@ impl Registry {
                 loaded_at: humantime::format_rfc3339_seconds(e.mounted.loaded_at).to_string(),
                 requests: e.mounted.requests.load(std::sync::atomic::Ordering::Relaxed),
                 server_errors: e.mounted.server_errors.load(std::sync::atomic::Ordering::Relaxed),
-                source: match &deployed {
-                    Some(dir) if e.config.component.starts_with(dir) => "deployed",
-                    _ => "manifest",
-                },
+                source: if e.config.component.starts_with(&deployed) { "deployed" } else { "manifest" },
             })
             .collect()
     }
@@ -202,8 +202,8 @@ impl Registry {
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(format!("'{name}' is not an app name: use letters, digits, '-' and '_'"));
         }
-        let server = self.source.server().map_err(|e| e.to_string())?;
-        let dir = deployed_dir(&server);
+        let server = &self.server;
+        let dir = deployed_dir(server);
         let staging = dir.join(format!(".staging-{name}"));
         let _ = std::fs::remove_dir_all(&staging);
         let text = deployed_app_toml(name, fragment)?;
@@ -211,7 +211,7 @@ impl Registry {
             .and_then(|()| std::fs::write(staging.join(format!("{name}.wasm")), component))
             .and_then(|()| std::fs::write(staging.join(format!("{name}.toml")), &text))
             .map_err(|e| format!("cannot store the component: {e}"))?;
-        let checked = self.check_deploy(&server, &staging.join(format!("{name}.toml")), &text).await;
+        let checked = self.check_deploy(server, &staging.join(format!("{name}.toml")), &text).await;
         if let Err(reason) = checked {
             let _ = std::fs::remove_dir_all(&staging);
             return Err(reason);
@@ -255,8 +255,7 @@ impl Registry {
         if !self.loaded.lock().await.iter().any(|e| e.config.name == name) {
             return Ok(false);
         }
-        let server = self.source.server().map_err(|e| e.to_string())?;
-        let dir = deployed_dir(&server);
+        let dir = deployed_dir(&self.server);
         for ext in ["wasm", "toml"] {
             let _ = std::fs::remove_file(dir.join(format!("{name}.{ext}")));
         }
@@ -347,13 +346,6 @@ impl Source {
             return Err(RegistryError::Clash(a.name.clone(), b.name.clone()));
         }
         Ok(manifest)
-    }
-
-    fn server(&self) -> Result<manifest::ServerConfig, RegistryError> {
-        Ok(match self {
-            Source::Manifest(path) => manifest::load(path)?.server,
-            Source::Fixed(manifest) => manifest.server.clone(),
-        })
     }
 }
 
