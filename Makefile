@@ -9,7 +9,7 @@ COMPONENTS := target/components
 LISTEN ?= 127.0.0.1:8080
 FASTERAPI := target/release/fasterapi
 
-.PHONY: demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean
+.PHONY: demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
 
 ## Install what is missing, build the host and the examples, serve them all
 ## (examples/fasterapi.toml) on $(LISTEN).
@@ -72,6 +72,16 @@ bench-micro: examples
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## Replaces the Swagger UI files built into the host (`/docs`) with a release
+## from npm: make update-swagger-ui SWAGGER_UI=5.35.0 (then update
+## SWAGGER_UI_VERSION in host/src/docs.rs).
+SWAGGER_UI ?= 5.35.0
+update-swagger-ui:
+	rm -rf target/swagger-ui && mkdir -p target/swagger-ui
+	cd target/swagger-ui && npm pack --silent swagger-ui-dist@$(SWAGGER_UI) && tar xzf swagger-ui-dist-*.tgz
+	cd target/swagger-ui/package && cp swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css \
+		favicon-32x32.png LICENSE NOTICE ../../../host/assets/swagger-ui/
 
 clean:
 	cargo clean

@@ -16,10 +16,15 @@ pub trait FromBody: Sized {
     const REQUIRED: bool;
     /// Parses the body, or answers the 422 FastAPI would.
     fn from_body(request: &Request) -> Result<Self, Response>;
+    /// The body's JSON Schema document, for the OpenAPI document.
+    fn schema() -> String;
 }
 
 impl<T: Model> FromBody for Json<T> {
     const REQUIRED: bool = true;
+    fn schema() -> String {
+        crate::model::schema_of::<T>()
+    }
     fn from_body(request: &Request) -> Result<Self, Response> {
         match read_json::<T>(request) {
             Ok(Some(value)) => Ok(Json(value)),
@@ -31,6 +36,9 @@ impl<T: Model> FromBody for Json<T> {
 
 impl<T: Model> FromBody for Option<Json<T>> {
     const REQUIRED: bool = false;
+    fn schema() -> String {
+        crate::model::schema_of::<T>()
+    }
     fn from_body(request: &Request) -> Result<Self, Response> {
         read_json::<T>(request).map(|v| v.map(Json)).map_err(unprocessable)
     }

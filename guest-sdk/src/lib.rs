@@ -45,7 +45,7 @@ mod response;
 
 pub use body::Json;
 pub use fasterapi_macros::{app, delete, get, model, patch, post, put};
-pub use model::{FieldError, Loc, LocItem, Model};
+pub use model::{FieldError, Loc, LocItem, Model, Schemas};
 pub use param::{Header, Param};
 pub use request::Request;
 pub use response::{HttpError, IntoResponse, Response};
@@ -58,9 +58,11 @@ pub mod __private {
     pub use wit_bindgen;
 
     pub use crate::bindings::Guest;
-    pub use crate::bindings::fasterapi::http::types::{BodySpec, Method, ParamSource, ParamValue, Route};
+    pub use crate::bindings::fasterapi::http::types::{
+        AppInfo, BodySpec, Method, ParamSource, ParamValue, Route, RouteDocs,
+    };
     pub use crate::body::FromBody;
-    pub use crate::model::Fields;
+    pub use crate::model::{Fields, Schemas, model_schema, schema_of};
     pub use crate::param::{arg, param_spec};
 
     /// The guest's WIT bindings; `export!` registers an app's implementation.
@@ -104,9 +106,14 @@ pub mod __private {
         crate::Response::internal_error("the host passed arguments that do not match the route")
     }
 
-    /// A body spec for a JSON body.
-    pub fn json_body(required: bool) -> Option<BodySpec> {
-        Some(BodySpec { required, media_type: "application/json".into() })
+    /// A body spec for a JSON body with the given JSON Schema.
+    pub fn json_body(required: bool, schema: String) -> Option<BodySpec> {
+        Some(BodySpec { required, media_type: "application/json".into(), schema: Some(schema) })
+    }
+
+    /// The doc comment text of an item, or `None` when it has none.
+    pub fn doc(text: &'static str) -> Option<String> {
+        (!text.is_empty()).then(|| text.to_owned())
     }
 }
 

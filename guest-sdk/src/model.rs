@@ -134,13 +134,91 @@ pub trait Model: DeserializeOwned {
     const OPTIONAL: bool = false;
     /// Validates and coerces `value`, found at `loc`.
     fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>);
+    /// The JSON Schema of the type, as pydantic writes it; named models go
+    /// into `defs` and are referenced as `#/$defs/Name`.
+    fn schema(defs: &mut Schemas) -> Value;
+}
+
+/// Named schemas by name: the `$defs` of a JSON Schema.
+pub type Schemas = serde_json::Map<String, Value>;
+
+/// The JSON Schema document of `T`: its schema with the `$defs` it uses.
+pub fn schema_of<T: Model>() -> String {
+    let mut defs = Schemas::new();
+    let mut schema = T::schema(&mut defs);
+    if let (Value::Object(object), false) = (&mut schema, defs.is_empty()) {
+        object.insert("$defs".into(), Value::Object(defs));
+    }
+    schema.to_string()
+}
+
+/// One field of a `#[model]` struct, for its schema: the wire name, the
+/// type's schema, whether it may be absent, and its doc comment.
+#[doc(hidden)]
+pub type FieldSchema = (&'static str, Value, bool, Option<&'static str>);
+
+/// The schema of a `#[model]` struct: put into `defs` under `name` (once,
+/// so recursive models terminate) and referenced.
+#[doc(hidden)]
+pub fn model_schema(
+    defs: &mut Schemas,
+    name: &'static str,
+    description: Option<&'static str>,
+    required: &[&str],
+    fields: impl FnOnce(&mut Schemas) -> Vec<FieldSchema>,
+) -> Value {
+    if !defs.contains_key(name) {
+        defs.insert(name.into(), Value::Null);
+        let mut properties = Schemas::new();
+        for (wire, mut schema, optional, doc) in fields(defs) {
+            let is_reference = is_reference(&schema);
+            if let Value::Object(field) = &mut schema {
+                if optional {
+                    field.insert("default".into(), Value::Null);
+                }
+                // pydantic gives a model field, optional or not, no title.
+                if !is_reference {
+                    field.insert("title".into(), fasterapi_lax::title(wire).into());
+                }
+                if let Some(doc) = doc {
+                    field.insert("description".into(), doc.into());
+                }
+            }
+            properties.insert(wire.into(), schema);
+        }
+        let mut schema = serde_json::json!({ "properties": properties, "type": "object" });
+        if !required.is_empty() {
+            schema["required"] = required.into();
+        }
+        schema["title"] = name.into();
+        if let Some(description) = description {
+            schema["description"] = description.into();
+        }
+        defs.insert(name.into(), schema);
+    }
+    serde_json::json!({ "$ref": format!("#/$defs/{name}") })
+}
+
+fn is_reference(schema: &Value) -> bool {
+    let any_of = schema.get("anyOf").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    schema.get("$ref").is_some() || any_of.iter().any(|s| s.get("$ref").is_some())
+}
+
+fn typed(name: &str) -> Value {
+    serde_json::json!({ "type": name })
 }
 
 impl Model for Value {
     fn validate(_: &mut Value, _: &mut Loc, _: &mut Vec<FieldError>) {}
+    fn schema(_: &mut Schemas) -> Value {
+        serde_json::json!({})
+    }
 }
 
 impl Model for String {
+    fn schema(_: &mut Schemas) -> Value {
+        typed("string")
+    }
     fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
         if !value.is_string() {
             errors.push(FieldError::new(
@@ -154,6 +232,9 @@ impl Model for String {
 }
 
 impl Model for bool {
+    fn schema(_: &mut Schemas) -> Value {
+        typed("boolean")
+    }
     fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
         let parsed = match &*value {
             Value::Bool(_) => return,
@@ -214,6 +295,9 @@ macro_rules! int_model {
             fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
                 validate_int(value, loc, errors, |i| <$ty>::try_from(i).is_ok());
             }
+            fn schema(_: &mut Schemas) -> Value {
+                typed("integer")
+            }
         }
     )*};
 }
@@ -247,11 +331,17 @@ impl Model for f64 {
     fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
         validate_float(value, loc, errors)
     }
+    fn schema(_: &mut Schemas) -> Value {
+        typed("number")
+    }
 }
 
 impl Model for f32 {
     fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
         validate_float(value, loc, errors)
+    }
+    fn schema(_: &mut Schemas) -> Value {
+        typed("number")
     }
 }
 
@@ -261,6 +351,9 @@ impl<T: Model> Model for Option<T> {
         if !value.is_null() {
             T::validate(value, loc, errors)
         }
+    }
+    fn schema(defs: &mut Schemas) -> Value {
+        serde_json::json!({ "anyOf": [T::schema(defs), typed("null")] })
     }
 }
 
@@ -278,6 +371,13 @@ impl<T: Model> Model for Vec<T> {
             loc.with(LocItem::Index(index), |loc| T::validate(item, loc, errors));
         }
     }
+    fn schema(defs: &mut Schemas) -> Value {
+        serde_json::json!({ "type": "array", "items": T::schema(defs) })
+    }
+}
+
+fn map_schema<T: Model>(defs: &mut Schemas) -> Value {
+    serde_json::json!({ "type": "object", "additionalProperties": T::schema(defs) })
 }
 
 fn validate_map<T: Model>(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
@@ -294,11 +394,17 @@ impl<T: Model> Model for HashMap<String, T> {
     fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
         validate_map::<T>(value, loc, errors)
     }
+    fn schema(defs: &mut Schemas) -> Value {
+        map_schema::<T>(defs)
+    }
 }
 
 impl<T: Model> Model for BTreeMap<String, T> {
     fn validate(value: &mut Value, loc: &mut Loc, errors: &mut Vec<FieldError>) {
         validate_map::<T>(value, loc, errors)
+    }
+    fn schema(defs: &mut Schemas) -> Value {
+        map_schema::<T>(defs)
     }
 }
 
@@ -401,5 +507,66 @@ mod tests {
         assert_eq!(at("{\"name\":"), (json!(["body", 8]), json!("Expecting value")));
         assert_eq!(at("nope"), (json!(["body", 0]), json!("Expecting value")));
         assert_eq!(at("{\"a\":1,\n\"b\":}"), (json!(["body", 12]), json!("Expecting value")));
+    }
+}
+
+#[cfg(test)]
+mod schema_tests {
+    use std::collections::HashMap;
+
+    use serde_json::{Value, json};
+
+    /// A box.
+    #[crate::model]
+    struct Dimensions {
+        width: i64,
+        height: i64,
+    }
+
+    #[crate::model]
+    struct Product {
+        name: String,
+        price: f64,
+        tags: Vec<String>,
+        dims: Option<Dimensions>,
+        stock: HashMap<String, i64>,
+        extra: Value,
+    }
+
+    /// The same model under pydantic 2.14 (`Product.model_json_schema()`
+    /// with `dims: Optional[Dimensions] = None`), with `$defs` as the host
+    /// expects them: the body's schema is a reference.
+    #[test]
+    fn model_schemas_are_the_ones_pydantic_writes() {
+        let schema: Value = serde_json::from_str(&super::schema_of::<Product>()).unwrap();
+        let expected = json!({
+            "$ref": "#/$defs/Product",
+            "$defs": {
+                "Product": {
+                    "properties": {
+                        "name": { "type": "string", "title": "Name" },
+                        "price": { "type": "number", "title": "Price" },
+                        "tags": { "type": "array", "items": { "type": "string" }, "title": "Tags" },
+                        "dims": { "anyOf": [{ "$ref": "#/$defs/Dimensions" }, { "type": "null" }], "default": null },
+                        "stock": { "type": "object", "additionalProperties": { "type": "integer" }, "title": "Stock" },
+                        "extra": { "title": "Extra" }
+                    },
+                    "type": "object",
+                    "required": ["name", "price", "tags", "stock", "extra"],
+                    "title": "Product"
+                },
+                "Dimensions": {
+                    "properties": {
+                        "width": { "type": "integer", "title": "Width" },
+                        "height": { "type": "integer", "title": "Height" }
+                    },
+                    "type": "object",
+                    "required": ["width", "height"],
+                    "title": "Dimensions",
+                    "description": "A box."
+                }
+            }
+        });
+        assert_eq!(schema, expected);
     }
 }

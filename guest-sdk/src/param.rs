@@ -75,6 +75,7 @@ pub fn param_spec<T: Param>(name: &str, source: ParamSource, default: Option<Par
         kind: T::KIND,
         required: T::REQUIRED && default.is_none(),
         default,
+        description: None,
     }
 }
 

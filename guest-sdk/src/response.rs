@@ -90,6 +90,8 @@ impl HttpError {
 /// (`#[post("/items", status = 201)]`, 200 by default); a [`Response`] or an
 /// [`HttpError`] carries its own.
 pub trait IntoResponse {
+    /// The media type of a successful answer, for the OpenAPI document.
+    const MEDIA_TYPE: &'static str = "application/json";
     /// Builds the response.
     fn into_response(self, status: u16) -> Response;
 }
@@ -107,12 +109,14 @@ impl<T: Serialize> IntoResponse for Json<T> {
 }
 
 impl IntoResponse for String {
+    const MEDIA_TYPE: &'static str = "text/plain";
     fn into_response(self, status: u16) -> Response {
         Response::text(status, self)
     }
 }
 
 impl IntoResponse for &'static str {
+    const MEDIA_TYPE: &'static str = "text/plain";
     fn into_response(self, status: u16) -> Response {
         Response::text(status, self)
     }
@@ -127,6 +131,7 @@ impl IntoResponse for HttpError {
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    const MEDIA_TYPE: &'static str = T::MEDIA_TYPE;
     fn into_response(self, status: u16) -> Response {
         match self {
             Ok(ok) => ok.into_response(status),

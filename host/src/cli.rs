@@ -264,6 +264,7 @@ fn single_app(path: &Path, max_body: Option<usize>) -> Manifest {
             limits,
             config: Default::default(),
             kv: false,
+            docs: Default::default(),
         }],
     }
 }

@@ -19,6 +19,7 @@ use hyper::{HeaderMap, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use tokio::sync::Semaphore;
 
+use crate::docs::{DocsSettings, DocsSite};
 use crate::extract;
 use crate::params::{ValidationError, validation_body};
 use crate::router::Lookup;
@@ -39,6 +40,8 @@ pub struct Mounted {
     /// Host header to match (lower-case, no port); `None` matches any.
     pub host: Option<String>,
     slots: Arc<Semaphore>,
+    /// `/openapi.json` and `/docs`.
+    docs: DocsSite,
     /// When this version was mounted.
     pub loaded_at: std::time::SystemTime,
     /// Requests answered, and those answered with a 5xx.
@@ -48,14 +51,16 @@ pub struct Mounted {
 
 impl Mounted {
     /// Mounts `app`; its limits say how many requests may run at once.
-    pub fn new(app: Arc<App>, route: Option<String>, host: Option<String>) -> Self {
+    pub fn new(app: Arc<App>, route: Option<String>, host: Option<String>, docs: DocsSettings) -> Self {
         let slots = Arc::new(Semaphore::new(app.context().limits.max_concurrency as usize));
         let loaded_at = std::time::SystemTime::now();
+        let docs = DocsSite::new(&app, route.as_deref(), docs);
         Mounted {
             app,
             route,
             host,
             slots,
+            docs,
             loaded_at,
             requests: AtomicU64::new(0),
             server_errors: AtomicU64::new(0),
@@ -135,7 +140,8 @@ impl Dispatcher {
         let (mounted, rest) = (mounted.clone(), rest.to_owned());
         drop(apps);
         let started = std::time::Instant::now();
-        let response = AppService { runtime: &self.runtime, app: &mounted.app }.handle(request, &rest).await;
+        let service = AppService { runtime: &self.runtime, app: &mounted.app, docs: &mounted.docs };
+        let response = service.handle(request, &rest).await;
         mounted.count(response.status(), started.elapsed());
         response
     }
@@ -159,6 +165,7 @@ fn request_host(request: &Request<Incoming>) -> Option<String> {
 struct AppService<'a> {
     runtime: &'a Runtime,
     app: &'a App,
+    docs: &'a DocsSite,
 }
 
 impl AppService<'_> {
@@ -172,7 +179,13 @@ impl AppService<'_> {
         let (index, path_params) = match self.app.router().lookup(method, &path) {
             Lookup::Found { route, params } => (route, params),
             Lookup::MethodNotAllowed { allow } => return method_not_allowed(allow),
-            Lookup::NotFound => return detail(StatusCode::NOT_FOUND, "Not Found"),
+            // The app's own routes come first: it may serve its own `/docs`.
+            Lookup::NotFound => {
+                return self
+                    .docs
+                    .serve(method, &path)
+                    .unwrap_or_else(|| detail(StatusCode::NOT_FOUND, "Not Found"));
+            }
         };
         let route = &self.app.routes()[index];
         let query = parts.uri.query();

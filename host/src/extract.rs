@@ -71,7 +71,7 @@ mod tests {
     use crate::spec::{Method, ParamKind, ParamSpec};
 
     fn spec(name: &str, source: ParamSource, kind: ParamKind, required: bool, default: Value) -> ParamSpec {
-        ParamSpec { name: name.into(), source, kind, required, default }
+        ParamSpec { name: name.into(), source, kind, required, default, description: None }
     }
 
     fn route() -> RouteSpec {
@@ -88,6 +88,7 @@ mod tests {
             body: None,
             name: "get_user".into(),
             raw_request: false,
+            docs: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@
 //! - [`runtime`]: the wasmtime engine, compile cache and loaded apps;
 //! - [`capabilities`]: what guests may import (logging);
 //! - [`dispatch`] and [`server`]: the HTTP trigger and listener;
+//! - [`openapi`] and [`docs`]: each app's `/openapi.json` and `/docs`;
 //! - [`build`]: compiling guest projects; [`cli`]: the `fasterapi` command.
 
 pub mod admin;
@@ -19,11 +20,13 @@ pub mod capabilities;
 pub mod cli;
 pub mod deploy;
 pub mod dispatch;
+pub mod docs;
 pub mod extract;
 pub mod limits;
 pub mod manifest;
 pub mod metrics;
 pub mod new;
+pub mod openapi;
 pub mod params;
 pub mod registry;
 pub mod router;

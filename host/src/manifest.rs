@@ -92,6 +92,8 @@ pub struct AppConfig {
     pub config: BTreeMap<String, String>,
     /// Whether the app may use its tenant's key-value namespace.
     pub kv: bool,
+    /// Whether the app serves `/openapi.json` and `/docs`.
+    pub docs: crate::docs::DocsSettings,
 }
 
 /// An invalid manifest, located.
@@ -159,6 +161,8 @@ struct RawApp {
     route: Option<Spanned<String>>,
     host: Option<Spanned<String>>,
     instances: Option<Spanned<String>>,
+    openapi: Option<Spanned<bool>>,
+    docs: Option<Spanned<bool>>,
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
@@ -360,6 +364,14 @@ fn app_config(
         }
     };
     let limits = limits_override(&raw.limits, "app.limits", locate)?.apply(defaults);
+    let openapi = raw.openapi.as_ref().is_none_or(|o| *o.get_ref());
+    if let (false, Some(docs)) = (openapi, raw.docs.as_ref().filter(|d| *d.get_ref())) {
+        return Err(locate.at(docs, "app.docs", "/docs shows /openapi.json: it needs `openapi = true`"));
+    }
+    let docs = crate::docs::DocsSettings {
+        openapi,
+        docs: openapi && raw.docs.as_ref().is_none_or(|d| *d.get_ref()),
+    };
     Ok(AppConfig {
         name: name.clone(),
         tenant: raw.tenant.get_ref().clone(),
@@ -370,6 +382,7 @@ fn app_config(
         limits,
         config: raw.config.clone(),
         kv: raw.capabilities.kv,
+        docs,
     })
 }
 

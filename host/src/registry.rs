@@ -310,7 +310,8 @@ impl Registry {
             started.elapsed().as_secs_f64() * 1000.0
         );
         let hash = app.hash().to_owned();
-        let mounted = Arc::new(Mounted::new(Arc::new(app), config.route.clone(), config.host.clone()));
+        let mounted =
+            Arc::new(Mounted::new(Arc::new(app), config.route.clone(), config.host.clone(), config.docs));
         Ok(Entry { config: config.clone(), hash, mounted })
     }
 }

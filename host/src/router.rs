@@ -90,9 +90,18 @@ mod tests {
                 kind: ParamKind::Text,
                 required: true,
                 default: Value::None,
+                description: None,
             })
             .collect();
-        RouteSpec { method, path: path.into(), params, body: None, name: "h".into(), raw_request: false }
+        RouteSpec {
+            method,
+            path: path.into(),
+            params,
+            body: None,
+            name: "h".into(),
+            raw_request: false,
+            docs: Default::default(),
+        }
     }
 
     fn router() -> Router {

@@ -106,6 +106,8 @@ pub struct ParamSpec {
     pub required: bool,
     /// The value passed when an optional parameter is absent.
     pub default: Value,
+    /// What the parameter means, for the OpenAPI document.
+    pub description: Option<String>,
 }
 
 /// The JSON body a route takes; the guest parses it.
@@ -113,6 +115,32 @@ pub struct ParamSpec {
 pub struct BodySpec {
     pub required: bool,
     pub media_type: String,
+    /// The body's JSON Schema, as the guest declared it (JSON text).
+    pub schema: Option<String>,
+}
+
+/// What the OpenAPI document says of a route; serving ignores it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RouteDocs {
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub tags: Vec<String>,
+    pub deprecated: bool,
+    /// False hides the route from the document.
+    pub include_in_schema: bool,
+    /// The status code of a successful answer.
+    pub status: u16,
+    pub response_media_type: String,
+    /// The JSON Schema of a successful answer (JSON text); `None` is any value.
+    pub response_schema: Option<String>,
+}
+
+/// What the OpenAPI document says of an app as a whole.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApiInfo {
+    pub title: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
 }
 
 /// One route of an app.
@@ -127,6 +155,7 @@ pub struct RouteSpec {
     pub name: String,
     /// Whether the guest reads the raw request (all headers, the body).
     pub raw_request: bool,
+    pub docs: RouteDocs,
 }
 
 /// A route table the host refuses to serve.
@@ -239,11 +268,26 @@ mod tests {
     use super::*;
 
     fn param(name: &str, source: ParamSource) -> ParamSpec {
-        ParamSpec { name: name.into(), source, kind: ParamKind::Int, required: true, default: Value::None }
+        ParamSpec {
+            name: name.into(),
+            source,
+            kind: ParamKind::Int,
+            required: true,
+            default: Value::None,
+            description: None,
+        }
     }
 
     fn route(method: Method, path: &str, params: Vec<ParamSpec>) -> RouteSpec {
-        RouteSpec { method, path: path.into(), params, body: None, name: "h".into(), raw_request: false }
+        RouteSpec {
+            method,
+            path: path.into(),
+            params,
+            body: None,
+            name: "h".into(),
+            raw_request: false,
+            docs: RouteDocs::default(),
+        }
     }
 
     #[test]

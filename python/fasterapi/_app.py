@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import log
 from ._errors import error
-from ._model import BaseModel, _unwrap_optional, validate
+from ._model import BaseModel, _unwrap_optional, schema_document, validate
 from ._params import ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response
 
@@ -30,6 +30,7 @@ class ParamSpec:
     kind: str  # "int", "float", "bool" or "str"
     required: bool
     default: Any = None
+    description: Optional[str] = None
 
 
 @dataclass
@@ -40,6 +41,18 @@ class BodyParam:
     annotation: Any
     required: bool
     default: Any = None
+
+
+@dataclass
+class RouteDocs:
+    """What ``/openapi.json`` says of a route (the decorator's options)."""
+
+    summary: Optional[str] = None
+    description: Optional[str] = None
+    tags: List[str] = field(default_factory=list)
+    deprecated: bool = False
+    include_in_schema: bool = True
+    response_model: Any = None
 
 
 @dataclass
@@ -54,10 +67,25 @@ class Route:
     params: List[ParamSpec] = field(default_factory=list)
     body: Optional[BodyParam] = None
     request_arg: Optional[str] = None
+    docs: RouteDocs = field(default_factory=RouteDocs)
 
     @property
     def name(self) -> str:
         return self.endpoint.__name__
+
+    @property
+    def media_type(self) -> str:
+        """The media type of a successful answer."""
+        return getattr(self.response_class, "media_type", None) or "application/json"
+
+    def body_schema(self) -> Optional[dict]:
+        """The JSON Schema of the body (with ``$defs``), if the route takes one."""
+        return None if self.body is None else schema_document(self.body.annotation)
+
+    def response_schema(self) -> Optional[dict]:
+        """The JSON Schema of a successful answer, if declared (``response_model``)."""
+        model = self.docs.response_model
+        return None if model is None else schema_document(model)
 
 
 class Request:
@@ -86,17 +114,27 @@ class FasterAPI:
     ...     return {"id": user_id}
     """
 
-    def __init__(self, *, title: str = "FasterAPI", version: str = "0.1.0", **_docs: Any) -> None:
+    def __init__(self, *, title: Optional[str] = None, version: str = "0.1.0",
+                 description: Optional[str] = None, **_options: Any) -> None:
         self.title = title
         self.version = version
+        self.description = description
         self.routes: List[Route] = []
 
     def api_route(self, path: str, *, methods: List[str], status_code: Optional[int] = None,
-                  response_class: type = JSONResponse, **_docs: Any) -> Callable:
-        """Declares a handler for ``path`` and ``methods``."""
+                  response_class: type = JSONResponse, response_model: Any = None,
+                  summary: Optional[str] = None, description: Optional[str] = None,
+                  tags: Optional[List[str]] = None, deprecated: bool = False,
+                  include_in_schema: bool = True, **_options: Any) -> Callable:
+        """Declares a handler for ``path`` and ``methods``. The handler's
+        docstring (up to a form feed) is its description in ``/docs``."""
         def decorator(endpoint: Callable) -> Callable:
+            docs = RouteDocs(summary, description or _docstring(endpoint), list(tags or []),
+                             deprecated, include_in_schema, response_model)
             for method in methods:
-                self.routes.append(_build_route(method.upper(), path, endpoint, status_code, response_class))
+                route = _build_route(method.upper(), path, endpoint, status_code, response_class)
+                route.docs = docs
+                self.routes.append(route)
             return endpoint
         return decorator
 
@@ -153,6 +191,12 @@ class FasterAPI:
 
 
 FastAPI = FasterAPI  # so an app's source can stay as it is under FastAPI
+
+
+def _docstring(endpoint: Callable) -> Optional[str]:
+    """The docstring as FastAPI shows it: dedented, cut at a form feed."""
+    doc = inspect.getdoc(endpoint)
+    return doc.split("\f")[0].strip() or None if doc else None
 
 
 def _call(endpoint: Callable, kwargs: Dict[str, Any]) -> Any:
@@ -275,4 +319,4 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         raise ValueError(f"{where}: a path parameter cannot have a default")
     # As in FastAPI, `Optional[X]` without a default is still required.
     wire = name.lower() if source == "header" else name
-    route.params.append(ParamSpec(arg, wire, source, kind, info.required, default))
+    route.params.append(ParamSpec(arg, wire, source, kind, info.required, default, info.description))

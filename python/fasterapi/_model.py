@@ -20,6 +20,7 @@ Not supported: validators, ``Field(...)`` constraints, unions other than
 """
 
 import copy
+import inspect
 import json
 import typing
 from typing import Any, Dict, List, Tuple
@@ -139,6 +140,47 @@ def _validate_dict(args: tuple, value: Any, loc: tuple, errors: List[dict]) -> A
     return {key: validate(value_type, item, loc + (key,), errors) for key, item in value.items()}
 
 
+def json_schema(tp: Any, defs: Dict[str, dict]) -> dict:
+    """The JSON Schema of ``tp`` as pydantic writes it; models go into ``defs``
+    and are referenced as ``#/$defs/Name``."""
+    inner, optional = _unwrap_optional(tp)
+    if optional:
+        return {"anyOf": [json_schema(inner, defs), {"type": "null"}]}
+    if tp is Any or tp is object:
+        return {}
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (list, List):
+        return {"type": "array", "items": json_schema(args[0] if args else Any, defs)}
+    if origin in (dict, Dict):
+        return {"type": "object", "additionalProperties": json_schema(args[1] if len(args) == 2 else Any, defs)}
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp._schema(defs)
+    return {"type": _JSON_TYPES[tp]}
+
+
+_JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _is_reference(schema: dict) -> bool:
+    """pydantic gives a field no title when it is a model, optional or not."""
+    return "$ref" in schema or any("$ref" in s for s in schema.get("anyOf", ()))
+
+
+def schema_document(tp: Any) -> dict:
+    """``tp``'s schema with the ``$defs`` it uses: what the host documents."""
+    defs: Dict[str, dict] = {}
+    schema = json_schema(tp, defs)
+    if defs:
+        schema["$defs"] = defs
+    return schema
+
+
+def title(name: str) -> str:
+    """pydantic's title of a field name: ``user_id`` -> ``User Id``."""
+    return name.title().replace("_", " ")
+
+
 class BaseModel:
     """A typed record validated from JSON the way pydantic validates it.
 
@@ -203,6 +245,42 @@ class BaseModel:
             else:
                 errors.append(error("missing", loc + (name,), data))
         return values
+
+    @classmethod
+    def _schema(cls, defs: Dict[str, dict]) -> dict:
+        name = cls.__name__
+        if name not in defs:
+            defs[name] = {}  # a placeholder, so that recursive models end
+            properties = {}
+            required = []
+            for field, (tp, default) in cls.__fields__.items():
+                schema = json_schema(tp, defs)
+                if default is not _MISSING:
+                    schema["default"] = _dump(default)
+                if not _is_reference(schema):
+                    schema["title"] = title(field)
+                if default is _MISSING:
+                    required.append(field)
+                properties[field] = schema
+            schema = {"properties": properties, "type": "object"}
+            if required:
+                schema["required"] = required
+            schema["title"] = name
+            if cls.__doc__ and cls.__doc__ is not BaseModel.__doc__:
+                schema["description"] = inspect.cleandoc(cls.__doc__)
+            defs[name] = schema
+        return {"$ref": f"#/$defs/{name}"}
+
+    @classmethod
+    def model_json_schema(cls) -> dict:
+        """The model's JSON Schema, with the models it uses in ``$defs``, as
+        pydantic's ``model_json_schema()`` writes it."""
+        defs: Dict[str, dict] = {}
+        cls._schema(defs)
+        schema = defs.pop(cls.__name__)
+        if defs:
+            schema["$defs"] = defs
+        return schema
 
     def model_dump(self) -> dict:
         """The model as plain dicts, lists and scalars."""

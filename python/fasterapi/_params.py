@@ -10,11 +10,13 @@ class ParamInfo:
     """The declared source, default and alias of one handler parameter."""
 
     def __init__(self, source: str, default: Any = Required, *, alias: Optional[str] = None,
-                 convert_underscores: bool = True, **_docs: Any) -> None:
+                 convert_underscores: bool = True, description: Optional[str] = None,
+                 **_docs: Any) -> None:
         self.source = source
         self.default = default
         self.alias = alias
         self.convert_underscores = convert_underscores
+        self.description = description  # shown in /openapi.json and /docs
 
     @property
     def required(self) -> bool:

@@ -1,7 +1,8 @@
 """The component's side of the WIT world: exports an app's routes and runs
 its handlers. Only importable inside a component built by componentize-py."""
 
-from typing import Any, List
+import json
+from typing import Any, List, Optional
 
 from wit_world import WitWorld as _World
 from wit_world.imports import types as wit
@@ -21,17 +22,26 @@ def _value(kind: str, value: Any) -> wit.ParamValue:
             "bool": wit.ParamValue_Boolean, "str": wit.ParamValue_Text}[kind](value)
 
 
+def _json(schema: Optional[dict]) -> Optional[str]:
+    return None if schema is None else json.dumps(schema)
+
+
 def _route(route: Route) -> wit.Route:
     params = [
         wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
-                      default=None if p.required else _value(p.kind, p.default))
+                      default=None if p.required else _value(p.kind, p.default), description=p.description)
         for p in route.params
     ]
     body = None
     if route.body is not None:
-        body = wit.BodySpec(required=route.body.required, media_type="application/json")
+        body = wit.BodySpec(required=route.body.required, media_type="application/json",
+                            schema=_json(route.body_schema()))
+    d = route.docs
+    docs = wit.RouteDocs(summary=d.summary, description=d.description, tags=d.tags, deprecated=d.deprecated,
+                         include_in_schema=d.include_in_schema, status=route.status_code,
+                         response_media_type=route.media_type, response_schema=_json(route.response_schema()))
     return wit.Route(method=_METHODS[route.method], path=route.path, params=params, body=body,
-                     name=route.name, raw_request=route.request_arg is not None)
+                     name=route.name, raw_request=route.request_arg is not None, docs=docs)
 
 
 def _arg(value: wit.ParamValue) -> Any:
@@ -43,10 +53,14 @@ def world_for(app: FasterAPI) -> type:
     if not isinstance(app, FasterAPI):
         raise TypeError(f"`app` must be a fasterapi.FasterAPI, not {type(app).__name__}")
     routes: List[wit.Route] = [_route(r) for r in app.routes]
+    info = wit.AppInfo(title=app.title, version=app.version, description=app.description)
 
     class WitWorld(_World):
         def routes(self) -> List[wit.Route]:
             return routes
+
+        def info(self) -> wit.AppInfo:
+            return info
 
         def handle(self, req: wit.Request) -> wit.Response:
             headers = [(h.name, h.value) for h in req.headers]

@@ -112,3 +112,36 @@ def test_bad_declarations_are_refused():
         bad.get("/z")(listing)
     with pytest.raises(ValueError, match="no argument"):
         bad.get("/y/{missing}")(lambda: None)
+
+
+def test_route_docs_come_from_options_and_docstrings():
+    docs_app = FasterAPI(title="Shop", version="2.0", description="Sells things.")
+
+    @docs_app.post("/items", status_code=201, summary="Create an item", tags=["items"], response_model=Item)
+    def create(item: Item, dry_run: bool = Query(False, description="Only validate")):
+        """Stores an item.
+
+        Answers the stored item.
+        \f
+        Not shown: internal notes.
+        """
+        return item
+
+    @docs_app.get("/hidden", include_in_schema=False, deprecated=True)
+    def hidden():
+        return "x"
+
+    create_route, hidden_route = docs_app.routes
+    assert create_route.docs.summary == "Create an item"
+    assert create_route.docs.tags == ["items"]
+    assert create_route.docs.description == "Stores an item.\n\nAnswers the stored item."
+    assert create_route.params[0].description == "Only validate"
+    assert create_route.body_schema() == {"$ref": "#/$defs/Item", "$defs": {"Item": Item.model_json_schema()}}
+    assert create_route.response_schema()["$ref"] == "#/$defs/Item"
+    assert create_route.media_type == "application/json"
+    assert hidden_route.docs.include_in_schema is False
+    assert hidden_route.docs.deprecated is True
+    assert hidden_route.docs.description is None
+    plain = FasterAPI()
+    plain.get("/t", response_class=PlainTextResponse)(lambda: "t")
+    assert plain.routes[0].media_type == "text/plain"

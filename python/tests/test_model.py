@@ -77,3 +77,29 @@ def test_optional_without_default_is_required():
 
 def test_dump_json_is_compact():
     assert Dimensions(width=1, height=2).model_dump_json() == '{"width":1,"height":2}'
+
+
+def test_json_schema_matches_pydantic():
+    """The schema /openapi.json shows for a body is the one pydantic writes."""
+    import pydantic
+
+    class PDimensions(pydantic.BaseModel):
+        width: int
+        height: int
+
+    class PProduct(pydantic.BaseModel):
+        name: str
+        price: float
+        tags: List[str] = []
+        dims: Optional[PDimensions] = None
+        stock: Dict[str, int] = {}
+        active: bool = False
+        extra: Any = None
+
+    ours = Product.model_json_schema()
+    theirs = PProduct.model_json_schema()
+    theirs["$defs"]["Dimensions"] = theirs["$defs"].pop("PDimensions")
+    theirs["title"] = "Product"
+    theirs["properties"]["dims"]["anyOf"][0]["$ref"] = "#/$defs/Dimensions"
+    theirs["$defs"]["Dimensions"]["title"] = "Dimensions"
+    assert ours == theirs

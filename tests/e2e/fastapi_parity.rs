@@ -5,13 +5,12 @@
 //! same `type`, `loc`, `msg` and `input` of every error.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{Connection, HttpResponse, root, serve};
+use crate::support::{Connection, HttpResponse, python, root, serve};
 
 /// uvicorn serving the peer FastAPI app, killed when dropped.
 struct Uvicorn {
@@ -23,13 +22,6 @@ impl Drop for Uvicorn {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-fn python() -> PathBuf {
-    match std::env::var_os("FASTERAPI_PYTHON") {
-        Some(python) => python.into(),
-        None => root().join(".venv/bin/python"),
     }
 }
 

@@ -8,6 +8,7 @@ mod fastapi_parity;
 mod guest_failures;
 mod http;
 mod new_project;
+mod openapi;
 mod params;
 mod python_app;
 mod reload;

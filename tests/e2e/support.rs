@@ -15,6 +15,15 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ has a parent").to_owned()
 }
 
+/// The Python of the test venv (`make venv`): FastAPI, uvicorn and the
+/// OpenAPI validator; `FASTERAPI_PYTHON` overrides it.
+pub fn python() -> PathBuf {
+    match std::env::var_os("FASTERAPI_PYTHON") {
+        Some(python) => python.into(),
+        None => root().join(".venv/bin/python"),
+    }
+}
+
 /// The `fasterapi` binary under test.
 pub fn fasterapi() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fasterapi"))

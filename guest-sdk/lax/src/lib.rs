@@ -111,6 +111,29 @@ fn without_underscores(text: &str) -> Option<Digits<'_>> {
     Some(Digits::Owned(out))
 }
 
+/// The title pydantic and FastAPI give a name: `get_user` -> `Get User`
+/// (Python's `str.title()` with `_`, and a header's `-`, as spaces). Used
+/// for field and parameter titles and operation summaries in OpenAPI.
+pub fn title(name: &str) -> String {
+    let mut title = String::with_capacity(name.len());
+    let mut at_word_start = true;
+    for c in name.chars() {
+        let c = if c == '_' || c == '-' { ' ' } else { c };
+        if c.is_alphabetic() {
+            if at_word_start {
+                title.extend(c.to_uppercase());
+            } else {
+                title.extend(c.to_lowercase());
+            }
+            at_word_start = false;
+        } else {
+            title.push(c);
+            at_word_start = true;
+        }
+    }
+    title
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,11 @@ use syn::spanned::Spanned;
 use syn::{Error, Expr, FnArg, Ident, ItemFn, ItemStruct, LitInt, LitStr, Pat, Path, Token, Type};
 
 /// `#[get("/users/{user_id}")]`: declares a GET route.
+///
+/// Options after the path: `status = 201` (the success status),
+/// `summary = "..."`, `tags = ["users"]`, `deprecated = true`,
+/// `include_in_schema = false`, `response = Model` (documents the success
+/// body). The doc comment is the operation's description in `/openapi.json`.
 #[proc_macro_attribute]
 pub fn get(args: TokenStream, item: TokenStream) -> TokenStream {
     route("Get", args, item)
@@ -60,27 +65,73 @@ pub fn app(input: TokenStream) -> TokenStream {
     app_impl(paths.into_iter().collect()).unwrap_or_else(Error::into_compile_error).into()
 }
 
-/// The arguments of a route attribute: a path template and an optional status.
+/// The arguments of a route attribute: a path template, then options.
 struct RouteArgs {
     path: LitStr,
     status: Option<LitInt>,
+    /// The OpenAPI summary; the handler's name in title case by default.
+    summary: Option<LitStr>,
+    tags: Vec<LitStr>,
+    deprecated: bool,
+    include_in_schema: bool,
+    /// A `#[model]` type documented as the success response body.
+    response: Option<Type>,
 }
 
 impl Parse for RouteArgs {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let path: LitStr = input.parse()?;
-        let mut status = None;
+        let mut args = RouteArgs {
+            path,
+            status: None,
+            summary: None,
+            tags: Vec::new(),
+            deprecated: false,
+            include_in_schema: true,
+            response: None,
+        };
         while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
-            if key == "status" {
-                status = Some(input.parse()?);
-            } else {
-                return Err(Error::new(key.span(), "unknown option; expected `status = <code>`"));
+            match key.to_string().as_str() {
+                "status" => args.status = Some(input.parse()?),
+                "summary" => args.summary = Some(input.parse()?),
+                "tags" => {
+                    let content;
+                    syn::bracketed!(content in input);
+                    args.tags =
+                        Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?.into_iter().collect();
+                }
+                "deprecated" => args.deprecated = input.parse::<syn::LitBool>()?.value,
+                "include_in_schema" => args.include_in_schema = input.parse::<syn::LitBool>()?.value,
+                "response" => args.response = Some(input.parse()?),
+                _ => {
+                    return Err(Error::new(
+                        key.span(),
+                        "unknown option; expected status, summary, tags, deprecated, include_in_schema or response",
+                    ));
+                }
             }
         }
-        Ok(RouteArgs { path, status })
+        Ok(args)
     }
+}
+
+/// The text of an item's doc comments (`///`), one line per comment line.
+fn doc_text(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map(str::to_owned).unwrap_or(line))
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
 /// A typed parameter from `source` (a `ParamSource` variant).
@@ -140,7 +191,8 @@ fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<To
         Some(status) => status.base10_parse::<u16>()?,
         None => 200,
     };
-    Ok(handler_tokens(method, &template, status, &item, &kinds))
+    let docs = docs_tokens(&args, status, &item);
+    Ok(handler_tokens(method, &template, status, docs, &item, &kinds))
 }
 
 /// Removes `#[default(expr)]` from an argument and returns the expression.
@@ -233,10 +285,47 @@ fn template_names(template: &str) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// The route's `RouteDocs`: the attribute's options, the doc comment, and
+/// the media type of what the handler returns.
+fn docs_tokens(args: &RouteArgs, status: u16, item: &ItemFn) -> TokenStream2 {
+    let private = quote!(::fasterapi::__private);
+    let summary = match &args.summary {
+        Some(summary) => quote!(::core::option::Option::Some(#summary.into())),
+        None => quote!(::core::option::Option::None),
+    };
+    let description = doc_text(&item.attrs);
+    let tags = &args.tags;
+    let deprecated = args.deprecated || item.attrs.iter().any(|a| a.path().is_ident("deprecated"));
+    let include = args.include_in_schema;
+    let media_type = match &item.sig.output {
+        syn::ReturnType::Type(_, ty) if !matches!(**ty, Type::ImplTrait(_)) => {
+            quote!(<#ty as ::fasterapi::IntoResponse>::MEDIA_TYPE)
+        }
+        _ => quote!("application/json"),
+    };
+    let response_schema = match &args.response {
+        Some(ty) => quote!(::core::option::Option::Some(#private::schema_of::<#ty>())),
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        #private::RouteDocs {
+            summary: #summary,
+            description: #private::doc(#description),
+            tags: ::std::vec![#(::std::string::String::from(#tags)),*],
+            deprecated: #deprecated,
+            include_in_schema: #include,
+            status: #status,
+            response_media_type: #media_type.into(),
+            response_schema: #response_schema,
+        }
+    }
+}
+
 fn handler_tokens(
     method: &str,
     template: &str,
     status: u16,
+    docs: TokenStream2,
     item: &ItemFn,
     kinds: &[ArgKind],
 ) -> TokenStream2 {
@@ -275,7 +364,10 @@ fn handler_tokens(
                 call_args.push(quote!(#var));
             }
             ArgKind::Body { ty } => {
-                body_spec = quote!(#private::json_body(<#ty as #private::FromBody>::REQUIRED));
+                body_spec = quote!(#private::json_body(
+                    <#ty as #private::FromBody>::REQUIRED,
+                    <#ty as #private::FromBody>::schema(),
+                ));
                 body_check = quote!(#private::check_body::<#ty>(__request));
                 bindings.push(quote! {
                     let #var = match <#ty as #private::FromBody>::from_body(&__request) {
@@ -306,6 +398,7 @@ fn handler_tokens(
                     body: #body_spec,
                     name: #fn_name_str.into(),
                     raw_request: #raw_request,
+                    docs: #docs,
                 }
             }
 
@@ -331,7 +424,10 @@ fn model_impl(item: ItemStruct) -> syn::Result<TokenStream2> {
         return Err(Error::new(item.generics.span(), "#[model] structs cannot be generic"));
     }
     let name = &item.ident;
+    let name_str = name.to_string();
+    let description = doc_text(&item.attrs);
     let mut checks = Vec::new();
+    let mut field_schemas = Vec::new();
     let mut required = Vec::new();
     for field in &fields.named {
         let ident = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -343,6 +439,15 @@ fn model_impl(item: ItemStruct) -> syn::Result<TokenStream2> {
         }
         checks.push(quote! {
             __fields.field::<#ty>(#wire, #has_default, __loc, __errors);
+        });
+        let doc = doc_text(&field.attrs);
+        let doc = if doc.is_empty() {
+            quote!(::core::option::Option::None)
+        } else {
+            quote!(::core::option::Option::Some(#doc))
+        };
+        field_schemas.push(quote! {
+            (#wire, <#ty as ::fasterapi::Model>::schema(__defs), <#ty as ::fasterapi::Model>::OPTIONAL && !#has_default, #doc)
         });
     }
     Ok(quote! {
@@ -362,6 +467,13 @@ fn model_impl(item: ItemStruct) -> syn::Result<TokenStream2> {
                     return;
                 };
                 #(#checks)*
+            }
+
+            fn schema(__defs: &mut ::fasterapi::Schemas) -> ::fasterapi::__private::serde_json::Value {
+                let __description = if #description.is_empty() { ::core::option::Option::None } else { ::core::option::Option::Some(#description) };
+                ::fasterapi::__private::model_schema(__defs, #name_str, __description, &[#(#required),*], |__defs| {
+                    ::std::vec![#(#field_schemas),*]
+                })
             }
         }
     })
@@ -418,6 +530,14 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
         impl #private::Guest for __FasterApiApp {
             fn routes() -> ::std::vec::Vec<#private::Route> {
                 ::std::vec![#(<#handlers as #private::Handler>::route()),*]
+            }
+
+            fn info() -> #private::AppInfo {
+                #private::AppInfo {
+                    title: ::core::option::Option::Some(::core::env!("CARGO_PKG_NAME").into()),
+                    version: ::core::option::Option::Some(::core::env!("CARGO_PKG_VERSION").into()),
+                    description: #private::doc(::core::env!("CARGO_PKG_DESCRIPTION")),
+                }
             }
 
             fn handle(request: #private::bindings::Request) -> #private::bindings::Response {

@@ -10,10 +10,12 @@ use crate::capabilities::AppContext;
 use crate::manifest::InstanceMode;
 use crate::params::Value;
 use crate::router::Router;
-use crate::spec::{self, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteSpec, SpecError};
+use crate::spec::{
+    self, ApiInfo, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteDocs, RouteSpec, SpecError,
+};
 
 /// The exports every FasterAPI component must have.
-const REQUIRED_EXPORTS: [&str; 2] = ["routes", "handle"];
+const REQUIRED_EXPORTS: [&str; 3] = ["routes", "info", "handle"];
 
 /// Why a component cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -30,10 +32,12 @@ pub enum LoadError {
     MissingExport(&'static str),
     #[error("does not implement the FasterAPI world: {0:#}")]
     World(wasmtime::Error),
-    #[error("trapped while declaring its routes: {0}")]
+    #[error("trapped while declaring its routes or info: {0}")]
     RoutesTrapped(String),
     #[error("declares an invalid route table: {0}")]
     Routes(#[from] SpecError),
+    #[error("declares an invalid schema: {0}")]
+    Schema(#[from] crate::openapi::SchemaError),
 }
 
 /// Why one request could not be answered by the guest.
@@ -72,6 +76,8 @@ pub struct App {
     hash: String,
     origin: cache::Origin,
     pre: AppPre<super::HostState>,
+    /// The app's OpenAPI document, built once from its routes.
+    openapi: serde_json::Value,
     routes: Vec<RouteSpec>,
     router: Router,
 }
@@ -108,7 +114,13 @@ impl App {
         let routes: Vec<RouteSpec> = declared.into_iter().map(route_from_wit).collect();
         spec::validate_routes(&routes)?;
         let router = Router::new(&routes)?;
-        Ok(App { context, warm: Default::default(), hash, origin, pre, routes, router })
+        let info = instance
+            .call_info(&mut store)
+            .await
+            .map_err(|err| LoadError::RoutesTrapped(describe_trap(&err, &store.data().stderr())))?;
+        let info = ApiInfo { title: info.title, version: info.version, description: info.description };
+        let openapi = crate::openapi::document(&context.name, &info, &routes)?;
+        Ok(App { context, warm: Default::default(), hash, origin, pre, openapi, routes, router })
     }
 
     /// The app's name.
@@ -129,6 +141,12 @@ impl App {
     /// Whether the compiled code came from the on-disk cache.
     pub fn origin(&self) -> cache::Origin {
         self.origin
+    }
+
+    /// The app's OpenAPI 3.1 document (without `servers`: see
+    /// [`crate::openapi::mounted`]).
+    pub fn openapi(&self) -> &serde_json::Value {
+        &self.openapi
     }
 
     /// The route table, in the guest's order.
@@ -238,9 +256,23 @@ fn route_from_wit(route: wit::Route) -> RouteSpec {
         method: method_from_wit(route.method),
         path: route.path,
         params: route.params.into_iter().map(param_from_wit).collect(),
-        body: route.body.map(|b| BodySpec { required: b.required, media_type: b.media_type }),
+        body: route.body.map(|b| BodySpec {
+            required: b.required,
+            media_type: b.media_type,
+            schema: b.schema,
+        }),
         name: route.name,
         raw_request: route.raw_request,
+        docs: RouteDocs {
+            summary: route.docs.summary,
+            description: route.docs.description,
+            tags: route.docs.tags,
+            deprecated: route.docs.deprecated,
+            include_in_schema: route.docs.include_in_schema,
+            status: route.docs.status,
+            response_media_type: route.docs.response_media_type,
+            response_schema: route.docs.response_schema,
+        },
     }
 }
 
@@ -262,6 +294,7 @@ fn param_from_wit(param: wit::ParamSpec) -> ParamSpec {
         },
         required: param.required,
         default: param.default.map(value_from_wit).unwrap_or(Value::None),
+        description: param.description,
     }
 }
 

@@ -10,6 +10,10 @@ impl Guest for Component {
         panic!("routes() traps on purpose")
     }
 
+    fn info() -> AppInfo {
+        AppInfo { title: None, version: None, description: None }
+    }
+
     fn handle(_: Request) -> Response {
         unreachable!("never routed")
     }

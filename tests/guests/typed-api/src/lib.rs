@@ -65,7 +65,10 @@ struct Product {
     active: bool,
 }
 
-#[post("/products", status = 201)]
+/// Stores a product.
+///
+/// Answers the stored product.
+#[post("/products", status = 201, summary = "Create a product", tags = ["products"], response = Product)]
 fn create_product(Json(product): Json<Product>) -> Json<Product> {
     Json(product)
 }
@@ -125,6 +128,16 @@ fn bad_status() -> Response {
     Response::new(1000)
 }
 
+#[get("/legacy", deprecated = true)]
+fn legacy() -> &'static str {
+    "old"
+}
+
+#[get("/internal", include_in_schema = false)]
+fn internal() -> &'static str {
+    "hidden"
+}
+
 fasterapi::app!(
     path_types,
     query_types,
@@ -141,4 +154,6 @@ fasterapi::app!(
     panic,
     sleep,
     bad_status,
+    legacy,
+    internal,
 );
