@@ -8,8 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use crate::limits::Limits;
-use crate::manifest::{AppConfig, DEFAULT_LISTEN, InstanceMode, KvConfig, Manifest, ServerConfig};
+use crate::manifest::{InstanceMode, Manifest};
 use crate::registry::{Registry, Source};
 use crate::runtime::{Runtime, RuntimeConfig};
 use crate::server::{self, ConnectionLimits};
@@ -62,6 +61,18 @@ enum Command {
         #[arg(long, value_parser = parse_instances)]
         instances: Option<InstanceMode>,
     },
+    /// Build a guest project, serve it, and rebuild and hot-swap it on every save.
+    Dev {
+        /// The project: a Rust crate or a Python app (with its fasterapi.toml, if any).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The address to listen on [default: 127.0.0.1:8080, or the project manifest's].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Where compiled components are cached [default: as for serve].
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
     /// Create a ready project: guest code, a manifest, a README and a test.
     New {
         /// rust or python.
@@ -104,10 +115,22 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, skipping a cause whose text the
+/// message already includes (many library errors print their source).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1).map(ToString::to_string) {
+        if !message.contains(&cause) {
+            message = format!("{message}: {cause}");
+        }
+    }
+    message
 }
 
 fn init_logging() {
@@ -140,6 +163,15 @@ fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Dev { dir, listen, cache_dir } => {
+            let cache_dir = cache_dir.or_else(crate::runtime::cache::default_dir);
+            let options = crate::dev::DevOptions { dir, listen, cache_dir };
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?
+                .block_on(crate::dev::run(options))
+        }
         Command::Deploy { name, component, admin, app } => {
             let bytes =
                 std::fs::read(&component).with_context(|| format!("cannot read {}", component.display()))?;
@@ -159,7 +191,13 @@ fn run(cli: Cli) -> Result<()> {
                 crate::manifest::load(&path)?
             } else {
                 check_component(&path)?;
-                single_app(&path, max_body)
+                {
+                    let mut manifest = Manifest::single_app(&path);
+                    if let Some(max_body) = max_body {
+                        manifest.apps.iter_mut().for_each(|app| app.limits.max_body = max_body);
+                    }
+                    manifest
+                }
             };
             if let Some(listen) = listen {
                 manifest.server.listen = listen;
@@ -235,38 +273,6 @@ async fn start_admin(manifest: &Manifest, registry: &Arc<Registry>, limits: Conn
     let handler = Arc::new(crate::admin::Admin::new(registry.clone(), token));
     tokio::spawn(server::serve(listener, handler, limits, server::shutdown_signal()));
     Ok(())
-}
-
-/// A manifest of one app: the component at the root, default limits.
-fn single_app(path: &Path, max_body: Option<usize>) -> Manifest {
-    let mut limits = Limits::default();
-    if let Some(max_body) = max_body {
-        limits.max_body = max_body;
-    }
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into());
-    Manifest {
-        server: ServerConfig {
-            listen: DEFAULT_LISTEN.parse().unwrap_or_else(|_| unreachable!("a valid constant")),
-            data_dir: PathBuf::from(".fasterapi"),
-            limits,
-            kv: KvConfig::Embedded,
-            header_read_timeout: std::time::Duration::from_secs(30),
-            max_header_size: 64 << 10,
-            admin: Default::default(),
-        },
-        apps: vec![AppConfig {
-            name,
-            tenant: "default".into(),
-            component: path.to_owned(),
-            route: None,
-            host: None,
-            instances: InstanceMode::PerRequest,
-            limits,
-            config: Default::default(),
-            kv: false,
-            docs: Default::default(),
-        }],
-    }
 }
 
 fn check_component(path: &Path) -> Result<()> {

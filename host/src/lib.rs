@@ -19,6 +19,7 @@ pub mod build;
 pub mod capabilities;
 pub mod cli;
 pub mod deploy;
+pub mod dev;
 pub mod dispatch;
 pub mod docs;
 pub mod extract;

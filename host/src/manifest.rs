@@ -178,6 +178,39 @@ struct RawCapabilities {
     kv: bool,
 }
 
+impl Manifest {
+    /// A manifest of one app (`fasterapi serve app.wasm`): the component at
+    /// the root, named after its file, with default limits.
+    pub fn single_app(component: &Path) -> Manifest {
+        let limits = Limits::default();
+        let name =
+            component.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into());
+        Manifest {
+            server: ServerConfig {
+                listen: parse_const(DEFAULT_LISTEN),
+                data_dir: PathBuf::from(".fasterapi"),
+                limits,
+                kv: KvConfig::Embedded,
+                header_read_timeout: Duration::from_secs(30),
+                max_header_size: 64 << 10,
+                admin: Default::default(),
+            },
+            apps: vec![AppConfig {
+                name,
+                tenant: "default".into(),
+                component: component.to_owned(),
+                route: None,
+                host: None,
+                instances: InstanceMode::PerRequest,
+                limits,
+                config: Default::default(),
+                kv: false,
+                docs: Default::default(),
+            }],
+        }
+    }
+}
+
 /// Reads and validates the manifest at `path`.
 pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
     let text = std::fs::read_to_string(path).map_err(|err| ManifestError {
@@ -189,8 +222,24 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
     parse(&text, path)
 }
 
+/// Like [`load`], but an app's component need not exist yet: `fasterapi dev`
+/// builds it.
+pub fn load_before_build(path: &Path) -> Result<Manifest, ManifestError> {
+    let text = std::fs::read_to_string(path).map_err(|err| ManifestError {
+        file: path.to_owned(),
+        line: 0,
+        key: "-".into(),
+        message: format!("cannot read: {err}"),
+    })?;
+    parse_with(&text, path, false)
+}
+
 /// Validates manifest `text`; relative paths are resolved against `path`'s directory.
 pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+    parse_with(text, path, true)
+}
+
+fn parse_with(text: &str, path: &Path, require_components: bool) -> Result<Manifest, ManifestError> {
     let locate = Locator { text, file: path };
     let raw: RawManifest = toml::from_str(text).map_err(|err| {
         let line = err.span().map_or(0, |span| locate.line(span.start));
@@ -201,7 +250,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
     let server = server_config(&raw.server, base, &locate)?;
     let mut apps: Vec<AppConfig> = Vec::new();
     for app in &raw.app {
-        let config = app_config(app, &server.limits, base, &locate)?;
+        let config = app_config(app, &server.limits, base, &locate, require_components)?;
         check_unique(&config, app, &apps, &locate)?;
         apps.push(config);
     }
@@ -224,7 +273,7 @@ pub fn parse_deployed(text: &str, path: &Path, server: &ServerConfig) -> Result<
     let [app] = raw.app.as_slice() else {
         return Err(locate.error(0, "app", "a deployed app file holds exactly one [[app]]"));
     };
-    app_config(app, &server.limits, path.parent().unwrap_or(Path::new(".")), &locate)
+    app_config(app, &server.limits, path.parent().unwrap_or(Path::new(".")), &locate, true)
 }
 
 /// Two apps that claim the same route and host, if any.
@@ -340,6 +389,7 @@ fn app_config(
     defaults: &Limits,
     base: &Path,
     locate: &Locator,
+    require_component: bool,
 ) -> Result<AppConfig, ManifestError> {
     let name = raw.name.get_ref();
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
@@ -349,7 +399,7 @@ fn app_config(
         return Err(locate.at(&raw.tenant, "app.tenant", "must not be empty"));
     }
     let component = base.join(raw.component.get_ref());
-    if !component.is_file() {
+    if require_component && !component.is_file() {
         let message = format!("{} does not exist", component.display());
         return Err(locate.at(&raw.component, "app.component", message));
     }

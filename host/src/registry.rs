@@ -82,10 +82,21 @@ struct Entry {
     mounted: Arc<Mounted>,
 }
 
+/// What a reload did.
+#[derive(Debug, Default)]
+pub struct Reloaded {
+    /// Apps loaded anew, added or removed.
+    pub changed: usize,
+    /// Apps whose new version failed to load, with why; their old version
+    /// keeps serving.
+    pub rejected: Vec<(String, String)>,
+}
+
 /// The loaded apps, their dispatcher, and how to reload them.
 pub struct Registry {
     runtime: Arc<Runtime>,
-    source: Source,
+    /// Replaced only by [`Registry::reload_fixed`].
+    source: std::sync::Mutex<Source>,
     /// `[server]` as read at start (its changes need a restart).
     server: manifest::ServerConfig,
     dispatcher: Arc<Dispatcher>,
@@ -100,7 +111,7 @@ impl Registry {
         let registry = Arc::new(Registry {
             dispatcher: Arc::new(Dispatcher::new(runtime.clone(), Vec::new())),
             runtime,
-            source,
+            source: std::sync::Mutex::new(source),
             server: manifest.server.clone(),
             kv: OnceCell::new(),
             loaded: Mutex::new(Vec::new()),
@@ -113,6 +124,17 @@ impl Registry {
         Ok(registry)
     }
 
+    /// Serves `manifest` from now on (in place of a fixed source) and
+    /// reloads: `fasterapi dev` after an edit of the project's manifest.
+    pub async fn reload_fixed(&self, manifest: Manifest) -> Result<Reloaded, RegistryError> {
+        *self.source.lock().unwrap_or_else(|e| e.into_inner()) = Source::Fixed(Box::new(manifest));
+        self.reload().await
+    }
+
+    fn source(&self) -> std::sync::MutexGuard<'_, Source> {
+        self.source.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The dispatcher serving the current apps.
     pub fn dispatcher(&self) -> Arc<Dispatcher> {
         self.dispatcher.clone()
@@ -122,21 +144,23 @@ impl Registry {
     pub async fn watched_files(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> =
             self.loaded.lock().await.iter().map(|e| e.config.component.clone()).collect();
-        if let Source::Manifest(path) = &self.source {
+        if let Source::Manifest(path) = &*self.source() {
             files.push(path.clone());
         }
         files
     }
 
     /// Re-reads the manifest and components; loads what changed and swaps
-    /// the table. Returns how many apps were (re)loaded.
-    pub async fn reload(&self) -> Result<usize, RegistryError> {
-        let manifest = self.source.read()?;
+    /// the table. A version that fails to load is rejected (the old one
+    /// keeps serving) and reported.
+    pub async fn reload(&self) -> Result<Reloaded, RegistryError> {
+        let manifest = self.source().read()?;
         let mut loaded = self.loaded.lock().await;
         let mut previous: HashMap<String, Entry> =
             loaded.drain(..).map(|e| (e.config.name.clone(), e)).collect();
         let mut next = Vec::with_capacity(manifest.apps.len());
         let mut changed = 0;
+        let mut rejected = Vec::new();
         for config in &manifest.apps {
             let hash = std::fs::read(&config.component).map(|bytes| content_hash(&bytes)).ok();
             let old = previous.remove(&config.name);
@@ -159,6 +183,7 @@ impl Registry {
                 }
                 Err(err) => {
                     tracing::error!(app = %config.name, "new version rejected, the old one keeps serving: {err}");
+                    rejected.push((config.name.clone(), err.to_string()));
                     next.extend(old);
                 }
             }
@@ -169,7 +194,7 @@ impl Registry {
         }
         self.dispatcher.replace(next.iter().map(|e| e.mounted.clone()).collect());
         *loaded = next;
-        Ok(changed)
+        Ok(Reloaded { changed, rejected })
     }
 
     /// What is mounted now.

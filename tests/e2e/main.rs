@@ -4,6 +4,7 @@
 mod admin;
 mod bench_app;
 mod cli;
+mod dev;
 mod fastapi_parity;
 mod guest_failures;
 mod http;

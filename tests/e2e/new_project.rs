@@ -6,7 +6,8 @@ use std::process::Command;
 
 use crate::support::{Server, fasterapi, root, scratch};
 
-fn new_project(language: &str, name: &str) -> std::path::PathBuf {
+/// Creates a project with `fasterapi new` under the run's scratch directory.
+pub fn new_project(language: &str, name: &str) -> std::path::PathBuf {
     let parent = scratch().join("new");
     std::fs::create_dir_all(&parent).unwrap();
     let _ = std::fs::remove_dir_all(parent.join(name));

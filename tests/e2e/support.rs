@@ -89,10 +89,15 @@ impl Server {
         if !args.contains(&"--cache-dir") {
             command.arg("--cache-dir").arg(scratch().join("cache"));
         }
+        command.args(args).envs(env.iter().copied());
+        Server::spawn(command)
+    }
+
+    /// Runs a `fasterapi` command that serves (`serve`, `dev`) and waits
+    /// until it listens.
+    pub fn spawn(mut command: Command) -> Server {
         let mut child = command
-            .args(args)
             .env("RUST_LOG", "info")
-            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -111,7 +116,7 @@ impl Server {
                 log.push('\n');
             }
         });
-        let addr = match rx.recv_timeout(Duration::from_secs(120)) {
+        let addr = match rx.recv_timeout(Duration::from_secs(300)) {
             Ok(addr) => addr,
             Err(_) => {
                 let _ = child.kill();

@@ -35,6 +35,9 @@ pub enum BuildError {
     Install { venv: PathBuf, reason: String },
     #[error("componentize-py failed for {0} (see the errors above)")]
     ComponentizeFailed(PathBuf),
+    /// The app raised while being imported at build time.
+    #[error("{location}: {message}\n{traceback}")]
+    Python { location: String, message: String, traceback: String },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
 }

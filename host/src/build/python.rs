@@ -73,7 +73,7 @@ pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
     );
     write(&work.join(format!("sdk/{ENTRY_MODULE}.py")), &entry)?;
     eprintln!("componentize-py: building {} (module `{}`)", app.dir.display(), app.module);
-    let status = Command::new(&componentize_py)
+    let result = Command::new(&componentize_py)
         .arg("-d")
         .arg(work.join("wit"))
         .args(["-w", "app", "componentize", ENTRY_MODULE, "-p"])
@@ -82,16 +82,55 @@ pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
         .arg(&app.dir)
         .arg("-o")
         .arg(output)
+        // A Python error is what the user needs, not componentize-py's own backtrace.
+        .env("RUST_BACKTRACE", "0")
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .status()
+        .stderr(Stdio::piped())
+        .output()
         .map_err(|source| BuildError::Spawn { program: componentize_py.display().to_string(), source })?;
     let _ = std::fs::remove_dir_all(&work);
-    if status.success() {
-        Ok(())
-    } else {
-        Err(BuildError::ComponentizeFailed(app.dir.join(format!("{}.py", app.module))))
+    if result.status.success() {
+        return Ok(());
     }
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    match python_error(&stderr, &app.dir) {
+        Some(error) => Err(error),
+        None => {
+            eprint!("{stderr}");
+            Err(BuildError::ComponentizeFailed(app.dir.join(format!("{}.py", app.module))))
+        }
+    }
+}
+
+/// The Python exception that stopped the build (componentize-py imports the
+/// app to pre-initialize it), as `file:line: Error: message` and the app's
+/// part of the traceback. componentize-py names the search paths `/0`
+/// (FasterAPI's SDK and entry module) and `/1` (the app's directory).
+fn python_error(stderr: &str, app_dir: &Path) -> Option<BuildError> {
+    let start = stderr.find("AssertionError: Traceback")? + "AssertionError: ".len();
+    let end = stderr[start..].find("\n\nCaused by:").map_or(stderr.len(), |end| start + end);
+    let app_prefix = format!("\"{}/", app_dir.display());
+    let mut frames = Vec::new();
+    let mut in_sdk_frame = false;
+    for line in stderr[start..end].lines().skip(1) {
+        if line.starts_with("  File ") {
+            in_sdk_frame = line.starts_with("  File \"/0/");
+        } else if !line.starts_with(' ') {
+            in_sdk_frame = false;
+        }
+        if !in_sdk_frame {
+            frames.push(line.replace("\"/1/", &app_prefix));
+        }
+    }
+    let message = frames.iter().rev().find(|l| !l.trim().is_empty() && !l.starts_with(' '))?.clone();
+    let location = frames.iter().rev().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("File \"")?;
+        let (file, rest) = rest.split_once('"')?;
+        let line_number = rest.strip_prefix(", line ")?.split(',').next()?;
+        Some(format!("{file}:{line_number}"))
+    })?;
+    let traceback = frames.join("\n").trim_end().to_owned();
+    Some(BuildError::Python { location, message, traceback })
 }
 
 /// The componentize-py to build with: `$FASTERAPI_COMPONENTIZE_PY`, or one
@@ -119,7 +158,10 @@ pub fn componentize_py() -> Result<PathBuf, BuildError> {
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
-    let status = command.status().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    let program = command.get_program().to_string_lossy().into_owned();
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e} (install Python 3, or set PYTHON to its path)"))?;
     if status.success() { Ok(()) } else { Err(format!("{command:?} failed ({status})")) }
 }
 
@@ -135,4 +177,54 @@ fn write(path: &Path, contents: &str) -> Result<(), BuildError> {
     std::fs::create_dir_all(parent)
         .and_then(|()| std::fs::write(path, contents))
         .map_err(|source| BuildError::Write { path: path.to_owned(), source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SYNTAX_ERROR: &str = r#"componentize-py: building . (module `app`)
+Traceback (most recent call last):
+  File "/root/.cache/fasterapi/componentize-py-0.25.1/bin/componentize-py", line 8, in <module>
+    sys.exit(script())
+AssertionError: Traceback (most recent call last):
+  File "/0/fasterapi_entry.py", line 1, in <module>
+    import app as _app_module
+  File "/1/app.py", line 5
+    def root(:
+             ^
+SyntaxError: invalid syntax
+
+
+Caused by:
+    SyntaxError: invalid syntax (app.py, line 5)
+"#;
+
+    const SDK_ERROR: &str = r#"AssertionError: Traceback (most recent call last):
+  File "/0/fasterapi_entry.py", line 1, in <module>
+    import app as _app_module
+  File "/1/app.py", line 3, in <module>
+    @app.get("/x/{y}")
+     ~~~~~~~^^^^^^^^^^
+  File "/0/fasterapi/_app.py", line 135, in decorator
+    route = _build_route(method.upper(), path, endpoint, status_code, response_class)
+ValueError: f: the path has {y} but no argument of that name
+
+
+Caused by:
+    ValueError: f: the path has {y} but no argument of that name
+"#;
+
+    #[test]
+    fn python_errors_name_the_app_file_and_line() {
+        let error = python_error(SYNTAX_ERROR, Path::new("shop")).unwrap().to_string();
+        assert!(error.starts_with("shop/app.py:5: SyntaxError: invalid syntax\n"), "{error}");
+        assert!(error.contains("    def root(:"), "{error}");
+        assert!(!error.contains("/0/"), "{error}");
+
+        let error = python_error(SDK_ERROR, Path::new("shop")).unwrap().to_string();
+        assert!(error.starts_with("shop/app.py:3: ValueError: f: the path has {y}"), "{error}");
+        assert!(!error.contains("_build_route"), "{error}");
+        assert!(python_error("some other failure", Path::new("shop")).is_none());
+    }
 }

@@ -15,7 +15,7 @@ use crate::spec::{
 };
 
 /// The exports every FasterAPI component must have.
-const REQUIRED_EXPORTS: [&str; 3] = ["routes", "info", "handle"];
+const REQUIRED_EXPORTS: [&str; 3] = ["routes", "handle", "info"];
 
 /// Why a component cannot be served.
 #[derive(Debug, thiserror::Error)]
