@@ -157,10 +157,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::New { language, name } => {
             let dir = crate::new::create(language, &name, Path::new("."))?;
-            eprintln!(
-                "created {}: cd {name} && fasterapi build . -o {name}.wasm && fasterapi serve fasterapi.toml",
-                dir.display()
-            );
+            eprintln!("created {}: cd {name} && fasterapi dev", dir.display());
             Ok(())
         }
         Command::Dev { dir, listen, cache_dir } => {

@@ -55,7 +55,8 @@ pub fn create(language: Language, name: &str, parent: &Path) -> Result<PathBuf, 
 
 fn manifest(name: &str) -> String {
     format!(
-        r#"# Serve with `fasterapi serve fasterapi.toml` after `fasterapi build . -o {name}.wasm`.
+        r#"# `fasterapi dev` builds {name}.wasm, serves this app and rebuilds on every save;
+# `fasterapi serve fasterapi.toml` serves the last build.
 [server]
 listen = "127.0.0.1:8080"
 
@@ -77,14 +78,16 @@ fn readme(name: &str, test: &str) -> String {
 A FasterAPI app.
 
 ```sh
-fasterapi build . -o {name}.wasm     # compile to a WebAssembly component
-fasterapi serve fasterapi.toml        # serve it on http://127.0.0.1:8080
+fasterapi dev                         # build, serve on http://127.0.0.1:8080, rebuild on save
 curl http://127.0.0.1:8080/hello/world
+open http://127.0.0.1:8080/docs       # the API's interactive docs
 {test}                                # run its test
 ```
 
-Edit the handlers, rebuild, and the running server picks up the new
-component by itself (hot reload).
+Edit the handlers and save: `fasterapi dev` rebuilds the component and the
+server swaps it in without a restart. To build and serve by hand:
+`fasterapi build . -o {name}.wasm`, then `fasterapi serve fasterapi.toml`
+(which also reloads when `{name}.wasm` changes).
 "#
     )
 }

@@ -66,6 +66,41 @@ fn build_errors_are_one_clear_line() {
 }
 
 #[test]
+fn a_missing_wasm_target_names_the_rustup_command() {
+    // A toolchain without wasm32-wasip2: a rustc whose sysroot has no targets.
+    let bin = crate::support::scratch().join("no-wasm-target");
+    std::fs::create_dir_all(&bin).unwrap();
+    let rustc = bin.join("rustc");
+    std::fs::write(&rustc, format!("#!/bin/sh\necho {}\n", bin.display())).unwrap();
+    std::fs::set_permissions(&rustc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let output =
+        fasterapi().arg("build").arg(root().join("examples/hello-rust")).env("PATH", path).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("run `rustup target add wasm32-wasip2`"), "{stderr}");
+}
+
+#[test]
+fn a_python_error_names_the_file_and_line() {
+    let dir = crate::support::scratch().join("python-syntax-error");
+    std::fs::create_dir_all(&dir).unwrap();
+    let app =
+        "from fasterapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get(\"/\")\ndef root(:\n    return {}\n";
+    std::fs::write(dir.join("app.py"), app).unwrap();
+    let output = fasterapi().arg("build").arg(&dir).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let headline = format!("error: {}/app.py:7: SyntaxError: invalid syntax", dir.display());
+    assert!(stderr.contains(&headline), "{stderr}");
+    assert!(stderr.contains("def root(:"), "the offending line is shown: {stderr}");
+    assert!(
+        !stderr.contains("componentize_py") && !stderr.contains("Caused by"),
+        "no tool internals: {stderr}"
+    );
+}
+
+#[test]
 fn a_second_start_loads_the_compiled_component_from_cache() {
     let app = guest("examples/hello-rust");
     let cache = scratch().join("cache-test");
