@@ -83,7 +83,10 @@ impl ComponentCache {
             // engine with the same compatibility hash (it is in the name), and
             // wasmtime re-checks that header before using it.
             match unsafe { Component::deserialize_file(engine, &path) } {
-                Ok(component) => return Ok((component, Origin::Cache)),
+                Ok(component) => {
+                    touch(&path);
+                    return Ok((component, Origin::Cache));
+                }
                 Err(err) => {
                     tracing::warn!(path = %path.display(), "recompiling: cached component unusable: {err}")
                 }
@@ -93,9 +96,45 @@ impl ComponentCache {
         if let Err(err) = write_atomically(dir, &path, &compiled) {
             tracing::warn!(dir = %dir.display(), "cannot cache the compiled component: {err}");
         }
+        prune(dir, MAX_CACHE_BYTES);
         // SAFETY: `compiled` was just produced by this engine.
         let component = unsafe { Component::deserialize(engine, &compiled) }?;
         Ok((component, Origin::Compiled))
+    }
+}
+
+/// How much compiled code the on-disk cache keeps: hot reloads and
+/// `fasterapi dev` add a version (a Python one is ~40 MiB) per change.
+const MAX_CACHE_BYTES: u64 = 2 << 30;
+
+/// Marks a cache entry as recently used (its modification time).
+fn touch(path: &Path) {
+    let _ = std::fs::File::options()
+        .append(true)
+        .open(path)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+}
+
+/// Deletes the least recently used compilations until the cache holds at
+/// most `max_bytes`.
+fn prune(dir: &Path, max_bytes: u64) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|ext| ext == "cwasm"))
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((meta.modified().ok()?, meta.len(), e.path()))
+        })
+        .collect();
+    files.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut kept = 0;
+    for (_, len, path) in files {
+        kept += len;
+        if kept > max_bytes {
+            tracing::debug!(path = %path.display(), "evicting a cached compilation");
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -105,4 +144,68 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_keeps_the_most_recently_used_within_the_budget() {
+        let dir = std::env::temp_dir().join(format!("fasterapi-prune-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        for (name, age) in [("a", 3), ("b", 2), ("c", 1)] {
+            let path = dir.join(format!("{name}.cwasm"));
+            std::fs::write(&path, [0u8; 100]).unwrap();
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(old + std::time::Duration::from_secs(10 - age)).unwrap();
+        }
+        touch(&dir.join("a.cwasm"));
+        prune(&dir, 250);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.cwasm", "c.cwasm"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Cranelift's compiled functions, kept in memory by their content key, so
+/// that compiling a new version of a component recompiles only the
+/// functions that changed. A Python component is ~20k functions of which an
+/// edit of the app changes a handful (the interpreter is the same): a hot
+/// reload or a `fasterapi dev` rebuild then compiles in a fraction of the
+/// time. Bounded: past `capacity` bytes, new functions are not kept.
+#[derive(Debug)]
+pub struct FunctionCache {
+    entries: std::sync::Mutex<(std::collections::HashMap<Vec<u8>, Vec<u8>>, usize)>,
+    capacity: usize,
+}
+
+impl FunctionCache {
+    /// An empty cache holding at most `capacity` bytes of keys and code.
+    pub fn new(capacity: usize) -> Self {
+        FunctionCache { entries: Default::default(), capacity }
+    }
+}
+
+impl wasmtime::CacheStore for FunctionCache {
+    fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.0.get(key).map(|value| std::borrow::Cow::Owned(value.clone()))
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let size = key.len() + value.len();
+        if entries.1 + size > self.capacity {
+            return false;
+        }
+        entries.1 += size;
+        entries.0.insert(key.to_vec(), value);
+        true
+    }
 }

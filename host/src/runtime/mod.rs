@@ -96,6 +96,10 @@ pub enum RuntimeError {
     Engine(#[source] wasmtime::Error),
 }
 
+/// How much compiled code [`cache::FunctionCache`] keeps: several versions
+/// of a Python component.
+const FUNCTION_CACHE_BYTES: usize = 256 << 20;
+
 /// The engine and linker shared by every app.
 pub struct Runtime {
     engine: Engine,
@@ -126,6 +130,8 @@ impl Runtime {
             .epoch_interruption(true)
             .max_wasm_stack(MAX_WASM_STACK)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        wasm.enable_incremental_compilation(Arc::new(cache::FunctionCache::new(FUNCTION_CACHE_BYTES)))
+            .map_err(RuntimeError::Engine)?;
         let engine = Engine::new(&wasm).map_err(RuntimeError::Engine)?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(RuntimeError::Engine)?;
