@@ -127,7 +127,7 @@ fn prune(dir: &Path, max_bytes: u64) {
             Some((meta.modified().ok()?, meta.len(), e.path()))
         })
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|file| std::cmp::Reverse(file.0));
     let mut kept = 0;
     for (_, len, path) in files {
         kept += len;
@@ -181,9 +181,12 @@ mod tests {
 /// time. Bounded: past `capacity` bytes, new functions are not kept.
 #[derive(Debug)]
 pub struct FunctionCache {
-    entries: std::sync::Mutex<(std::collections::HashMap<Vec<u8>, Vec<u8>>, usize)>,
+    entries: std::sync::Mutex<Functions>,
     capacity: usize,
 }
+
+/// Compiled functions by key, and their total size in bytes.
+type Functions = (std::collections::HashMap<Vec<u8>, Vec<u8>>, usize);
 
 impl FunctionCache {
     /// An empty cache holding at most `capacity` bytes of keys and code.
