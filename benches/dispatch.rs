@@ -30,7 +30,13 @@ fn load(
         return None;
     };
     let context = AppContext { instances: mode, ..AppContext::bare(name, Limits::default()) };
-    Some(Arc::new(tokio.block_on(App::load(runtime, context, &bytes)).expect("load the component")))
+    match tokio.block_on(App::load(runtime, context, &bytes)) {
+        Ok(app) => Some(Arc::new(app)),
+        Err(err) => {
+            eprintln!("skipping {name}: {err} (a stale build? run `make examples`)");
+            None
+        }
+    }
 }
 
 fn get_user_request(app: &App) -> wit::Request {
