@@ -11,11 +11,13 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fasterapi_host::capabilities::AppContext;
+use fasterapi_host::dispatch::GuestRequest;
 use fasterapi_host::limits::Limits;
 use fasterapi_host::manifest::InstanceMode;
 use fasterapi_host::router::Lookup;
 use fasterapi_host::runtime::bindings::types as wit;
 use fasterapi_host::runtime::{App, Runtime, RuntimeConfig};
+use fasterapi_host::spec::Method;
 
 fn load(
     runtime: &Runtime,
@@ -39,18 +41,24 @@ fn load(
     }
 }
 
-fn get_user_request(app: &App) -> wit::Request {
-    let route = app.routes().iter().position(|r| r.path == "/users/{user_id}").expect("GET /users/{user_id}");
-    wit::Request {
-        route: route as u32,
-        args: vec![wit::ParamValue::Int(123)],
-        method: wit::Method::Get,
-        path: "/users/123".into(),
-        query: String::new(),
-        headers: Vec::new(),
-        body: Vec::new(),
-        validate_only: false,
-    }
+/// `GET /users/123` as the dispatcher would pass it: matched, its
+/// parameters parsed, only what the route needs copied.
+fn get_user_request(app: &App, headers: &hyper::HeaderMap) -> wit::Request {
+    let Lookup::Found { route, params } = app.router().lookup(Some(Method::Get), black_box("/users/123"))
+    else {
+        unreachable!("GET /users/{{user_id}} is a route of the benchmark app")
+    };
+    let spec = &app.routes()[route];
+    let args = fasterapi_host::extract::arguments(spec, &params, None, headers).expect("valid parameters");
+    let request = GuestRequest {
+        index: route,
+        method: Method::Get,
+        raw_path: "/users/123",
+        query: None,
+        headers,
+        body: Default::default(),
+    };
+    request.into_wit(spec, args, false)
 }
 
 fn benches(c: &mut Criterion) {
@@ -62,14 +70,9 @@ fn benches(c: &mut Criterion) {
         let Some(app) = load(&runtime, name, InstanceMode::PerRequest, &tokio) else { continue };
         if name == "bench-rust" {
             c.bench_function("router lookup /users/123", |b| {
-                b.iter(|| {
-                    match app
-                        .router()
-                        .lookup(Some(fasterapi_host::spec::Method::Get), black_box("/users/123"))
-                    {
-                        Lookup::Found { route, .. } => route,
-                        _ => unreachable!(),
-                    }
+                b.iter(|| match app.router().lookup(Some(Method::Get), black_box("/users/123")) {
+                    Lookup::Found { route, .. } => route,
+                    _ => unreachable!(),
                 })
             });
             let route =
@@ -87,7 +90,8 @@ fn benches(c: &mut Criterion) {
                 })
             });
         }
-        let request = get_user_request(&app);
+        let headers = hyper::HeaderMap::new();
+        let request = get_user_request(&app, &headers);
         c.bench_function(&format!("{name}: instantiate"), |b| {
             b.to_async(&tokio).iter(|| async { app.instantiate(&runtime).await.expect("instantiate") })
         });
@@ -98,20 +102,11 @@ fn benches(c: &mut Criterion) {
         c.bench_function(&format!("{name}: warm call GET /users/123"), |b| {
             b.to_async(&tokio).iter(|| async { warm.handle(&runtime, &request).await.expect("call") })
         });
-        let headers = hyper::HeaderMap::new();
         c.bench_function(
             &format!("{name}: route + typed params + warm call (host overhead included)"),
             |b| {
                 b.to_async(&tokio).iter(|| async {
-                    let Lookup::Found { route, params } = warm
-                        .router()
-                        .lookup(Some(fasterapi_host::spec::Method::Get), black_box("/users/123"))
-                    else {
-                        unreachable!()
-                    };
-                    let args =
-                        fasterapi_host::extract::arguments(&warm.routes()[route], &params, None, &headers);
-                    black_box(args.expect("valid"));
+                    let request = get_user_request(&warm, &headers);
                     warm.handle(&runtime, &request).await.expect("call")
                 })
             },

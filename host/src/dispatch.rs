@@ -201,17 +201,10 @@ impl AppService<'_> {
             Ok(args) => (args, None),
             Err(errors) => (Vec::new(), Some(errors)),
         };
-        let request = wit::Request {
-            route: index as u32,
-            args: args.into_iter().map(value_to_wit).collect(),
-            // A route matched, so the method is one a route can declare.
-            method: method_to_wit(method.unwrap_or(Method::Get)),
-            path: raw_path.to_owned(),
-            query: query.unwrap_or_default().to_owned(),
-            headers: headers_for(route, &parts.headers),
-            body: if route.raw_request || route.body.is_some() { body.into() } else { Vec::new() },
-            validate_only: errors.is_some(),
-        };
+        // A route matched, so the method is one a route can declare.
+        let method = method.unwrap_or(Method::Get);
+        let request = GuestRequest { index, method, raw_path, query, headers: &parts.headers, body }
+            .into_wit(route, args, errors.is_some());
         match errors {
             Some(errors) => self.reject_with_body_errors(&route.name, &errors, &request).await,
             None => self.call(&route.name, &request).await,
@@ -328,6 +321,43 @@ fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String>
 
 /// The headers a route's guest needs: all of them for a handler that reads
 /// the raw request, the content type for one that takes a body, else none.
+/// What the guest is passed of a request its route matched.
+pub struct GuestRequest<'a> {
+    /// The matched route's index in the app's route table.
+    pub index: usize,
+    pub method: Method,
+    /// The path below the mount, still percent-encoded.
+    pub raw_path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+}
+
+impl GuestRequest<'_> {
+    /// The WIT request for `route` with its parsed `args`. Only what the
+    /// route needs is copied into the guest: the path, query, headers and
+    /// body of a handler that reads the raw request; the body (and its
+    /// content type) of a route with a body; otherwise the arguments alone.
+    pub fn into_wit(
+        self,
+        route: &RouteSpec,
+        args: Vec<crate::params::Value>,
+        validate_only: bool,
+    ) -> wit::Request {
+        let raw = route.raw_request;
+        wit::Request {
+            route: self.index as u32,
+            args: args.into_iter().map(value_to_wit).collect(),
+            method: method_to_wit(self.method),
+            path: if raw { self.raw_path.to_owned() } else { String::new() },
+            query: if raw { self.query.unwrap_or_default().to_owned() } else { String::new() },
+            headers: headers_for(route, self.headers),
+            body: if raw || route.body.is_some() { self.body.into() } else { Vec::new() },
+            validate_only,
+        }
+    }
+}
+
 fn headers_for(route: &RouteSpec, headers: &HeaderMap) -> Vec<wit::Header> {
     if route.raw_request {
         headers_to_wit(headers)

@@ -100,6 +100,13 @@ pub enum RuntimeError {
 /// of a Python component.
 const FUNCTION_CACHE_BYTES: usize = 256 << 20;
 
+/// How much of each memory and table slot stays mapped between instances:
+/// reset in place (only the pages the last instance dirtied, with Linux's
+/// PAGEMAP_SCAN) instead of unmapped with `madvise`, so the next instance
+/// takes no page faults and no TLB shootdown. A Python instance dirties
+/// ~5.5 MiB.
+const KEEP_RESIDENT: usize = 8 << 20;
+
 /// The engine and linker shared by every app.
 pub struct Runtime {
     engine: Engine,
@@ -123,9 +130,14 @@ impl Runtime {
             .max_tables_per_component(64)
             .table_elements(100_000)
             .max_core_instance_size(4 << 20)
-            .max_component_instance_size(4 << 20);
+            .max_component_instance_size(4 << 20)
+            .pagemap_scan(wasmtime::Enabled::Auto)
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(KEEP_RESIDENT);
         let mut wasm = Config::new();
         wasm.wasm_component_model(true)
+            // No guest uses component-model async: skip its per-store state.
+            .concurrency_support(false)
             .memory_init_cow(true)
             .epoch_interruption(true)
             .max_wasm_stack(MAX_WASM_STACK)
