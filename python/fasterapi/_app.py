@@ -11,7 +11,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import log
 from ._errors import error
-from ._model import BaseModel, _unwrap_optional, schema_document, validate
+from ._model import _unwrap_optional, schema_document, validate, validator
 from ._params import ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response
 
@@ -180,7 +180,7 @@ class FasterAPI:
             result = _call(route.endpoint, kwargs)
             if isinstance(result, Response):
                 return result
-            return route.response_class(jsonable(result), status_code=route.status_code)
+            return route.response_class(result, status_code=route.status_code)
         except HTTPException as exc:
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         except Exception:
@@ -215,17 +215,6 @@ def _call(endpoint: Callable, kwargs: Dict[str, Any]) -> Any:
 
 async def _resume(coroutine: Any) -> Any:
     return await coroutine
-
-
-def jsonable(value: Any) -> Any:
-    """Models, dicts, lists and tuples as JSON-ready values, as FastAPI encodes them."""
-    if isinstance(value, BaseModel):
-        return value.model_dump()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def _read_body(param: BodyParam, headers: List[Tuple[str, bytes]], body: bytes) -> Tuple[Any, List[dict]]:
@@ -302,6 +291,7 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         if route.body is not None:
             raise ValueError(f"{where}: a handler takes at most one body parameter")
         route.body = BodyParam(arg, annotation, info.required, None if info.required else info.default)
+        validator(annotation)  # built now, so a component's snapshot holds it
         return
     if kind is None:
         raise ValueError(f"{where}: a {source} parameter must be int, float, bool or str, not {annotation!r}")

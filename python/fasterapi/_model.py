@@ -23,7 +23,7 @@ import copy
 import inspect
 import json
 import typing
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 from . import _lax
 from ._errors import ValidationError, error
@@ -47,22 +47,45 @@ def _is_union_type(tp: Any) -> bool:
 
 def validate(tp: Any, value: Any, loc: tuple, errors: List[dict]) -> Any:
     """Validates and coerces ``value`` as type ``tp``, appending errors at ``loc``."""
+    return validator(tp)(value, loc, errors)
+
+
+Validator = Callable[[Any, tuple, List[dict]], Any]
+_VALIDATORS: Dict[Any, Validator] = {}
+
+
+def validator(tp: Any) -> Validator:
+    """The validation function of type ``tp``, built once per type: the type
+    introspection is paid when a route or model is declared, not per request."""
+    found = _VALIDATORS.get(tp)
+    if found is None:
+        found = _VALIDATORS[tp] = _build_validator(tp)
+    return found
+
+
+def _build_validator(tp: Any) -> Validator:
     inner, optional = _unwrap_optional(tp)
     if optional:
-        return None if value is None else validate(inner, value, loc, errors)
+        check = validator(inner)
+        return lambda value, loc, errors: None if value is None else check(value, loc, errors)
     if tp is Any or tp is object:
-        return value
+        return lambda value, loc, errors: value
     origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
     if origin in (list, List):
-        return _validate_list(typing.get_args(tp), value, loc, errors)
+        item = validator(args[0] if args else Any)
+        return lambda value, loc, errors: _validate_list(item, value, loc, errors)
     if origin in (dict, Dict):
-        return _validate_dict(typing.get_args(tp), value, loc, errors)
+        item = validator(args[1] if len(args) == 2 else Any)
+        return lambda value, loc, errors: _validate_dict(item, value, loc, errors)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return tp._validate(value, loc, errors)
+        _VALIDATORS[tp] = tp._validate  # a recursive model refers to itself
+        tp._field_validators()
+        return tp._validate
     check = _SCALARS.get(tp)
     if check is None:
         raise TypeError(f"fasterapi.BaseModel does not support fields of type {tp!r}")
-    return check(value, loc, errors)
+    return check
 
 
 def _validate_str(value: Any, loc: tuple, errors: List[dict]) -> Any:
@@ -124,20 +147,18 @@ def _validate_bool(value: Any, loc: tuple, errors: List[dict]) -> Any:
 _SCALARS = {str: _validate_str, int: _validate_int, float: _validate_float, bool: _validate_bool}
 
 
-def _validate_list(args: tuple, value: Any, loc: tuple, errors: List[dict]) -> Any:
+def _validate_list(item: Validator, value: Any, loc: tuple, errors: List[dict]) -> Any:
     if not isinstance(value, list):
         errors.append(error("list_type", loc, value))
         return value
-    item_type = args[0] if args else Any
-    return [validate(item_type, item, loc + (i,), errors) for i, item in enumerate(value)]
+    return [item(v, loc + (i,), errors) for i, v in enumerate(value)]
 
 
-def _validate_dict(args: tuple, value: Any, loc: tuple, errors: List[dict]) -> Any:
+def _validate_dict(item: Validator, value: Any, loc: tuple, errors: List[dict]) -> Any:
     if not isinstance(value, dict):
         errors.append(error("dict_type", loc, value))
         return value
-    value_type = args[1] if len(args) == 2 else Any
-    return {key: validate(value_type, item, loc + (key,), errors) for key, item in value.items()}
+    return {key: item(v, loc + (key,), errors) for key, v in value.items()}
 
 
 def json_schema(tp: Any, defs: Dict[str, dict]) -> dict:
@@ -235,11 +256,20 @@ class BaseModel:
         return instance
 
     @classmethod
+    def _field_validators(cls) -> List[Tuple[str, Validator, Any]]:
+        """(name, validator, default) of every field, built on first use."""
+        validators = cls.__dict__.get("__validators__")
+        if validators is None:
+            validators = [(name, validator(tp), default) for name, (tp, default) in cls.__fields__.items()]
+            cls.__validators__ = validators
+        return validators
+
+    @classmethod
     def _validate_fields(cls, data: dict, loc: tuple, errors: List[dict]) -> dict:
         values = {}
-        for name, (tp, default) in cls.__fields__.items():
+        for name, check, default in cls._field_validators():
             if name in data:
-                values[name] = validate(tp, data[name], loc + (name,), errors)
+                values[name] = check(data[name], loc + (name,), errors)
             elif default is not _MISSING:
                 values[name] = copy.deepcopy(default)
             else:

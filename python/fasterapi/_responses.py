@@ -16,12 +16,9 @@ class Response:
         if media_type is not None:
             self.media_type = media_type
         self.body = self.render(content)
-        self.headers: Dict[str, str] = {k.lower(): v for k, v in (headers or {}).items()}
+        self.headers: Dict[str, str] = {k.lower(): v for k, v in headers.items()} if headers else {}
         if self.media_type is not None and "content-type" not in self.headers:
-            content_type = self.media_type
-            if content_type.startswith("text/") and "charset=" not in content_type:
-                content_type += f"; charset={self.charset}"
-            self.headers["content-type"] = content_type
+            self.headers["content-type"] = _content_type(self.media_type, self.charset)
 
     def render(self, content: Any) -> bytes:
         if content is None:
@@ -31,14 +28,35 @@ class Response:
         return str(content).encode(self.charset)
 
 
+def _content_type(media_type: str, charset: str) -> str:
+    """``text/*`` types get a charset, as Starlette adds it."""
+    if media_type.startswith("text/") and "charset=" not in media_type:
+        return f"{media_type}; charset={charset}"
+    return media_type
+
+
+def _encode_default(value: Any) -> Any:
+    """What ``json`` cannot encode by itself: models and sets, as FastAPI's
+    ``jsonable_encoder`` turns them into JSON."""
+    dump = getattr(value, "model_dump", None)
+    if dump is not None:
+        return dump()
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# One encoder for every response: `json.dumps` with options builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_encode_default)
+
+
 class JSONResponse(Response):
-    """Compact JSON, as FastAPI renders it."""
+    """Compact JSON, as FastAPI renders it (models and sets included)."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
-                          separators=(",", ":")).encode("utf-8")
+        return _JSON.encode(content).encode("utf-8")
 
 
 class PlainTextResponse(Response):

@@ -107,6 +107,9 @@ const FUNCTION_CACHE_BYTES: usize = 256 << 20;
 /// ~5.5 MiB.
 const KEEP_RESIDENT: usize = 8 << 20;
 
+/// The same for the stacks calls run on (CPython recurses deeply).
+const STACK_KEEP_RESIDENT: usize = 1 << 20;
+
 /// The engine and linker shared by every app.
 pub struct Runtime {
     engine: Engine,
@@ -133,7 +136,8 @@ impl Runtime {
             .max_component_instance_size(4 << 20)
             .pagemap_scan(wasmtime::Enabled::Auto)
             .linear_memory_keep_resident(KEEP_RESIDENT)
-            .table_keep_resident(KEEP_RESIDENT);
+            .table_keep_resident(KEEP_RESIDENT)
+            .async_stack_keep_resident(STACK_KEEP_RESIDENT);
         let mut wasm = Config::new();
         wasm.wasm_component_model(true)
             // No guest uses component-model async: skip its per-store state.
