@@ -1,5 +1,6 @@
 """Responses and ``HTTPException``, as in FastAPI/Starlette."""
 
+import functools
 import json
 from typing import Any, Dict, Mapping, Optional
 
@@ -28,6 +29,7 @@ class Response:
         return str(content).encode(self.charset)
 
 
+@functools.lru_cache(maxsize=64)
 def _content_type(media_type: str, charset: str) -> str:
     """``text/*`` types get a charset, as Starlette adds it."""
     if media_type.startswith("text/") and "charset=" not in media_type:

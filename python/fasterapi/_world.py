@@ -44,6 +44,20 @@ def _route(route: Route) -> wit.Route:
                      name=route.name, raw_request=route.request_arg is not None, docs=docs)
 
 
+_HEADERS: dict = {}
+
+
+def _header(name: str, value: str) -> wit.Header:
+    """A response header, reused for the common ones (content types): one
+    record built less per request."""
+    header = _HEADERS.get((name, value))
+    if header is None:
+        header = wit.Header(name=name, value=value.encode("latin-1"))
+        if len(_HEADERS) < 256:
+            _HEADERS[(name, value)] = header
+    return header
+
+
 def _arg(value: wit.ParamValue) -> Any:
     return None if isinstance(value, wit.ParamValue_None_) else value.value
 
@@ -66,10 +80,7 @@ def world_for(app: FasterAPI) -> type:
             headers = [(h.name, h.value) for h in req.headers]
             response = app.dispatch(req.route, [_arg(v) for v in req.args], req.method.name,
                                     req.path, req.query, headers, req.body, req.validate_only)
-            return wit.Response(
-                status=response.status_code,
-                headers=[wit.Header(name=k, value=v.encode("latin-1")) for k, v in response.headers.items()],
-                body=response.body,
-            )
+            headers = [_header(k, v) for k, v in response.headers.items()]
+            return wit.Response(status=response.status_code, headers=headers, body=response.body)
 
     return WitWorld
