@@ -18,30 +18,40 @@ impl Request {
     /// The HTTP method, upper-case.
     pub fn method(&self) -> &'static str {
         use bindings::fasterapi::http::types::Method as M;
-        match self.inner.method {
-            M::Get => "GET",
-            M::Post => "POST",
-            M::Put => "PUT",
-            M::Patch => "PATCH",
-            M::Delete => "DELETE",
-            M::Head => "HEAD",
-            M::Options => "OPTIONS",
+        match self.inner.raw.as_ref().map(|raw| raw.method) {
+            Some(M::Get) => "GET",
+            Some(M::Post) => "POST",
+            Some(M::Put) => "PUT",
+            Some(M::Patch) => "PATCH",
+            Some(M::Delete) => "DELETE",
+            Some(M::Head) => "HEAD",
+            Some(M::Options) => "OPTIONS",
+            // The host passes the raw request to every handler that can see it.
+            None => "",
         }
     }
 
-    /// The raw (percent-encoded) path.
+    /// The raw (percent-encoded) path below the app's mount.
     pub fn path(&self) -> &str {
-        &self.inner.path
+        self.inner.raw.as_ref().map_or("", |raw| raw.path.as_str())
     }
 
     /// The raw query string, without `?`.
     pub fn query(&self) -> &str {
-        &self.inner.query
+        self.inner.raw.as_ref().map_or("", |raw| raw.query.as_str())
     }
 
     /// The first value of a header (name matched case-insensitively).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.inner.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_slice())
+        match &self.inner.raw {
+            Some(raw) => {
+                raw.headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_slice())
+            }
+            None if name.eq_ignore_ascii_case("content-type") => {
+                self.inner.content_type.as_deref().map(str::as_bytes)
+            }
+            None => None,
+        }
     }
 
     /// The request body.

@@ -344,31 +344,26 @@ impl GuestRequest<'_> {
         args: Vec<crate::params::Value>,
         validate_only: bool,
     ) -> wit::Request {
-        let raw = route.raw_request;
+        let raw = route.raw_request.then(|| wit::RawRequest {
+            method: method_to_wit(self.method),
+            path: self.raw_path.to_owned(),
+            query: self.query.unwrap_or_default().to_owned(),
+            headers: headers_to_wit(self.headers),
+        });
+        let content_type = match route.body {
+            Some(_) => {
+                self.headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            }
+            None => None,
+        };
         wit::Request {
             route: self.index as u32,
             args: args.into_iter().map(value_to_wit).collect(),
-            method: method_to_wit(self.method),
-            path: if raw { self.raw_path.to_owned() } else { String::new() },
-            query: if raw { self.query.unwrap_or_default().to_owned() } else { String::new() },
-            headers: headers_for(route, self.headers),
-            body: if raw || route.body.is_some() { self.body.into() } else { Vec::new() },
+            body: if raw.is_some() || route.body.is_some() { self.body.into() } else { Vec::new() },
+            content_type,
             validate_only,
+            raw,
         }
-    }
-}
-
-fn headers_for(route: &RouteSpec, headers: &HeaderMap) -> Vec<wit::Header> {
-    if route.raw_request {
-        headers_to_wit(headers)
-    } else if route.body.is_some() {
-        headers
-            .get(CONTENT_TYPE)
-            .map(|value| wit::Header { name: "content-type".into(), value: value.as_bytes().to_vec() })
-            .into_iter()
-            .collect()
-    } else {
-        Vec::new()
     }
 }
 

@@ -68,6 +68,7 @@ def world_for(app: FasterAPI) -> type:
         raise TypeError(f"`app` must be a fasterapi.FasterAPI, not {type(app).__name__}")
     routes: List[wit.Route] = [_route(r) for r in app.routes]
     info = wit.AppInfo(title=app.title, version=app.version, description=app.description)
+    methods = [r.method for r in app.routes]
 
     class WitWorld(_World):
         def routes(self) -> List[wit.Route]:
@@ -77,9 +78,16 @@ def world_for(app: FasterAPI) -> type:
             return info
 
         def handle(self, req: wit.Request) -> wit.Response:
-            headers = [(h.name, h.value) for h in req.headers]
-            response = app.dispatch(req.route, [_arg(v) for v in req.args], req.method.name,
-                                    req.path, req.query, headers, req.body, req.validate_only)
+            raw = req.raw
+            if raw is None:
+                # Only a handler that takes a Request reads these.
+                method, path, query = methods[req.route], "", ""
+                headers = [] if req.content_type is None else [("content-type", req.content_type.encode("latin-1"))]
+            else:
+                method, path, query = raw.method.name, raw.path, raw.query
+                headers = [(h.name, h.value) for h in raw.headers]
+            response = app.dispatch(req.route, [_arg(v) for v in req.args], method, path, query, headers,
+                                    req.body, req.validate_only)
             headers = [_header(k, v) for k, v in response.headers.items()]
             return wit.Response(status=response.status_code, headers=headers, body=response.body)
 
