@@ -67,18 +67,18 @@ impl Mounted {
         }
     }
 
-    /// The rest of `path` if this app serves `host` and `path`.
-    fn matches<'p>(&self, host: Option<&str>, path: &'p str) -> Option<&'p str> {
-        if self.host.is_some() && self.host.as_deref() != host {
-            return None;
+    /// Whether this app serves `path` for `host`.
+    fn serves(&self, host: Option<&str>, path: &str) -> bool {
+        if let Some(expected) = &self.host
+            && !host.is_some_and(|host| host.eq_ignore_ascii_case(expected))
+        {
+            return false;
         }
         match &self.route {
-            None => Some(path),
-            Some(prefix) => match path.strip_prefix(prefix.as_str())? {
-                "" => Some("/"),
-                rest if rest.starts_with('/') => Some(rest),
-                _ => None,
-            },
+            None => true,
+            Some(prefix) => path
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
         }
     }
 
@@ -125,10 +125,7 @@ impl Dispatcher {
         let host = request_host(&request);
         let path = request.uri().path();
         let apps = self.apps.load();
-        let Some((mounted, rest)) = apps
-            .iter()
-            .filter_map(|m| m.matches(host.as_deref(), path).map(|rest| (m, rest)))
-            .max_by_key(|(m, _)| m.specificity())
+        let Some(mounted) = apps.iter().filter(|m| m.serves(host, path)).max_by_key(|m| m.specificity())
         else {
             return detail(StatusCode::NOT_FOUND, "Not Found");
         };
@@ -137,19 +134,21 @@ impl Dispatcher {
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
         };
-        let (mounted, rest) = (mounted.clone(), rest.to_owned());
+        // The path below the mount, as an offset: the request moves on.
+        let below_mount = mounted.route.as_ref().map_or(0, String::len);
+        let mounted = mounted.clone();
         drop(apps);
         let started = std::time::Instant::now();
         let service = AppService { runtime: &self.runtime, app: &mounted.app, docs: &mounted.docs };
-        let response = service.handle(request, &rest).await;
+        let response = service.handle(request, below_mount).await;
         mounted.count(response.status(), started.elapsed());
         response
     }
 }
 
-/// The request's host name: the Host header (or URI authority), lower-case,
-/// without a port.
-fn request_host(request: &Request<Incoming>) -> Option<String> {
+/// The request's host name: the Host header (or URI authority), without a
+/// port; apps match it case-insensitively.
+fn request_host(request: &Request<Incoming>) -> Option<&str> {
     let raw = match request.headers().get(HOST).and_then(|h| h.to_str().ok()) {
         Some(host) => host,
         None => request.uri().host()?,
@@ -158,7 +157,7 @@ fn request_host(request: &Request<Incoming>) -> Option<String> {
         Some((name, port)) if !name.ends_with(']') && port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => raw,
     };
-    Some(host.to_ascii_lowercase())
+    Some(host)
 }
 
 /// Serves requests for one app.
@@ -169,10 +168,14 @@ struct AppService<'a> {
 }
 
 impl AppService<'_> {
-    /// Answers one request for the app; `raw_path` is the path below the
-    /// app's mount prefix, still percent-encoded.
-    async fn handle(&self, request: Request<Incoming>, raw_path: &str) -> HttpResponse {
+    /// Answers one request for the app; the path below the app's mount
+    /// prefix starts at byte `below_mount` of the request's path.
+    async fn handle(&self, request: Request<Incoming>, below_mount: usize) -> HttpResponse {
         let (parts, body) = request.into_parts();
+        let raw_path = match parts.uri.path().get(below_mount..) {
+            Some("") | None => "/",
+            Some(rest) => rest,
+        };
         let method = Method::from_http(&parts.method);
         // Starlette matches on the percent-decoded path; so do we.
         let path = percent_decode_str(raw_path).decode_utf8_lossy();
@@ -272,6 +275,9 @@ impl AppService<'_> {
 /// Reads the body, refusing one over `max_body` (413) before reading a byte
 /// when its declared length says so.
 async fn read_body(body: Incoming, max_body: usize) -> Result<Bytes, HttpResponse> {
+    if body.is_end_stream() {
+        return Ok(Bytes::new());
+    }
     if body.size_hint().lower() > max_body as u64 {
         return Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"));
     }
@@ -319,8 +325,6 @@ fn build_guest_response(response: wit::Response) -> Result<HttpResponse, String>
     Ok(http)
 }
 
-/// The headers a route's guest needs: all of them for a handler that reads
-/// the raw request, the content type for one that takes a body, else none.
 /// What the guest is passed of a request its route matched.
 pub struct GuestRequest<'a> {
     /// The matched route's index in the app's route table.
