@@ -31,7 +31,7 @@ fn load(
         eprintln!("skipping {name}: {} is missing (run `make examples`)", path.display());
         return None;
     };
-    let context = AppContext { instances: mode, ..AppContext::bare(name, Limits::default()) };
+    let context = AppContext { instances: Some(mode), ..AppContext::bare(name, Limits::default()) };
     match tokio.block_on(App::load(runtime, context, &bytes)) {
         Ok(app) => Some(Arc::new(app)),
         Err(err) => {

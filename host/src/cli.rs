@@ -56,8 +56,9 @@ enum Command {
         /// The admin API's address [default: 127.0.0.1:8081, or the manifest's].
         #[arg(long)]
         admin_listen: Option<SocketAddr>,
-        /// Instances per request ("per-request", the default: isolation) or warm
-        /// instances reused between requests ("reuse"); overrides the manifest.
+        /// A fresh instance per request ("per-request": isolation) or warm
+        /// instances reused between requests ("reuse"); overrides the manifest
+        /// and the app's own preference (Rust: per-request, Python: reuse).
         #[arg(long, value_parser = parse_instances)]
         instances: Option<InstanceMode>,
     },
@@ -203,7 +204,7 @@ fn run(cli: Cli) -> Result<()> {
                 manifest.server.admin.listen = admin_listen;
             }
             if let Some(instances) = instances {
-                manifest.apps.iter_mut().for_each(|app| app.instances = instances);
+                manifest.apps.iter_mut().for_each(|app| app.instances = Some(instances));
             }
             let mut config = crate::registry::runtime_config(&manifest, cache_dir);
             if !is_manifest && config.cache_dir.as_ref() == Some(&manifest.server.data_dir.join("cache")) {

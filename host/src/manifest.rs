@@ -77,6 +77,16 @@ pub enum InstanceMode {
     Reuse,
 }
 
+impl InstanceMode {
+    /// The mode as the manifest spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceMode::PerRequest => "per-request",
+            InstanceMode::Reuse => "reuse",
+        }
+    }
+}
+
 /// One app.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppConfig {
@@ -87,7 +97,9 @@ pub struct AppConfig {
     pub route: Option<String>,
     /// Host header to match (lower-case, no port).
     pub host: Option<String>,
-    pub instances: InstanceMode,
+    /// `None` when the manifest does not say: the guest's preference
+    /// applies, else per request.
+    pub instances: Option<InstanceMode>,
     pub limits: Limits,
     pub config: BTreeMap<String, String>,
     /// Whether the app may use its tenant's key-value namespace.
@@ -201,7 +213,7 @@ impl Manifest {
                 component: component.to_owned(),
                 route: None,
                 host: None,
-                instances: InstanceMode::PerRequest,
+                instances: None,
                 limits,
                 config: Default::default(),
                 kv: false,
@@ -406,8 +418,9 @@ fn app_config(
     let route = raw.route.as_ref().map(|route| normalize_prefix(route, locate)).transpose()?;
     let host = raw.host.as_ref().map(|host| host.get_ref().trim().to_ascii_lowercase());
     let instances = match raw.instances.as_ref().map(|i| i.get_ref().as_str()) {
-        None | Some("per-request") => InstanceMode::PerRequest,
-        Some("reuse") => InstanceMode::Reuse,
+        None => None,
+        Some("per-request") => Some(InstanceMode::PerRequest),
+        Some("reuse") => Some(InstanceMode::Reuse),
         Some(other) => {
             let message = format!("unknown mode '{other}': expected \"per-request\" or \"reuse\"");
             return Err(locate.at(raw.instances.as_ref().unwrap_or(&raw.name), "app.instances", message));

@@ -46,6 +46,8 @@ pub struct AppInfo {
     pub host: Option<String>,
     /// SHA-256 of the component.
     pub hash: String,
+    /// "per-request" or "reuse".
+    pub instances: &'static str,
     /// When this version was loaded (RFC 3339).
     pub loaded_at: String,
     pub requests: u64,
@@ -210,6 +212,7 @@ impl Registry {
                 route: e.config.route.clone(),
                 host: e.config.host.clone(),
                 hash: e.hash.clone(),
+                instances: e.mounted.app.mode().as_str(),
                 loaded_at: humantime::format_rfc3339_seconds(e.mounted.loaded_at).to_string(),
                 requests: e.mounted.requests.load(std::sync::atomic::Ordering::Relaxed),
                 server_errors: e.mounted.server_errors.load(std::sync::atomic::Ordering::Relaxed),
@@ -329,6 +332,7 @@ impl Registry {
             route = config.route.as_deref().unwrap_or("/"),
             host = config.host.as_deref().unwrap_or("*"),
             routes = app.routes().len(),
+            instances = app.mode().as_str(),
             hash = &app.hash()[..12],
             cached = app.origin() == Origin::Cache,
             "loaded in {:.0} ms",

@@ -67,7 +67,8 @@ def world_for(app: FasterAPI) -> type:
     if not isinstance(app, FasterAPI):
         raise TypeError(f"`app` must be a fasterapi.FasterAPI, not {type(app).__name__}")
     routes: List[wit.Route] = [_route(r) for r in app.routes]
-    info = wit.AppInfo(title=app.title, version=app.version, description=app.description)
+    instances = {"reuse": wit.InstanceMode.REUSE, "per-request": wit.InstanceMode.PER_REQUEST}[app.instances]
+    info = wit.AppInfo(title=app.title, version=app.version, description=app.description, instances=instances)
     methods = [r.method for r in app.routes]
 
     class WitWorld(_World):

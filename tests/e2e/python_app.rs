@@ -51,3 +51,19 @@ fn a_python_handler_that_raises_is_a_500_for_that_request_only() {
     let log = server.wait_for_log("python says hello");
     assert!(log.contains("user=alice"), "{log}");
 }
+
+/// Python apps run in warm instances unless the manifest says otherwise (a
+/// fresh CPython costs ~0.5 ms); Rust apps get a fresh instance per request.
+#[test]
+fn each_language_gets_its_measured_default_instance_mode() {
+    let python = serve("examples/bench-python");
+    assert!(python.log().contains(r#"instances="reuse""#), "{}", python.log());
+    let rust = serve("examples/bench-rust");
+    assert!(rust.log().contains(r#"instances="per-request""#), "{}", rust.log());
+    let forced = crate::support::Server::start_with(
+        &crate::support::guest("examples/bench-python"),
+        &["--instances", "per-request"],
+    );
+    assert!(forced.log().contains(r#"instances="per-request""#), "{}", forced.log());
+    assert_eq!(forced.get("/users/7").text(), r#"{"id":7,"name":"Alice"}"#);
+}

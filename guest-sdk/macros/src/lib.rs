@@ -537,6 +537,8 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
                     title: ::core::option::Option::Some(::core::env!("CARGO_PKG_NAME").into()),
                     version: ::core::option::Option::Some(::core::env!("CARGO_PKG_VERSION").into()),
                     description: #private::doc(::core::env!("CARGO_PKG_DESCRIPTION")),
+                    // A fresh Rust instance costs microseconds: isolation by default.
+                    instances: ::core::option::Option::None,
                 }
             }
 

@@ -21,8 +21,9 @@ pub struct AppContext {
     /// The key-value store, when the manifest grants it.
     pub kv: Option<Arc<dyn kv::KvBackend>>,
     pub limits: Limits,
-    /// Whether instances are fresh per request or reused.
-    pub instances: InstanceMode,
+    /// Whether instances are fresh per request or reused, if the manifest
+    /// says; otherwise the guest's preference, else per request.
+    pub instances: Option<InstanceMode>,
     /// The app's metrics handles.
     pub metrics: crate::metrics::AppMetrics,
 }
@@ -36,7 +37,7 @@ impl AppContext {
             config: BTreeMap::new(),
             kv: None,
             limits,
-            instances: InstanceMode::PerRequest,
+            instances: None,
             metrics: crate::metrics::METRICS.app(name),
         }
     }

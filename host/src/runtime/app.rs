@@ -70,6 +70,8 @@ struct Warm {
 /// pool of warm instances.
 pub struct App {
     context: Arc<AppContext>,
+    /// Fresh instances or warm ones: the manifest's choice, else the guest's.
+    mode: InstanceMode,
     /// Warm instances, only for `instances = "reuse"`; at most
     /// `max_concurrency` are kept.
     warm: std::sync::Mutex<Vec<Warm>>,
@@ -118,9 +120,14 @@ impl App {
             .call_info(&mut store)
             .await
             .map_err(|err| LoadError::RoutesTrapped(describe_trap(&err, &store.data().stderr())))?;
+        let preferred = info.instances.map(|mode| match mode {
+            wit::InstanceMode::PerRequest => InstanceMode::PerRequest,
+            wit::InstanceMode::Reuse => InstanceMode::Reuse,
+        });
+        let mode = context.instances.or(preferred).unwrap_or(InstanceMode::PerRequest);
         let info = ApiInfo { title: info.title, version: info.version, description: info.description };
         let openapi = crate::openapi::document(&context.name, &info, &routes)?;
-        Ok(App { context, warm: Default::default(), hash, origin, pre, openapi, routes, router })
+        Ok(App { context, mode, warm: Default::default(), hash, origin, pre, openapi, routes, router })
     }
 
     /// The app's name.
@@ -141,6 +148,11 @@ impl App {
     /// Whether the compiled code came from the on-disk cache.
     pub fn origin(&self) -> cache::Origin {
         self.origin
+    }
+
+    /// Whether requests run in fresh or reused instances.
+    pub fn mode(&self) -> InstanceMode {
+        self.mode
     }
 
     /// The app's OpenAPI 3.1 document (without `servers`: see
@@ -172,7 +184,7 @@ impl App {
         runtime: &Runtime,
         request: &wit::Request,
     ) -> Result<wit::Response, CallError> {
-        if self.context.instances == InstanceMode::Reuse {
+        if self.mode == InstanceMode::Reuse {
             return self.handle_warm(runtime, request).await;
         }
         let mut store = runtime.store(&self.context);
