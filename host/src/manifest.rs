@@ -225,25 +225,22 @@ impl Manifest {
 
 /// Reads and validates the manifest at `path`.
 pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|err| ManifestError {
-        file: path.to_owned(),
-        line: 0,
-        key: "-".into(),
-        message: format!("cannot read: {err}"),
-    })?;
-    parse(&text, path)
+    parse(&read(path)?, path)
 }
 
 /// Like [`load`], but an app's component need not exist yet: `fasterapi dev`
 /// builds it.
 pub fn load_before_build(path: &Path) -> Result<Manifest, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|err| ManifestError {
+    parse_with(&read(path)?, path, false)
+}
+
+fn read(path: &Path) -> Result<String, ManifestError> {
+    std::fs::read_to_string(path).map_err(|err| ManifestError {
         file: path.to_owned(),
         line: 0,
         key: "-".into(),
         message: format!("cannot read: {err}"),
-    })?;
-    parse_with(&text, path, false)
+    })
 }
 
 /// Validates manifest `text`; relative paths are resolved against `path`'s directory.
