@@ -61,7 +61,9 @@ examples: host wasm-target
 ## The load benchmark: the bare hyper ceiling, FasterAPI (Rust and Python guests,
 ## both instance modes) and FastAPI/uvicorn, pinned to one core each; one table.
 bench: host examples
-	@command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+	@command -v wrk >/dev/null || { echo "installing wrk (apt)"; \
+		(apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)) || \
+		{ echo "cannot install wrk: install it (apt-get install wrk) and retry"; exit 1; }; }
 	cargo build --release -p fasterapi-ceiling
 	$(PYTHON) benches/load.py
 
