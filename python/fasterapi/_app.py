@@ -5,6 +5,7 @@ import inspect
 import json
 import re
 import traceback
+import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -68,6 +69,8 @@ class Route:
     body: Optional[BodyParam] = None
     request_arg: Optional[str] = None
     docs: RouteDocs = field(default_factory=RouteDocs)
+    # The handler's argument names of `params`, in order (set once built).
+    arg_names: Tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         media_type = getattr(self.response_class, "media_type", None)
@@ -189,7 +192,7 @@ class FasterAPI:
         body is validated: 422 with its errors, or 204.
         """
         route = self.routes[index]
-        kwargs = {spec.arg: value for spec, value in zip(route.params, args)}
+        kwargs = dict(zip(route.arg_names, args))
         if route.body is not None:
             value, errors = _read_body(route.body, headers, body)
             if errors:
@@ -225,7 +228,7 @@ def _docstring(endpoint: Callable) -> Optional[str]:
 def _call(endpoint: Callable, kwargs: Dict[str, Any]) -> Any:
     """Calls a ``def`` or an ``async def`` handler to completion."""
     result = endpoint(**kwargs)
-    if not inspect.iscoroutine(result):
+    if type(result) is not _COROUTINE:
         return result
     try:
         result.send(None)
@@ -238,6 +241,9 @@ def _call(endpoint: Callable, kwargs: Dict[str, Any]) -> Any:
 
 async def _resume(coroutine: Any) -> Any:
     return await coroutine
+
+
+_COROUTINE = types.CoroutineType
 
 
 def _read_body(param: BodyParam, headers: List[Tuple[str, bytes]], body: bytes) -> Tuple[Any, List[dict]]:
@@ -284,6 +290,7 @@ def _build_route(method: str, path: str, endpoint: Callable, status_code: Option
     missing = [name for name in path_names if name not in {p.name for p in route.params if p.source == "path"}]
     if missing:
         raise ValueError(f"{endpoint.__name__}: the path has {{{missing[0]}}} but no argument of that name")
+    route.arg_names = tuple(spec.arg for spec in route.params)
     return route
 
 
