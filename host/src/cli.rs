@@ -164,11 +164,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dev { dir, listen, cache_dir } => {
             let cache_dir = cache_dir.or_else(crate::runtime::cache::default_dir);
             let options = crate::dev::DevOptions { dir, listen, cache_dir };
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?
-                .block_on(crate::dev::run(options))
+            multi_threaded()?.block_on(crate::dev::run(options))
         }
         Command::Deploy { name, component, admin, app } => {
             let bytes =
@@ -213,11 +209,7 @@ fn run(cli: Cli) -> Result<()> {
             if no_cache {
                 config.cache_dir = None;
             }
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .context("cannot start the async runtime")?
-                .block_on(serve(&path, is_manifest, manifest, &config, !no_watch))
+            multi_threaded()?.block_on(serve(&path, is_manifest, manifest, &config, !no_watch))
         }
     }
 }
@@ -246,10 +238,7 @@ async fn serve(
     let listener = server::bind(manifest.server.listen).await?;
     let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!("listening on http://{addr}");
-    let limits = ConnectionLimits {
-        header_read_timeout: manifest.server.header_read_timeout,
-        max_header_size: manifest.server.max_header_size,
-    };
+    let limits = ConnectionLimits::of(&manifest.server);
     start_admin(&manifest, &registry, limits).await?;
     server::serve(listener, registry.dispatcher(), limits, server::shutdown_signal()).await;
     tracing::info!("stopped");
@@ -271,6 +260,11 @@ async fn start_admin(manifest: &Manifest, registry: &Arc<Registry>, limits: Conn
     let handler = Arc::new(crate::admin::Admin::new(registry.clone(), token));
     tokio::spawn(server::serve(listener, handler, limits, server::shutdown_signal()));
     Ok(())
+}
+
+/// The async runtime of the serving commands: one worker per core.
+fn multi_threaded() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
 
 fn check_component(path: &Path) -> Result<()> {

@@ -61,10 +61,7 @@ pub async fn run(options: DevOptions) -> Result<()> {
     let prefix = manifest.apps.first().and_then(|a| a.route.clone()).unwrap_or_default();
     eprintln!("✓ serving http://{addr}{prefix}/ (API docs: http://{addr}{prefix}/docs)");
     eprintln!("  watching {} — save a file to rebuild; Ctrl-C stops", project.dir.display());
-    let limits = ConnectionLimits {
-        header_read_timeout: manifest.server.header_read_timeout,
-        max_header_size: manifest.server.max_header_size,
-    };
+    let limits = ConnectionLimits::of(&manifest.server);
     let serving = server::serve(listener, registry.dispatcher(), limits, server::shutdown_signal());
     tokio::select! {
         () = serving => Ok(()),
@@ -141,8 +138,9 @@ struct Project {
     dir: PathBuf,
     /// Where each build is written (and what the server loads).
     output: PathBuf,
-    /// The project's `fasterapi.toml`, if it has one.
-    manifest: Option<Manifest>,
+    /// What is served: the project's `fasterapi.toml` reduced to the app
+    /// under development, or the build alone at the root.
+    manifest: Manifest,
 }
 
 impl Project {
@@ -173,6 +171,7 @@ impl Project {
         };
         std::fs::create_dir_all(output.parent().unwrap_or(&dir))
             .with_context(|| format!("cannot create {}", output.display()))?;
+        let manifest = serving(manifest.unwrap_or_else(|| Manifest::single_app(&output)), &output);
         Ok(Project { dir, output, manifest })
     }
 
@@ -194,24 +193,27 @@ impl Project {
 
     /// The project's edited manifest, reduced to the app under development.
     fn reread_manifest(&self) -> Result<Manifest, manifest::ManifestError> {
-        let mut manifest = manifest::load_before_build(&self.manifest_path())?;
-        manifest.apps.truncate(1);
-        if let Some(app) = manifest.apps.first_mut() {
-            app.component = self.output.clone();
-        }
-        Ok(manifest)
+        Ok(serving(manifest::load_before_build(&self.manifest_path())?, &self.output))
     }
 
-    /// What to serve: the first app of the project's `fasterapi.toml` (its
-    /// config, limits and mount), or the build alone at the root.
+    /// What to serve at start, listening on `listen` if given.
     fn manifest(&self, listen: Option<SocketAddr>) -> Manifest {
-        let mut manifest = self.manifest.clone().unwrap_or_else(|| Manifest::single_app(&self.output));
-        manifest.apps.truncate(1);
+        let mut manifest = self.manifest.clone();
         if let Some(listen) = listen {
             manifest.server.listen = listen;
         }
         manifest
     }
+}
+
+/// The app under development: the first app of the project's manifest (its
+/// config, limits and mount) with the dev build as its component.
+fn serving(mut manifest: Manifest, output: &Path) -> Manifest {
+    manifest.apps.truncate(1);
+    if let Some(app) = manifest.apps.first_mut() {
+        app.component = output.to_owned();
+    }
+    manifest
 }
 
 /// A manifest app name from a directory name.

@@ -250,11 +250,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
 
 fn parse_with(text: &str, path: &Path, require_components: bool) -> Result<Manifest, ManifestError> {
     let locate = Locator { text, file: path };
-    let raw: RawManifest = toml::from_str(text).map_err(|err| {
-        let line = err.span().map_or(0, |span| locate.line(span.start));
-        let key = err.span().map(|span| text[span].trim().to_owned()).unwrap_or_default();
-        ManifestError { file: path.to_owned(), line, key, message: err.message().to_owned() }
-    })?;
+    let raw = locate.parse()?;
     let base = path.parent().unwrap_or(Path::new("."));
     let server = server_config(&raw.server, base, &locate)?;
     let mut apps: Vec<AppConfig> = Vec::new();
@@ -273,12 +269,7 @@ fn parse_with(text: &str, path: &Path, require_components: bool) -> Result<Manif
 /// `server`'s defaults; relative paths are resolved against `path`'s directory.
 pub fn parse_deployed(text: &str, path: &Path, server: &ServerConfig) -> Result<AppConfig, ManifestError> {
     let locate = Locator { text, file: path };
-    let raw: RawManifest = toml::from_str(text).map_err(|err| ManifestError {
-        file: path.to_owned(),
-        line: err.span().map_or(0, |span| locate.line(span.start)),
-        key: err.span().map(|span| text[span].trim().to_owned()).unwrap_or_default(),
-        message: err.message().to_owned(),
-    })?;
+    let raw = locate.parse()?;
     let [app] = raw.app.as_slice() else {
         return Err(locate.error(0, "app", "a deployed app file holds exactly one [[app]]"));
     };
@@ -299,6 +290,15 @@ struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// The TOML as manifest sections; a syntax or schema error is located.
+    fn parse(&self) -> Result<RawManifest, ManifestError> {
+        toml::from_str(self.text).map_err(|err| {
+            let line = err.span().map_or(0, |span| self.line(span.start));
+            let key = err.span().map(|span| self.text[span].trim().to_owned()).unwrap_or_default();
+            self.error(line, &key, err.message())
+        })
+    }
+
     fn line(&self, offset: usize) -> usize {
         self.text[..offset.min(self.text.len())].matches('\n').count() + 1
     }

@@ -93,15 +93,7 @@ mod tests {
                 description: None,
             })
             .collect();
-        RouteSpec {
-            method,
-            path: path.into(),
-            params,
-            body: None,
-            name: "h".into(),
-            raw_request: false,
-            docs: Default::default(),
-        }
+        crate::spec::route_for_tests(method, path, params)
     }
 
     fn router() -> Router {

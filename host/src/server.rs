@@ -30,6 +30,16 @@ pub struct ConnectionLimits {
     pub max_header_size: usize,
 }
 
+impl ConnectionLimits {
+    /// The limits `[server]` sets.
+    pub fn of(server: &crate::manifest::ServerConfig) -> Self {
+        ConnectionLimits {
+            header_read_timeout: server.header_read_timeout,
+            max_header_size: server.max_header_size,
+        }
+    }
+}
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {

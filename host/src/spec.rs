@@ -263,6 +263,20 @@ pub fn template_params(template: &str) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// A route `h` with `params` and nothing else, for tests.
+#[cfg(test)]
+pub(crate) fn route_for_tests(method: Method, path: &str, params: Vec<ParamSpec>) -> RouteSpec {
+    RouteSpec {
+        method,
+        path: path.into(),
+        params,
+        body: None,
+        name: "h".into(),
+        raw_request: false,
+        docs: RouteDocs::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,17 +292,7 @@ mod tests {
         }
     }
 
-    fn route(method: Method, path: &str, params: Vec<ParamSpec>) -> RouteSpec {
-        RouteSpec {
-            method,
-            path: path.into(),
-            params,
-            body: None,
-            name: "h".into(),
-            raw_request: false,
-            docs: RouteDocs::default(),
-        }
-    }
+    use super::route_for_tests as route;
 
     #[test]
     fn template_names_are_found() {

@@ -146,33 +146,6 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
     std::fs::rename(&tmp, path)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prune_keeps_the_most_recently_used_within_the_budget() {
-        let dir = std::env::temp_dir().join(format!("fasterapi-prune-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-        for (name, age) in [("a", 3), ("b", 2), ("c", 1)] {
-            let path = dir.join(format!("{name}.cwasm"));
-            std::fs::write(&path, [0u8; 100]).unwrap();
-            let file = std::fs::File::options().append(true).open(&path).unwrap();
-            file.set_modified(old + std::time::Duration::from_secs(10 - age)).unwrap();
-        }
-        touch(&dir.join("a.cwasm"));
-        prune(&dir, 250);
-        let mut left: Vec<String> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(left, ["a.cwasm", "c.cwasm"]);
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
-
 /// Cranelift's compiled functions, kept in memory by their content key, so
 /// that compiling a new version of a component recompiles only the
 /// functions that changed. A Python component is ~20k functions of which an
@@ -210,5 +183,32 @@ impl wasmtime::CacheStore for FunctionCache {
         entries.1 += size;
         entries.0.insert(key.to_vec(), value);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_keeps_the_most_recently_used_within_the_budget() {
+        let dir = std::env::temp_dir().join(format!("fasterapi-prune-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        for (name, age) in [("a", 3), ("b", 2), ("c", 1)] {
+            let path = dir.join(format!("{name}.cwasm"));
+            std::fs::write(&path, [0u8; 100]).unwrap();
+            let file = std::fs::File::options().append(true).open(&path).unwrap();
+            file.set_modified(old + std::time::Duration::from_secs(10 - age)).unwrap();
+        }
+        touch(&dir.join("a.cwasm"));
+        prune(&dir, 250);
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.cwasm", "c.cwasm"]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
