@@ -77,7 +77,7 @@ lint:
 
 ## Replaces the Swagger UI files built into the host (`/docs`) with a release
 ## from npm: make update-swagger-ui SWAGGER_UI=5.35.0 (then update
-## SWAGGER_UI_VERSION in host/src/docs.rs).
+## SWAGGER_UI_VERSION in host/src/trigger/docs.rs).
 SWAGGER_UI ?= 5.35.0
 update-swagger-ui:
 	rm -rf target/swagger-ui && mkdir -p target/swagger-ui

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The load benchmark (`make bench`): in one run, the bare hyper ceiling,
 FasterAPI with examples/bench-rust and examples/bench-python in both instance
-modes, and FastAPI on uvicorn (../shared/peers), each pinned to core 0 and
+modes, and FastAPI on uvicorn (benches/peers), each pinned to core 0 and
 loaded by wrk pinned to core 1 on the four benchmark endpoints; then GET
 /users/123 with the server on all cores. Prints one table (req/s, p50, p99,
 and each figure's ratio to FastAPI and to the ceiling) and writes it to
@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PEERS = ROOT.parent / "shared" / "peers"
+PEERS = ROOT / "benches" / "peers"
 PEERS_VENV = Path(os.environ.get("PEERS_VENV", Path.home() / ".venv-peers"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))

@@ -1,4 +1,4 @@
-"""The benchmark app of `shared/peers/fastapi_app.py`, endpoint for endpoint,
+"""The benchmark app of `benches/peers/fastapi_app.py`, endpoint for endpoint,
 for FasterAPI: the same source but for the import lines."""
 
 from typing import Optional

@@ -4,16 +4,15 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use hyper::{Method, Request, StatusCode};
 use subtle::ConstantTimeEq;
 
-use crate::dispatch::{HttpResponse, detail, json};
-use crate::manifest::AdminConfig;
-use crate::registry::Registry;
+use crate::config::AdminConfig;
+use crate::http::{Handler, HttpResponse, detail, json, read_limited, with_media_type};
+use crate::metrics::METRICS;
+use crate::registry::{DeployError, Registry};
 
 /// The header carrying a deployed app's manifest entry (a TOML inline table).
 pub const APP_HEADER: &str = "fasterapi-app";
@@ -56,19 +55,13 @@ impl Admin {
         match (request.method(), path.as_str(), app) {
             (&Method::GET, "/health", _) => {
                 let apps = self.registry.list().await.len();
-                json(
-                    StatusCode::OK,
-                    serde_json::json!({ "status": "ok", "apps": apps }).to_string().into_bytes(),
-                )
+                json(StatusCode::OK, serde_json::json!({ "status": "ok", "apps": apps }).to_string())
             }
-            (&Method::GET, "/metrics", _) => {
-                let mut response = Response::new(Full::new(Bytes::from(crate::metrics::METRICS.encode())));
-                response.headers_mut().insert(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-                );
-                response
-            }
+            (&Method::GET, "/metrics", _) => with_media_type(
+                StatusCode::OK,
+                METRICS.encode(),
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            ),
             (&Method::GET, "/apps", _) => {
                 json(StatusCode::OK, serde_json::to_vec(&self.registry.list().await).unwrap_or_default())
             }
@@ -77,11 +70,9 @@ impl Admin {
                 self.deploy(&name, request).await
             }
             (&Method::DELETE, _, Some(name)) => match self.registry.remove(name).await {
-                Ok(true) => {
-                    json(StatusCode::OK, serde_json::json!({ "removed": name }).to_string().into_bytes())
-                }
+                Ok(true) => json(StatusCode::OK, serde_json::json!({ "removed": name }).to_string()),
                 Ok(false) => detail(StatusCode::NOT_FOUND, "No such app"),
-                Err(reason) => detail(StatusCode::INTERNAL_SERVER_ERROR, &reason),
+                Err(err) => detail(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
             },
             _ => detail(StatusCode::NOT_FOUND, "Not Found"),
         }
@@ -103,19 +94,29 @@ impl Admin {
             Some(Ok(fragment)) => fragment.to_owned(),
             Some(Err(_)) => return detail(StatusCode::BAD_REQUEST, "the FasterAPI-App header is not text"),
         };
-        let component = match Limited::new(request.into_body(), MAX_COMPONENT).collect().await {
-            Ok(body) => body.to_bytes(),
-            Err(err) => return detail(StatusCode::BAD_REQUEST, &format!("cannot read the component: {err}")),
+        let component = match read_limited(request.into_body(), MAX_COMPONENT).await {
+            Ok(body) => body,
+            Err(err) => return detail(err.status(), &format!("cannot read the component: {err}")),
         };
         match self.registry.deploy(name, &fragment, &component).await {
             Ok(()) => {
                 tracing::info!(app = name, "deployed through the admin API");
-                json(StatusCode::OK, serde_json::json!({ "deployed": name }).to_string().into_bytes())
+                json(StatusCode::OK, serde_json::json!({ "deployed": name }).to_string())
             }
-            Err(reason) => {
-                tracing::warn!(app = name, "deploy refused: {reason}");
-                detail(StatusCode::BAD_REQUEST, &reason)
+            Err(err) => {
+                tracing::warn!(app = name, "deploy refused: {err}");
+                let status = match err {
+                    DeployError::Store { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                detail(status, &err.to_string())
             }
         }
+    }
+}
+
+impl Handler for Admin {
+    async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        Admin::handle(self, request).await
     }
 }

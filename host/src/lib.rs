@@ -1,36 +1,36 @@
 //! FasterAPI's host: serves HTTP requests from handlers compiled to
-//! WebAssembly components.
+//! WebAssembly components, many tenants' apps on one server.
 //!
-//! A guest declares its routes and their typed parameters through the WIT
-//! world in `wit/`. The host builds a router from them, parses and validates
-//! parameters natively (FastAPI's rules and error bodies), and calls the
-//! guest with typed values in a fresh, sandboxed instance per request.
+//! The route model lives in `fasterapi-routes` (pure) and the WebAssembly
+//! runtime in `fasterapi-runtime` (no HTTP). This crate is the server on
+//! top, in layers that each import only the ones listed before them
+//! (`tests/layers.rs` checks it):
 //!
-//! - [`spec`], [`router`], [`params`], [`extract`]: route tables, matching and
-//!   typed parameters, independent of WebAssembly;
-//! - [`runtime`]: the wasmtime engine, compile cache and loaded apps;
-//! - [`capabilities`]: what guests may import (logging);
-//! - [`dispatch`] and [`server`]: the HTTP trigger and listener;
-//! - [`openapi`] and [`docs`]: each app's `/openapi.json` and `/docs`;
-//! - [`build`]: compiling guest projects; [`cli`]: the `fasterapi` command.
+//! 1. [`config`]: the manifest, limits and app names;
+//! 2. [`metrics`]: Prometheus metrics;
+//! 3. [`watch`]: the file watcher (hot reload, `fasterapi dev`);
+//! 4. [`http`]: the handler trait, response helpers, the limited body reader;
+//! 5. [`trigger`]: HTTP ↔ WIT: picks the app, routes, extracts typed
+//!    parameters, calls the guest, serves `/openapi.json` and `/docs`;
+//! 6. [`server`]: the HTTP/1.1 listener and graceful shutdown;
+//! 7. [`registry`]: loads, mounts, reloads and stores (deployed) apps;
+//! 8. [`admin`]: the admin API;
+//! 9. [`build`]: compiling guest projects into components;
+//! 10. [`cli`]: the `fasterapi` command, one file per verb.
+//!
+//! A request walks socket → [`server`] → [`trigger`] → (routes, runtime)
+//! → guest and back; its parameters are converted once, from request text
+//! into WIT values.
+
+#![deny(missing_docs)]
 
 pub mod admin;
 pub mod build;
-pub mod capabilities;
 pub mod cli;
-pub mod deploy;
-pub mod dev;
-pub mod dispatch;
-pub mod docs;
-pub mod extract;
-pub mod limits;
-pub mod manifest;
+pub mod config;
+pub mod http;
 pub mod metrics;
-pub mod new;
-pub mod openapi;
-pub mod params;
 pub mod registry;
-pub mod router;
-pub mod runtime;
 pub mod server;
-pub mod spec;
+pub mod trigger;
+pub mod watch;

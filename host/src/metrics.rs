@@ -127,9 +127,11 @@ impl AppMetrics {
     pub fn timeout(&self) {
         self.timeouts.inc();
     }
+}
 
-    /// Counts an instantiation.
-    pub fn instantiation(&self) {
+/// The runtime reports each instantiation of the app's guest.
+impl fasterapi_runtime::Observer for AppMetrics {
+    fn instantiated(&self) {
         self.instantiations.inc();
     }
 }

@@ -1,4 +1,5 @@
-//! The HTTP/1.1 listener: keep-alive, pipelining, and graceful shutdown.
+//! The HTTP/1.1 listener: binds, accepts, runs each connection with hyper
+//! (keep-alive, pipelining, header timeouts) and shuts down gracefully.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -12,11 +13,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
-use hyper::Request;
-use hyper::body::Incoming;
-
-use crate::admin::Admin;
-use crate::dispatch::{Dispatcher, HttpResponse};
+use crate::config::ServerConfig;
+use crate::http::Handler;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -32,7 +30,7 @@ pub struct ConnectionLimits {
 
 impl ConnectionLimits {
     /// The limits `[server]` sets.
-    pub fn of(server: &crate::manifest::ServerConfig) -> Self {
+    pub fn of(server: &ServerConfig) -> Self {
         ConnectionLimits {
             header_read_timeout: server.header_read_timeout,
             max_header_size: server.max_header_size,
@@ -43,10 +41,20 @@ impl ConnectionLimits {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// Another process listens there.
     #[error("cannot listen on {addr}: the address is already in use")]
-    AddrInUse { addr: SocketAddr },
+    AddrInUse {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// Any other failure to bind.
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why the system refused it.
+        source: std::io::Error,
+    },
 }
 
 /// Binds `addr`, with a clear error when the port is taken.
@@ -57,26 +65,9 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
     })
 }
 
-/// Serves connections until `shutdown` resolves, then stops accepting and
-/// waits for in-flight requests to finish.
-/// Something that answers HTTP requests: the app dispatcher, the admin API.
-pub trait Handler: Send + Sync + 'static {
-    /// Answers one request.
-    fn handle(&self, request: Request<Incoming>) -> impl Future<Output = HttpResponse> + Send;
-}
-
-impl Handler for Dispatcher {
-    fn handle(&self, request: Request<Incoming>) -> impl Future<Output = HttpResponse> + Send {
-        Dispatcher::handle(self, request)
-    }
-}
-
-impl Handler for Admin {
-    fn handle(&self, request: Request<Incoming>) -> impl Future<Output = HttpResponse> + Send {
-        Admin::handle(self, request)
-    }
-}
-
+/// Serves `handler` on the connections of `listener` (HTTP/1.1, keep-alive,
+/// pipelining) until `shutdown` resolves, then stops accepting and waits
+/// for in-flight requests to finish.
 pub async fn serve<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,

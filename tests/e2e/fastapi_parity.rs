@@ -1,6 +1,6 @@
 //! Side by side with FastAPI: `examples/bench-rust`, `examples/bench-python`
 //! and the FastAPI app in
-//! `../shared/peers/fastapi_app.py` (run by uvicorn) get the same requests
+//! `benches/peers/fastapi_app.py` (run by uvicorn) get the same requests
 //! and must give the same status, media type and JSON body; for a 422, the
 //! same `type`, `loc`, `msg` and `input` of every error.
 
@@ -26,7 +26,7 @@ impl Drop for Uvicorn {
 }
 
 fn start_uvicorn() -> Uvicorn {
-    let peers = root().join("../shared/peers");
+    let peers = root().join("benches/peers");
     assert!(peers.join("fastapi_app.py").is_file(), "missing {}", peers.display());
     let python = python();
     assert!(python.exists(), "{} not found: run `make venv` (or set FASTERAPI_PYTHON)", python.display());

@@ -1,6 +1,6 @@
 //! Each app's `/openapi.json` and `/docs`. The benchmark app's document, in
 //! Rust and in Python, must describe what FastAPI's own document for
-//! `../shared/peers/fastapi_app.py` describes (operations, parameters with
+//! `benches/peers/fastapi_app.py` describes (operations, parameters with
 //! their types, required flags and defaults, body fields, responses) and
 //! must validate against the OpenAPI 3.1 schema; `/docs` must load only
 //! assets the host serves.
@@ -19,7 +19,7 @@ fn fastapi_document() -> Value {
                   print(json.dumps(fastapi_app.app.openapi()))";
     let output = Command::new(python())
         .args(["-c", script])
-        .arg(root().join("../shared/peers"))
+        .arg(root().join("benches/peers"))
         .output()
         .expect("run the test venv's python (make venv)");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));

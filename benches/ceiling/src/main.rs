@@ -1,4 +1,4 @@
-//! The ceiling of the load benchmark: `shared/peers/fastapi_app.py`'s four
+//! The ceiling of the load benchmark: `benches/peers/fastapi_app.py`'s four
 //! endpoints as a bare hyper handler, with no WebAssembly and no framework.
 //! FasterAPI cannot be faster than this; `make bench` reports ratios to it.
 //!

@@ -1,4 +1,4 @@
-//! The benchmark app of `shared/peers/fastapi_app.py`, endpoint for endpoint:
+//! The benchmark app of `benches/peers/fastapi_app.py`, endpoint for endpoint:
 //! the same answers and the same 422s as under FastAPI.
 
 use fasterapi::{Json, get, model, post};

@@ -266,23 +266,14 @@ fn generic_arg<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
     }
 }
 
-/// The `{name}` and `{*name}` parameters of a matchit template.
+/// The `{name}` and `{*name}` parameters of a matchit template, by the
+/// host's own template parser (`fasterapi-routes`), so that a path the
+/// macro accepts is one the host accepts.
 fn template_names(template: &str) -> Result<Vec<String>, String> {
     if !template.starts_with('/') {
         return Err("a route path must start with '/'".into());
     }
-    let mut names = Vec::new();
-    let mut rest = template.replace("{{", "").replace("}}", "");
-    while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').ok_or("unclosed '{' in the route path")? + start;
-        let name = rest[start + 1..end].trim_start_matches('*').to_owned();
-        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Err(format!("'{{{name}}}' is not a valid path parameter name"));
-        }
-        names.push(name);
-        rest = rest[end + 1..].to_owned();
-    }
-    Ok(names)
+    fasterapi_routes::template::template_params(template).map_err(|err| format!("invalid route path: {err}"))
 }
 
 /// The route's `RouteDocs`: the attribute's options, the doc comment, and

@@ -17,36 +17,70 @@ pub const RUST_TARGET: &str = "wasm32-wasip2";
 /// Why a guest could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
+    /// The project path does not exist.
     #[error("{0}: no such file or directory")]
     NotFound(PathBuf),
     #[error(
         "{0}: not a guest project (expected a Cargo.toml for a Rust guest or an app.py for a Python guest)"
     )]
+    /// Neither a Rust crate nor a Python app.
     UnknownProject(PathBuf),
+    /// rustup has not installed the guests' target.
     #[error("the {RUST_TARGET} target is not installed: run `rustup target add {RUST_TARGET}`")]
     MissingTarget,
+    /// A build tool could not be started.
     #[error("cannot run {program}: {source}")]
-    Spawn { program: String, source: std::io::Error },
+    Spawn {
+        /// The tool.
+        program: String,
+        /// Why it did not start.
+        source: std::io::Error,
+    },
+    /// cargo reported errors (on stderr).
     #[error("cargo build failed for {0} (see the errors above)")]
     CargoFailed(PathBuf),
+    /// cargo succeeded without a component.
     #[error("{0}: cargo built no .wasm (is the crate's type `cdylib`?)")]
     NoArtifact(PathBuf),
+    /// componentize-py could not be installed.
     #[error("cannot install componentize-py {COMPONENTIZE_PY_VERSION} into {venv}: {reason}")]
-    Install { venv: PathBuf, reason: String },
+    Install {
+        /// The virtual environment it was installed into.
+        venv: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// componentize-py failed for another reason than the app's code.
     #[error("componentize-py failed for {0} (see the errors above)")]
     ComponentizeFailed(PathBuf),
     /// The app raised while being imported at build time.
     #[error("{location}: {message}\n{traceback}")]
-    Python { location: String, message: String, traceback: String },
+    Python {
+        /// `file:line` of the app's frame that raised.
+        location: String,
+        /// The exception line (`SyntaxError: invalid syntax`).
+        message: String,
+        /// The app's part of the traceback.
+        traceback: String,
+    },
+    /// The component could not be written.
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// Where it was to be written.
+        path: PathBuf,
+        /// Why it could not.
+        source: std::io::Error,
+    },
 }
 
 /// A finished build.
 #[derive(Debug)]
 pub struct Built {
+    /// The component file.
     pub output: PathBuf,
+    /// Its size.
     pub bytes: u64,
+    /// How long the build took.
     pub seconds: f64,
 }
 

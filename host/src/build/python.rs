@@ -139,7 +139,7 @@ pub fn componentize_py() -> Result<PathBuf, BuildError> {
     if let Some(path) = std::env::var_os("FASTERAPI_COMPONENTIZE_PY") {
         return Ok(path.into());
     }
-    let venv = crate::runtime::cache::default_dir()
+    let venv = fasterapi_runtime::cache::default_dir()
         .unwrap_or_else(|| std::env::temp_dir().join("fasterapi"))
         .join(format!("componentize-py-{COMPONENTIZE_PY_VERSION}"));
     let program = venv.join("bin/componentize-py");

@@ -1,0 +1,391 @@
+//! The OpenAPI 3.1 document of an app, built from the routes it declared.
+//!
+//! The document is shaped as FastAPI writes it (operation ids, titles, the
+//! 422 schema), so tools and people used to FastAPI's `/openapi.json` find
+//! the same thing. Body and response schemas come from the guest as JSON
+//! Schema text; named models in their `$defs` are lifted into
+//! `components/schemas`.
+
+use serde_json::{Map, Value, json};
+
+use crate::spec::{ApiInfo, ParamKind, ParamSource, ParamSpec, RouteSpec};
+use crate::value::Value as ParamValue;
+
+/// A schema a guest declared that is not a JSON Schema object.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("route {route}: the {what} schema is not a JSON object: {reason}")]
+pub struct SchemaError {
+    /// The route's method and path.
+    pub route: String,
+    /// Which schema: `body` or `response`.
+    pub what: &'static str,
+    /// Why it is not one.
+    pub reason: String,
+}
+
+/// Where the guest's schemas keep named models, and where OpenAPI keeps them.
+const GUEST_REFS: &str = "#/$defs/";
+const OPENAPI_REFS: &str = "#/components/schemas/";
+
+/// Builds the document; `title` is used when the guest gave none.
+pub fn document(title: &str, info: &ApiInfo, routes: &[RouteSpec]) -> Result<Value, SchemaError> {
+    let mut schemas = Map::new();
+    let mut paths = Map::new();
+    let mut validates = false;
+    for route in routes.iter().filter(|r| r.docs.include_in_schema) {
+        let operation = operation(route, &mut schemas)?;
+        validates |= operation["responses"].get("422").is_some();
+        let item = paths.entry(openapi_path(&route.path)).or_insert_with(|| json!({}));
+        item[route.method.as_str().to_ascii_lowercase()] = operation;
+    }
+    if validates {
+        schemas.extend(validation_schemas());
+    }
+    let mut info_object = json!({
+        "title": info.title.as_deref().unwrap_or(title),
+        "version": info.version.as_deref().unwrap_or("0.1.0"),
+    });
+    if let Some(description) = &info.description {
+        info_object["description"] = json!(description);
+    }
+    let mut document = json!({ "openapi": "3.1.0", "info": info_object, "paths": paths });
+    if !schemas.is_empty() {
+        // FastAPI sorts the component schemas by name.
+        schemas.sort_keys();
+        document["components"] = json!({ "schemas": schemas });
+    }
+    Ok(document)
+}
+
+/// The document as served under a mount prefix: `servers` tells clients
+/// (and `/docs`) where the paths are rooted.
+pub fn mounted(document: &Value, prefix: Option<&str>) -> Value {
+    let mut document = document.clone();
+    if let (Some(prefix), Some(object)) = (prefix, document.as_object_mut()) {
+        let mut with_servers = Map::new();
+        for (key, value) in std::mem::take(object) {
+            with_servers.insert(key.clone(), value);
+            if key == "info" {
+                with_servers.insert("servers".into(), json!([{ "url": prefix }]));
+            }
+        }
+        *object = with_servers;
+    }
+    document
+}
+
+fn operation(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Value, SchemaError> {
+    let docs = &route.docs;
+    let mut operation = Map::new();
+    if !docs.tags.is_empty() {
+        operation.insert("tags".into(), json!(docs.tags));
+    }
+    let summary = docs.summary.clone().unwrap_or_else(|| fasterapi_lax::title(&route.name));
+    operation.insert("summary".into(), json!(summary));
+    if let Some(description) = &docs.description {
+        operation.insert("description".into(), json!(description));
+    }
+    operation.insert("operationId".into(), json!(operation_id(route)));
+    if docs.deprecated {
+        operation.insert("deprecated".into(), json!(true));
+    }
+    // FastAPI lists path, then query, then header parameters.
+    let mut params: Vec<&ParamSpec> = route.params.iter().collect();
+    params.sort_by_key(|p| p.source);
+    if !params.is_empty() {
+        operation.insert("parameters".into(), params.into_iter().map(parameter).collect());
+    }
+    if let Some(body) = &route.body {
+        let schema = guest_schema(body.schema.as_deref(), route, "body", schemas)?;
+        let mut request_body = json!({ "content": { body.media_type.as_str(): { "schema": schema } } });
+        if body.required {
+            request_body["required"] = json!(true);
+        }
+        operation.insert("requestBody".into(), request_body);
+    }
+    let mut responses = Map::new();
+    responses.insert(docs.status.to_string(), success_response(route, schemas)?);
+    if !route.params.is_empty() || route.body.is_some() {
+        responses.insert(
+            "422".into(),
+            json!({
+                "description": "Validation Error",
+                "content": { "application/json": {
+                    "schema": { "$ref": format!("{OPENAPI_REFS}HTTPValidationError") }
+                } }
+            }),
+        );
+    }
+    operation.insert("responses".into(), Value::Object(responses));
+    Ok(Value::Object(operation))
+}
+
+fn success_response(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Value, SchemaError> {
+    let docs = &route.docs;
+    let mut response = json!({ "description": "Successful Response" });
+    // A 204, a 304 or a 1xx has no body to describe.
+    if docs.status == 204 || docs.status == 304 || docs.status < 200 {
+        return Ok(response);
+    }
+    let schema = if is_json(&docs.response_media_type) {
+        guest_schema(docs.response_schema.as_deref(), route, "response", schemas)?
+    } else {
+        json!({ "type": "string" })
+    };
+    response["content"] = json!({ docs.response_media_type.as_str(): { "schema": schema } });
+    Ok(response)
+}
+
+fn is_json(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.ends_with("+json")
+}
+
+/// Parses a guest's schema, moves its `$defs` into `schemas` and points its
+/// references there; an absent schema is `{}` (any value).
+fn guest_schema(
+    text: Option<&str>,
+    route: &RouteSpec,
+    what: &'static str,
+    schemas: &mut Map<String, Value>,
+) -> Result<Value, SchemaError> {
+    let Some(text) = text else {
+        return Ok(json!({}));
+    };
+    let error =
+        |reason: String| SchemaError { route: format!("{} {}", route.method, route.path), what, reason };
+    let mut schema: Value = serde_json::from_str(text).map_err(|err| error(err.to_string()))?;
+    let Some(object) = schema.as_object_mut() else {
+        return Err(error(format!("found {text}")));
+    };
+    if let Some(defs) = object.remove("$defs") {
+        let Value::Object(defs) = defs else {
+            return Err(error("`$defs` is not an object".into()));
+        };
+        for (name, mut def) in defs {
+            rewrite_refs(&mut def);
+            schemas.insert(name, def);
+        }
+    }
+    rewrite_refs(&mut schema);
+    Ok(schema)
+}
+
+fn rewrite_refs(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            for (key, value) in object.iter_mut() {
+                match value {
+                    Value::String(target) if key == "$ref" => {
+                        if let Some(name) = target.strip_prefix(GUEST_REFS) {
+                            *target = format!("{OPENAPI_REFS}{name}");
+                        }
+                    }
+                    _ => rewrite_refs(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(rewrite_refs),
+        _ => {}
+    }
+}
+
+fn parameter(param: &ParamSpec) -> Value {
+    let location = match param.source {
+        ParamSource::Path => "path",
+        ParamSource::Query => "query",
+        ParamSource::Header => "header",
+    };
+    let kind = json!({ "type": json_type(param.kind) });
+    let mut schema = match (&param.default, param.required) {
+        // An optional parameter without a default may be null, as FastAPI
+        // documents `Optional[X] = None`.
+        (ParamValue::None, false) => json!({ "anyOf": [kind, { "type": "null" }] }),
+        _ => kind,
+    };
+    if let Some(default) = default_value(&param.default) {
+        schema["default"] = default;
+    }
+    schema["title"] = json!(fasterapi_lax::title(&param.name));
+    let mut object =
+        json!({ "name": param.name, "in": location, "required": param.required, "schema": schema });
+    if let Some(description) = &param.description {
+        object["description"] = json!(description);
+    }
+    object
+}
+
+fn json_type(kind: ParamKind) -> &'static str {
+    match kind {
+        ParamKind::Int => "integer",
+        ParamKind::Float => "number",
+        ParamKind::Bool => "boolean",
+        ParamKind::Text => "string",
+    }
+}
+
+fn default_value(value: &ParamValue) -> Option<Value> {
+    match value {
+        ParamValue::None => None,
+        ParamValue::Int(v) => Some(json!(v)),
+        // JSON has no NaN or infinity; such a default goes undocumented.
+        ParamValue::Float(v) => serde_json::Number::from_f64(*v).map(Value::Number),
+        ParamValue::Bool(v) => Some(json!(v)),
+        ParamValue::Text(v) => Some(json!(v)),
+    }
+}
+
+/// FastAPI's default operation id: the handler's name and path with every
+/// non-word character as `_`, then the method.
+fn operation_id(route: &RouteSpec) -> String {
+    let raw = format!("{}{}", route.name, openapi_path(&route.path));
+    let word = raw.chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' }).collect::<String>();
+    format!("{word}_{}", route.method.as_str().to_ascii_lowercase())
+}
+
+/// A matchit template as an OpenAPI path: `{*rest}` is `{rest}`.
+fn openapi_path(template: &str) -> String {
+    template.replace("{*", "{")
+}
+
+/// FastAPI's `HTTPValidationError` and `ValidationError` schemas: the shape
+/// of every 422 body.
+fn validation_schemas() -> Map<String, Value> {
+    let schemas = json!({
+        "HTTPValidationError": {
+            "properties": {
+                "detail": {
+                    "items": { "$ref": format!("{OPENAPI_REFS}ValidationError") },
+                    "type": "array",
+                    "title": "Detail"
+                }
+            },
+            "type": "object",
+            "title": "HTTPValidationError"
+        },
+        "ValidationError": {
+            "properties": {
+                "loc": {
+                    "items": { "anyOf": [{ "type": "string" }, { "type": "integer" }] },
+                    "type": "array",
+                    "title": "Location"
+                },
+                "msg": { "type": "string", "title": "Message" },
+                "type": { "type": "string", "title": "Error Type" },
+                "input": { "title": "Input" },
+                "ctx": { "type": "object", "title": "Context" }
+            },
+            "type": "object",
+            "required": ["loc", "msg", "type"],
+            "title": "ValidationError"
+        }
+    });
+    match schemas {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{BodySpec, Method};
+
+    fn route(method: Method, path: &str, name: &str, params: Vec<ParamSpec>) -> RouteSpec {
+        RouteSpec::new(method, path, name, params)
+    }
+
+    fn param(
+        name: &str,
+        source: ParamSource,
+        kind: ParamKind,
+        required: bool,
+        default: ParamValue,
+    ) -> ParamSpec {
+        ParamSpec { name: name.into(), source, kind, required, default, description: None }
+    }
+
+    #[test]
+    fn titles_and_operation_ids_follow_fastapi() {
+        assert_eq!(fasterapi_lax::title("get_user"), "Get User");
+        assert_eq!(fasterapi_lax::title("x-token"), "X Token");
+        assert_eq!(fasterapi_lax::title("HTTPServer_v2"), "Httpserver V2");
+        assert_eq!(fasterapi_lax::title("item2name"), "Item2Name");
+        let files = route(Method::Get, "/files/{*rest}", "read_file", Vec::new());
+        assert_eq!(operation_id(&files), "read_file_files__rest__get");
+    }
+
+    #[test]
+    fn parameters_are_typed_ordered_and_defaulted() {
+        let routes = [route(
+            Method::Get,
+            "/users/{user_id}",
+            "get_user",
+            vec![
+                param("q", ParamSource::Query, ParamKind::Text, false, ParamValue::None),
+                param("x-token", ParamSource::Header, ParamKind::Text, true, ParamValue::None),
+                param("limit", ParamSource::Query, ParamKind::Int, false, ParamValue::Int(10)),
+                param("user_id", ParamSource::Path, ParamKind::Int, true, ParamValue::None),
+            ],
+        )];
+        let doc = document("app", &ApiInfo::default(), &routes).unwrap();
+        let op = &doc["paths"]["/users/{user_id}"]["get"];
+        let names: Vec<&str> =
+            op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["user_id", "q", "limit", "x-token"]);
+        assert_eq!(op["parameters"][1]["schema"]["anyOf"][1], json!({ "type": "null" }));
+        assert_eq!(
+            op["parameters"][2]["schema"],
+            json!({ "type": "integer", "default": 10, "title": "Limit" })
+        );
+        assert_eq!(op["responses"]["422"]["description"], "Validation Error");
+        assert!(doc["components"]["schemas"]["ValidationError"].is_object());
+    }
+
+    #[test]
+    fn guest_schemas_are_lifted_into_components() {
+        let mut create = route(Method::Post, "/items", "create_item", Vec::new());
+        create.body = Some(BodySpec {
+            required: true,
+            media_type: "application/json".into(),
+            schema: Some(r##"{"$ref":"#/$defs/Item","$defs":{"Item":{"type":"object","properties":{"tag":{"$ref":"#/$defs/Tag"}}},"Tag":{"type":"string"}}}"##.into()),
+        });
+        create.docs.status = 201;
+        let doc = document("app", &ApiInfo::default(), &[create]).unwrap();
+        let op = &doc["paths"]["/items"]["post"];
+        assert_eq!(
+            op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Item"
+        );
+        assert_eq!(op["requestBody"]["required"], true);
+        assert_eq!(
+            doc["components"]["schemas"]["Item"]["properties"]["tag"]["$ref"],
+            "#/components/schemas/Tag"
+        );
+        assert!(op["responses"]["201"].is_object());
+    }
+
+    #[test]
+    fn a_schema_that_is_not_an_object_is_refused() {
+        let mut create = route(Method::Post, "/items", "create_item", Vec::new());
+        create.body = Some(BodySpec {
+            required: true,
+            media_type: "application/json".into(),
+            schema: Some("[1]".into()),
+        });
+        assert!(document("app", &ApiInfo::default(), &[create]).is_err());
+    }
+
+    #[test]
+    fn hidden_routes_and_text_answers() {
+        let mut hidden = route(Method::Get, "/internal", "internal", Vec::new());
+        hidden.docs.include_in_schema = false;
+        let mut text = route(Method::Get, "/plaintext", "plaintext", Vec::new());
+        text.docs.response_media_type = "text/plain".into();
+        let doc = document("app", &ApiInfo::default(), &[hidden, text]).unwrap();
+        assert!(doc["paths"].get("/internal").is_none());
+        let content = &doc["paths"]["/plaintext"]["get"]["responses"]["200"]["content"];
+        assert_eq!(content["text/plain"]["schema"], json!({ "type": "string" }));
+        assert!(doc.get("components").is_none());
+        assert_eq!(mounted(&doc, Some("/py"))["servers"][0]["url"], "/py");
+    }
+}

@@ -1,0 +1,349 @@
+//! Route specifications declared by a guest, and their validation.
+//!
+//! These are the host's own types for what a guest's `routes()` returned
+//! (the runtime converts the WIT values into them once, when an app loads):
+//! the host validates them, routes on them and documents them.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use crate::template::template_params;
+use crate::value::Value;
+
+/// An HTTP method a route can be declared for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)] // the HTTP methods of the same names
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Head,
+    Options,
+}
+
+impl Method {
+    /// The method's name as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    /// The method named `name` on the wire (`"GET"`); `None` for methods
+    /// no route can declare.
+    pub fn from_name(name: &str) -> Option<Method> {
+        Some(match name {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            "HEAD" => Method::Head,
+            "OPTIONS" => Method::Options,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ParamSource {
+    /// A `{name}` segment of the path template.
+    Path,
+    /// A key of the query string.
+    Query,
+    /// A request header (names are lower-case).
+    Header,
+}
+
+impl ParamSource {
+    /// The first element of an error's `loc`, as FastAPI writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamSource::Path => "path",
+            ParamSource::Query => "query",
+            ParamSource::Header => "header",
+        }
+    }
+}
+
+/// The type a parameter's text is parsed into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// `int`: a 64-bit integer.
+    Int,
+    /// `float`: a 64-bit float.
+    Float,
+    /// `bool`.
+    Bool,
+    /// `str`: the text as it is.
+    Text,
+}
+
+impl ParamKind {
+    fn accepts(self, value: &Value) -> bool {
+        matches!(
+            (self, value),
+            (_, Value::None)
+                | (ParamKind::Int, Value::Int(_))
+                | (ParamKind::Float, Value::Float(_))
+                | (ParamKind::Bool, Value::Bool(_))
+                | (ParamKind::Text, Value::Text(_))
+        )
+    }
+}
+
+/// One declared parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    /// The wire name: path segment, query key or (lower-case) header name.
+    pub name: String,
+    /// Where the text is read from.
+    pub source: ParamSource,
+    /// What the text is parsed into.
+    pub kind: ParamKind,
+    /// Whether a request without it is refused (422 `missing`).
+    pub required: bool,
+    /// The value passed when an optional parameter is absent.
+    pub default: Value,
+    /// What the parameter means, for the OpenAPI document.
+    pub description: Option<String>,
+}
+
+/// The JSON body a route takes; the guest parses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BodySpec {
+    /// Whether a request must have a body.
+    pub required: bool,
+    /// The media type documented for the body (`application/json`).
+    pub media_type: String,
+    /// The body's JSON Schema, as the guest declared it (JSON text).
+    pub schema: Option<String>,
+}
+
+/// What the OpenAPI document says of a route; serving ignores it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RouteDocs {
+    /// The operation's summary (default: the handler's name as a title).
+    pub summary: Option<String>,
+    /// The operation's description (a handler's doc comment or docstring).
+    pub description: Option<String>,
+    /// Tags that group operations in `/docs`.
+    pub tags: Vec<String>,
+    /// Whether the operation is marked deprecated.
+    pub deprecated: bool,
+    /// False hides the route from the document.
+    pub include_in_schema: bool,
+    /// The status code of a successful answer.
+    pub status: u16,
+    /// The media type of a successful answer.
+    pub response_media_type: String,
+    /// The JSON Schema of a successful answer (JSON text); `None` is any value.
+    pub response_schema: Option<String>,
+}
+
+/// What the OpenAPI document says of an app as a whole.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApiInfo {
+    /// The API's title (default: the app's name).
+    pub title: Option<String>,
+    /// The API's version (default: `0.1.0`).
+    pub version: Option<String>,
+    /// What the API is for.
+    pub description: Option<String>,
+}
+
+/// One route of an app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteSpec {
+    /// The method it answers.
+    pub method: Method,
+    /// A matchit path template.
+    pub path: String,
+    /// Its parameters, in the order the guest receives them.
+    pub params: Vec<ParamSpec>,
+    /// The body it takes, if any.
+    pub body: Option<BodySpec>,
+    /// The handler's name, for logs.
+    pub name: String,
+    /// Whether the guest reads the raw request (all headers, the body).
+    pub raw_request: bool,
+    /// What the OpenAPI document says of it.
+    pub docs: RouteDocs,
+}
+
+/// A route table the host refuses to serve, naming the route and why.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[allow(missing_docs)] // each message says what the variant means
+pub enum SpecError {
+    #[error("route {method} {path}: the path must start with '/'")]
+    RelativePath { method: Method, path: String },
+    #[error("route {method} {path} is declared twice")]
+    Duplicate { method: Method, path: String },
+    #[error("route {method} {path}: parameter '{name}' is declared twice")]
+    DuplicateParam { method: Method, path: String, name: String },
+    #[error("route {method} {path}: the template has {{{name}}} but no path parameter declares it")]
+    UndeclaredPathParam { method: Method, path: String, name: String },
+    #[error("route {method} {path}: path parameter '{name}' is not in the template")]
+    PathParamNotInTemplate { method: Method, path: String, name: String },
+    #[error("route {method} {path}: path parameter '{name}' must be required")]
+    OptionalPathParam { method: Method, path: String, name: String },
+    #[error("route {method} {path}: the default of '{name}' does not have the parameter's type")]
+    DefaultType { method: Method, path: String, name: String },
+    #[error("route {method} {path}: {reason}")]
+    Template { method: Method, path: String, reason: String },
+}
+
+impl ParamSpec {
+    /// A required parameter with no description.
+    pub fn required(name: &str, source: ParamSource, kind: ParamKind) -> ParamSpec {
+        ParamSpec { name: name.into(), source, kind, required: true, default: Value::None, description: None }
+    }
+}
+
+impl RouteSpec {
+    /// A route without body, raw request or docs beyond the defaults
+    /// (included in the schema, status 200, JSON).
+    pub fn new(method: Method, path: &str, name: &str, params: Vec<ParamSpec>) -> RouteSpec {
+        RouteSpec {
+            method,
+            path: path.into(),
+            params,
+            body: None,
+            name: name.into(),
+            raw_request: false,
+            docs: RouteDocs {
+                include_in_schema: true,
+                status: 200,
+                response_media_type: "application/json".into(),
+                ..RouteDocs::default()
+            },
+        }
+    }
+
+    /// Checks the route on its own; `validate_routes` checks the table.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        let (method, path) = (self.method, self.path.clone());
+        if !self.path.starts_with('/') {
+            return Err(SpecError::RelativePath { method, path });
+        }
+        let template = template_params(&self.path).map_err(|err| SpecError::Template {
+            method,
+            path: path.clone(),
+            reason: err.reason,
+        })?;
+        let mut seen = HashSet::new();
+        for param in &self.params {
+            let name = param.name.clone();
+            let key = (param.source, param.name.to_ascii_lowercase());
+            if !seen.insert(key) {
+                return Err(SpecError::DuplicateParam { method, path, name });
+            }
+            if !param.kind.accepts(&param.default) {
+                return Err(SpecError::DefaultType { method, path, name });
+            }
+            if param.source == ParamSource::Path {
+                if !template.contains(&param.name) {
+                    return Err(SpecError::PathParamNotInTemplate { method, path, name });
+                }
+                if !param.required {
+                    return Err(SpecError::OptionalPathParam { method, path, name });
+                }
+            }
+        }
+        for name in template {
+            if !seen.contains(&(ParamSource::Path, name.to_ascii_lowercase())) {
+                return Err(SpecError::UndeclaredPathParam { method, path, name });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Checks every route and that no method + path is declared twice.
+pub fn validate_routes(routes: &[RouteSpec]) -> Result<(), SpecError> {
+    let mut seen = HashSet::new();
+    for route in routes {
+        route.validate()?;
+        if !seen.insert((route.method, route.path.as_str())) {
+            return Err(SpecError::Duplicate { method: route.method, path: route.path.clone() });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param(name: &str, source: ParamSource) -> ParamSpec {
+        ParamSpec::required(name, source, ParamKind::Int)
+    }
+
+    fn route(method: Method, path: &str, params: Vec<ParamSpec>) -> RouteSpec {
+        RouteSpec::new(method, path, "h", params)
+    }
+
+    #[test]
+    fn methods_parse_from_their_wire_names() {
+        for method in [Method::Get, Method::Post, Method::Put, Method::Patch, Method::Delete, Method::Head] {
+            assert_eq!(Method::from_name(method.as_str()), Some(method));
+        }
+        assert_eq!(Method::from_name("TRACE"), None);
+        assert_eq!(Method::from_name("get"), None);
+    }
+
+    #[test]
+    fn a_good_table_passes() {
+        let routes = [
+            route(Method::Get, "/users/{id}", vec![param("id", ParamSource::Path)]),
+            route(Method::Post, "/users/{id}", vec![param("id", ParamSource::Path)]),
+            route(Method::Get, "/items", vec![param("limit", ParamSource::Query)]),
+        ];
+        assert_eq!(validate_routes(&routes), Ok(()));
+    }
+
+    #[test]
+    fn bad_tables_are_refused() {
+        let id = || vec![param("id", ParamSource::Path)];
+        let dup = [route(Method::Get, "/u/{id}", id()), route(Method::Get, "/u/{id}", id())];
+        assert!(matches!(validate_routes(&dup), Err(SpecError::Duplicate { .. })));
+
+        let undeclared = [route(Method::Get, "/u/{id}", vec![])];
+        assert!(matches!(validate_routes(&undeclared), Err(SpecError::UndeclaredPathParam { .. })));
+
+        let stray = [route(Method::Get, "/u", id())];
+        assert!(matches!(validate_routes(&stray), Err(SpecError::PathParamNotInTemplate { .. })));
+
+        let twice =
+            [route(Method::Get, "/u", vec![param("q", ParamSource::Query), param("q", ParamSource::Query)])];
+        assert!(matches!(validate_routes(&twice), Err(SpecError::DuplicateParam { .. })));
+
+        let mut optional = param("id", ParamSource::Path);
+        optional.required = false;
+        let optional = [route(Method::Get, "/u/{id}", vec![optional])];
+        assert!(matches!(validate_routes(&optional), Err(SpecError::OptionalPathParam { .. })));
+
+        let mut typed = param("q", ParamSource::Query);
+        typed.default = Value::Text("x".into());
+        let typed = [route(Method::Get, "/u", vec![typed])];
+        assert!(matches!(validate_routes(&typed), Err(SpecError::DefaultType { .. })));
+
+        let relative = [route(Method::Get, "u", vec![])];
+        assert!(matches!(validate_routes(&relative), Err(SpecError::RelativePath { .. })));
+    }
+}

@@ -1,0 +1,64 @@
+//! Typed parameter values.
+//!
+//! [`Value`] is this crate's own form (route defaults, tests); a consumer
+//! that passes values on — the runtime, as WIT values — implements
+//! [`ArgValue`] for its own type, so that request text is converted once,
+//! straight into the form the guest receives.
+
+/// A typed parameter value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// An optional parameter that is absent and has no default.
+    None,
+    /// A 64-bit integer (`int`).
+    Int(i64),
+    /// A 64-bit float (`float`).
+    Float(f64),
+    /// A boolean (`bool`).
+    Bool(bool),
+    /// Text (`str`).
+    Text(String),
+}
+
+/// A type that parsed parameters can be built as.
+pub trait ArgValue: Sized {
+    /// An integer.
+    fn int(value: i64) -> Self;
+    /// A float.
+    fn float(value: f64) -> Self;
+    /// A boolean.
+    fn bool(value: bool) -> Self;
+    /// Text.
+    fn text(value: String) -> Self;
+    /// No value (an absent optional parameter without default).
+    fn none() -> Self;
+
+    /// The value of a declared default.
+    fn from_value(value: &Value) -> Self {
+        match value {
+            Value::None => Self::none(),
+            Value::Int(v) => Self::int(*v),
+            Value::Float(v) => Self::float(*v),
+            Value::Bool(v) => Self::bool(*v),
+            Value::Text(v) => Self::text(v.clone()),
+        }
+    }
+}
+
+impl ArgValue for Value {
+    fn int(value: i64) -> Self {
+        Value::Int(value)
+    }
+    fn float(value: f64) -> Self {
+        Value::Float(value)
+    }
+    fn bool(value: bool) -> Self {
+        Value::Bool(value)
+    }
+    fn text(value: String) -> Self {
+        Value::Text(value)
+    }
+    fn none() -> Self {
+        Value::None
+    }
+}

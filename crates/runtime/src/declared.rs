@@ -1,0 +1,115 @@
+//! The one place WIT values meet the route model: a guest's declared routes
+//! become [`RouteSpec`]s once, at load, and parsed request parameters are
+//! built straight into WIT values ([`ArgValue`] for `param-value`).
+
+use fasterapi_routes::spec::{
+    ApiInfo, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteDocs, RouteSpec,
+};
+use fasterapi_routes::value::{ArgValue, Value};
+
+use crate::bindings::types as wit;
+
+/// A parameter parsed from request text goes to the guest as this.
+impl ArgValue for wit::ParamValue {
+    fn int(value: i64) -> Self {
+        wit::ParamValue::Int(value)
+    }
+    fn float(value: f64) -> Self {
+        wit::ParamValue::Float(value)
+    }
+    fn bool(value: bool) -> Self {
+        wit::ParamValue::Boolean(value)
+    }
+    fn text(value: String) -> Self {
+        wit::ParamValue::Text(value)
+    }
+    fn none() -> Self {
+        wit::ParamValue::None
+    }
+}
+
+/// The WIT form of a request method (for handlers that read the raw request).
+pub fn method_to_wit(method: Method) -> wit::Method {
+    match method {
+        Method::Get => wit::Method::Get,
+        Method::Post => wit::Method::Post,
+        Method::Put => wit::Method::Put,
+        Method::Patch => wit::Method::Patch,
+        Method::Delete => wit::Method::Delete,
+        Method::Head => wit::Method::Head,
+        Method::Options => wit::Method::Options,
+    }
+}
+
+pub(crate) fn info_from_wit(info: wit::AppInfo) -> ApiInfo {
+    ApiInfo { title: info.title, version: info.version, description: info.description }
+}
+
+pub(crate) fn route_from_wit(route: wit::Route) -> RouteSpec {
+    RouteSpec {
+        method: method_from_wit(route.method),
+        path: route.path,
+        params: route.params.into_iter().map(param_from_wit).collect(),
+        body: route.body.map(|b| BodySpec {
+            required: b.required,
+            media_type: b.media_type,
+            schema: b.schema,
+        }),
+        name: route.name,
+        raw_request: route.raw_request,
+        docs: RouteDocs {
+            summary: route.docs.summary,
+            description: route.docs.description,
+            tags: route.docs.tags,
+            deprecated: route.docs.deprecated,
+            include_in_schema: route.docs.include_in_schema,
+            status: route.docs.status,
+            response_media_type: route.docs.response_media_type,
+            response_schema: route.docs.response_schema,
+        },
+    }
+}
+
+fn param_from_wit(param: wit::ParamSpec) -> ParamSpec {
+    let source = match param.source {
+        wit::ParamSource::Path => ParamSource::Path,
+        wit::ParamSource::Query => ParamSource::Query,
+        wit::ParamSource::Header => ParamSource::Header,
+    };
+    ParamSpec {
+        // Header names are matched case-insensitively; FastAPI reports them lower-case.
+        name: if source == ParamSource::Header { param.name.to_ascii_lowercase() } else { param.name },
+        source,
+        kind: match param.kind {
+            wit::ParamType::Int => ParamKind::Int,
+            wit::ParamType::Float => ParamKind::Float,
+            wit::ParamType::Boolean => ParamKind::Bool,
+            wit::ParamType::Text => ParamKind::Text,
+        },
+        required: param.required,
+        default: param.default.map(value_from_wit).unwrap_or(Value::None),
+        description: param.description,
+    }
+}
+
+fn value_from_wit(value: wit::ParamValue) -> Value {
+    match value {
+        wit::ParamValue::None => Value::None,
+        wit::ParamValue::Int(v) => Value::Int(v),
+        wit::ParamValue::Float(v) => Value::Float(v),
+        wit::ParamValue::Boolean(v) => Value::Bool(v),
+        wit::ParamValue::Text(v) => Value::Text(v),
+    }
+}
+
+fn method_from_wit(method: wit::Method) -> Method {
+    match method {
+        wit::Method::Get => Method::Get,
+        wit::Method::Post => Method::Post,
+        wit::Method::Put => Method::Put,
+        wit::Method::Patch => Method::Patch,
+        wit::Method::Delete => Method::Delete,
+        wit::Method::Head => Method::Head,
+        wit::Method::Options => Method::Options,
+    }
+}

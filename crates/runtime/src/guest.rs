@@ -1,0 +1,348 @@
+//! A loaded guest: its compiled component, ready to instantiate, the routes
+//! and info it declared, and the instances its requests run in (fresh per
+//! request, or a pool of warm ones).
+
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use fasterapi_routes::spec::{ApiInfo, RouteSpec};
+use wasmtime::Store;
+
+use crate::bindings::types as wit;
+use crate::bindings::{App as Instance, AppPre};
+use crate::cache::{self, Origin};
+use crate::capabilities::{Capabilities, Identity};
+use crate::declared::{info_from_wit, route_from_wit};
+use crate::engine::Runtime;
+use crate::state::{HostState, new_store, start_request_clock};
+
+/// The exports every FasterAPI component must have.
+const REQUIRED_EXPORTS: [&str; 3] = ["routes", "handle", "info"];
+
+/// A reused instance is dropped after this many requests: a guest's memory
+/// may grow a little with every call (CPython's does, ~50 bytes).
+const RECYCLE_AFTER: u32 = 10_000;
+
+/// How instances are used for an app's requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceMode {
+    /// A fresh instance per request: nothing survives between requests.
+    PerRequest,
+    /// Warm instances serve many requests in turn: a guest's memory (globals,
+    /// caches, Python module state) survives from one request to the next.
+    Reuse,
+}
+
+impl InstanceMode {
+    /// The mode as the manifest and the command line spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceMode::PerRequest => "per-request",
+            InstanceMode::Reuse => "reuse",
+        }
+    }
+}
+
+impl FromStr for InstanceMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "per-request" => Ok(InstanceMode::PerRequest),
+            "reuse" => Ok(InstanceMode::Reuse),
+            other => Err(format!("unknown mode '{other}': expected \"per-request\" or \"reuse\"")),
+        }
+    }
+}
+
+/// The limits every instance of a guest runs under.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InstanceLimits {
+    /// The largest linear memory one instance may grow to, in bytes.
+    pub memory: usize,
+    /// The longest one call may run; then it traps (`CallError::Timeout`).
+    pub timeout: Duration,
+    /// The most warm instances kept between requests (`Reuse`): the app's
+    /// concurrency, as no more can be busy at once.
+    pub max_warm: usize,
+}
+
+/// Told of what happens to a guest's instances (the host's metrics).
+pub trait Observer: Send + Sync {
+    /// An instance is being created.
+    fn instantiated(&self) {}
+}
+
+/// An observer that notes nothing.
+impl Observer for () {}
+
+/// Everything a guest is loaded with besides its bytes.
+pub struct GuestConfig {
+    /// Its app's name and tenant.
+    pub identity: Identity,
+    /// What its instances may import.
+    pub capabilities: Capabilities,
+    /// Its instances' limits.
+    pub limits: InstanceLimits,
+    /// Fresh or warm instances; `None` takes the guest's own preference
+    /// (its `info()`), else per request.
+    pub instances: Option<InstanceMode>,
+    /// Told of instantiations.
+    pub observer: Arc<dyn Observer>,
+}
+
+/// What every store of a guest shares.
+pub(crate) struct GuestShared {
+    pub(crate) identity: Identity,
+    pub(crate) capabilities: Capabilities,
+    pub(crate) limits: InstanceLimits,
+}
+
+/// Why a component cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The bytes do not start with the WebAssembly magic number.
+    #[error("not a WebAssembly file (no \\0asm header)")]
+    NotWasm,
+    /// A core module: built for the wrong target.
+    #[error(
+        "a core WebAssembly module, not a component: build the guest for wasm32-wasip2 (`fasterapi build DIR`)"
+    )]
+    CoreModule,
+    /// Cranelift (or the cache) could not produce machine code.
+    #[error("cannot compile the component: {0:#}")]
+    Compile(wasmtime::Error),
+    /// An export of the world is missing.
+    #[error("does not implement the FasterAPI world: the export `{0}` is missing")]
+    MissingExport(&'static str),
+    /// Imports the host does not provide, or exports of the wrong type.
+    #[error("does not implement the FasterAPI world: {0:#}")]
+    World(wasmtime::Error),
+    /// `routes()` or `info()` trapped.
+    #[error("trapped while declaring its routes or info: {0}")]
+    RoutesTrapped(String),
+}
+
+/// Why one request could not be answered by the guest.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// No instance could be had: the host's instance pool is exhausted.
+    #[error("cannot instantiate: {0:#}")]
+    Instantiate(wasmtime::Error),
+    /// The guest trapped (a panic, `unreachable`, out of memory or stack).
+    #[error("guest trapped: {trap}")]
+    Trap {
+        /// The trap, in one line.
+        trap: String,
+        /// What the guest wrote to stderr before trapping.
+        stderr: String,
+    },
+    /// The call ran past the guest's timeout.
+    #[error("the request ran past its {0:?} timeout")]
+    Timeout(Duration),
+}
+
+/// An instance kept warm between requests (`InstanceMode::Reuse`).
+struct Warm {
+    store: Store<HostState>,
+    instance: Instance,
+    calls: u32,
+}
+
+/// A guest ready to serve: instantiated afresh for every request, or from a
+/// pool of warm instances.
+pub struct Guest {
+    shared: Arc<GuestShared>,
+    engine: wasmtime::Engine,
+    pre: AppPre<HostState>,
+    mode: InstanceMode,
+    /// Warm instances, only for `Reuse`; at most `limits.max_warm` are kept.
+    warm: Mutex<Vec<Warm>>,
+    observer: Arc<dyn Observer>,
+    hash: String,
+    origin: Origin,
+    routes: Vec<RouteSpec>,
+    info: ApiInfo,
+}
+
+impl Guest {
+    /// Compiles (or loads from cache) a component, checks it implements the
+    /// world, and reads the routes and info it declares (not yet validated:
+    /// what a valid table is belongs to the routes crate).
+    pub async fn load(runtime: &Runtime, config: GuestConfig, bytes: &[u8]) -> Result<Guest, LoadError> {
+        check_header(bytes)?;
+        let hash = cache::content_hash(bytes);
+        // Cranelift takes seconds for a big component: off the async workers,
+        // so that requests keep being served while an app (re)loads.
+        let (engine, cache, owned, key) =
+            (runtime.engine.clone(), runtime.cache.clone(), bytes.to_vec(), hash.clone());
+        let (component, origin) = tokio::task::spawn_blocking(move || cache.compile(&engine, &owned, &key))
+            .await
+            .map_err(|err| LoadError::Compile(wasmtime::Error::msg(err.to_string())))?
+            .map_err(LoadError::Compile)?;
+        let ty = component.component_type();
+        if let Some(missing) =
+            REQUIRED_EXPORTS.into_iter().find(|e| ty.get_export(&runtime.engine, e).is_none())
+        {
+            return Err(LoadError::MissingExport(missing));
+        }
+        let instance_pre = runtime.linker.instantiate_pre(&component).map_err(LoadError::World)?;
+        let pre = AppPre::new(instance_pre).map_err(LoadError::World)?;
+        let GuestConfig { identity, capabilities, limits, instances, observer } = config;
+        let shared = Arc::new(GuestShared { identity, capabilities, limits });
+        let mut store = new_store(&runtime.engine, &shared);
+        let instance = pre.instantiate_async(&mut store).await.map_err(LoadError::World)?;
+        let declaring = |err: wasmtime::Error, store: &Store<HostState>| {
+            LoadError::RoutesTrapped(describe_trap(&err, &store.data().stderr()))
+        };
+        let routes = instance.call_routes(&mut store).await.map_err(|err| declaring(err, &store))?;
+        let info = instance.call_info(&mut store).await.map_err(|err| declaring(err, &store))?;
+        let preferred = info.instances.map(|mode| match mode {
+            wit::InstanceMode::PerRequest => InstanceMode::PerRequest,
+            wit::InstanceMode::Reuse => InstanceMode::Reuse,
+        });
+        Ok(Guest {
+            shared,
+            engine: runtime.engine.clone(),
+            pre,
+            mode: instances.or(preferred).unwrap_or(InstanceMode::PerRequest),
+            warm: Mutex::default(),
+            observer,
+            hash,
+            origin,
+            routes: routes.into_iter().map(route_from_wit).collect(),
+            info: info_from_wit(info),
+        })
+    }
+
+    /// The app's name.
+    pub fn name(&self) -> &str {
+        &self.shared.identity.app
+    }
+
+    /// SHA-256 of the component's bytes.
+    pub fn hash(&self) -> &str {
+        &self.hash
+    }
+
+    /// Whether the compiled code came from the on-disk cache.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// Whether requests run in fresh or reused instances.
+    pub fn mode(&self) -> InstanceMode {
+        self.mode
+    }
+
+    /// The instances' limits.
+    pub fn limits(&self) -> &InstanceLimits {
+        &self.shared.limits
+    }
+
+    /// The route table the guest declared, in its order.
+    pub fn routes(&self) -> &[RouteSpec] {
+        &self.routes
+    }
+
+    /// What the guest says of itself for the OpenAPI document.
+    pub fn info(&self) -> &ApiInfo {
+        &self.info
+    }
+
+    /// Runs one request: in a fresh instance, or in a warm one (`Reuse`).
+    pub async fn call(&self, request: &wit::Request) -> Result<wit::Response, CallError> {
+        if self.mode == InstanceMode::Reuse {
+            return self.call_warm(request).await;
+        }
+        let (mut store, instance) = self.instantiate().await?;
+        instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))
+    }
+
+    async fn instantiate(&self) -> Result<(Store<HostState>, Instance), CallError> {
+        let mut store = new_store(&self.engine, &self.shared);
+        self.observer.instantiated();
+        match self.pre.instantiate_async(&mut store).await {
+            Ok(instance) => Ok((store, instance)),
+            Err(err) => Err(self.call_error(err, &store)),
+        }
+    }
+
+    /// Runs a request on a warm instance (or a new one when none is free);
+    /// the instance goes back to the pool unless it failed or is due for
+    /// recycling.
+    async fn call_warm(&self, request: &wit::Request) -> Result<wit::Response, CallError> {
+        let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut warm = match warm {
+            Some(mut warm) => {
+                start_request_clock(&mut warm.store);
+                warm
+            }
+            None => {
+                let (store, instance) = self.instantiate().await?;
+                Warm { store, instance, calls: 0 }
+            }
+        };
+        let response = warm
+            .instance
+            .call_handle(&mut warm.store, request)
+            .await
+            .map_err(|err| self.call_error(err, &warm.store))?;
+        warm.calls += 1;
+        let mut pool = self.warm.lock().unwrap_or_else(|e| e.into_inner());
+        if warm.calls < RECYCLE_AFTER && pool.len() < self.shared.limits.max_warm {
+            pool.push(warm);
+        }
+        Ok(response)
+    }
+
+    /// Classifies a failed instantiation or call by the error's type: a
+    /// timeout, no instance to be had (the pool is exhausted), or a trap.
+    fn call_error(&self, err: wasmtime::Error, store: &Store<HostState>) -> CallError {
+        if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
+            return CallError::Timeout(self.shared.limits.timeout);
+        }
+        if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+            return CallError::Instantiate(err);
+        }
+        CallError::Trap { trap: describe_trap(&err, ""), stderr: store.data().stderr() }
+    }
+}
+
+/// A one-line description of a trap: its message and the guest's stderr.
+fn describe_trap(err: &wasmtime::Error, stderr: &str) -> String {
+    let trap = match err.downcast_ref::<wasmtime::Trap>() {
+        Some(trap) => trap.to_string(),
+        None => format!("{:#}", err).lines().next().unwrap_or_default().to_owned(),
+    };
+    if stderr.is_empty() { trap } else { format!("{trap} (stderr: {stderr})") }
+}
+
+fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
+    match bytes.get(..8) {
+        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(LoadError::CoreModule),
+        Some([0, b'a', b's', b'm', ..]) => Ok(()),
+        _ => Err(LoadError::NotWasm),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_and_print_as_the_manifest_spells_them() {
+        for mode in [InstanceMode::PerRequest, InstanceMode::Reuse] {
+            assert_eq!(mode.as_str().parse(), Ok(mode));
+        }
+        assert!("warm".parse::<InstanceMode>().unwrap_err().contains("expected \"per-request\""));
+    }
+
+    #[test]
+    fn only_components_are_accepted() {
+        assert!(matches!(check_header(b"hello"), Err(LoadError::NotWasm)));
+        assert!(matches!(check_header(b"\0asm\x01\0\0\0"), Err(LoadError::CoreModule)));
+        assert!(check_header(b"\0asm\x0d\0\x01\0").is_ok());
+    }
+}

@@ -1,0 +1,30 @@
+//! FasterAPI's WebAssembly runtime: one wasmtime engine per host, the
+//! compile cache, loaded guests and the instances their calls run in, the
+//! limits those instances run under, and the capabilities guests import.
+//!
+//! It speaks WIT, not HTTP: a caller (the host's trigger) hands a
+//! [`Guest`] a `bindings::types::Request` whose parameters are already
+//! typed, and gets a `bindings::types::Response` back, or a [`CallError`]
+//! that says whether the guest trapped, timed out or could not be
+//! instantiated.
+//!
+//! - [`Runtime`]: the engine, linker and compile cache every app shares;
+//! - [`Guest`]: one loaded component, its declared routes and its instances;
+//! - [`cache`]: compiled components on disk, compiled functions in memory;
+//! - [`capabilities`]: `config`, `log` and `kv` (redb or Redis), each on its
+//!   own view of the store, and the guest's captured stderr;
+//! - [`bindings`]: the types generated from `wit/`.
+
+#![deny(missing_docs)]
+
+pub mod bindings;
+pub mod cache;
+pub mod capabilities;
+mod declared;
+mod engine;
+mod guest;
+mod state;
+
+pub use declared::method_to_wit;
+pub use engine::{Runtime, RuntimeConfig, RuntimeError};
+pub use guest::{CallError, Guest, GuestConfig, InstanceLimits, InstanceMode, LoadError, Observer};

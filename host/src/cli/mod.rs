@@ -1,0 +1,164 @@
+//! The `fasterapi` command line: a thin layer over the library, one file
+//! per verb.
+
+mod build;
+mod deploy;
+mod dev;
+mod new;
+mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use fasterapi_runtime::InstanceMode;
+
+/// Serve HTTP handlers compiled to WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "fasterapi", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a guest project into a component.
+    Build {
+        /// A Rust crate (a directory with a Cargo.toml, crate type cdylib), or a
+        /// Python app (a directory with an app.py, or a .py file).
+        dir: PathBuf,
+        /// Where to write the component (default: DIR/<crate>.wasm, DIR/<module>.wasm).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Serve a component, or every app of a manifest, over HTTP.
+    Serve {
+        /// A component (.wasm), or a manifest (fasterapi.toml) of many apps.
+        path: PathBuf,
+        /// The address to listen on [default: 127.0.0.1:8080, or the manifest's].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Where compiled components are cached [default: the manifest's
+        /// data_dir/cache; for a component $FASTERAPI_CACHE_DIR, else
+        /// $XDG_CACHE_HOME/fasterapi, else ~/.cache/fasterapi].
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+        /// Compile on every start instead of using the on-disk cache.
+        #[arg(long)]
+        no_cache: bool,
+        /// For a single component: the largest request body, e.g. 1MiB (larger: 413).
+        #[arg(long, value_parser = crate::config::limits::parse_size)]
+        max_body: Option<usize>,
+        /// Do not watch the manifest and components for changes (no hot reload).
+        #[arg(long)]
+        no_watch: bool,
+        /// The admin API's address [default: 127.0.0.1:8081, or the manifest's].
+        #[arg(long)]
+        admin_listen: Option<SocketAddr>,
+        /// A fresh instance per request ("per-request": isolation) or warm
+        /// instances reused between requests ("reuse"); overrides the manifest
+        /// and the app's own preference (Rust: per-request, Python: reuse).
+        #[arg(long)]
+        instances: Option<InstanceMode>,
+    },
+    /// Build a guest project, serve it, and rebuild and hot-swap it on every save.
+    Dev {
+        /// The project: a Rust crate or a Python app (with its fasterapi.toml, if any).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The address to listen on [default: 127.0.0.1:8080, or the project manifest's].
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        /// Where compiled components are cached [default: as for serve].
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Create a ready project: guest code, a manifest, a README and a test.
+    New {
+        /// rust or python.
+        language: new::Language,
+        /// The project's name (and directory).
+        name: String,
+    },
+    /// Deploy (or replace) an app on a running server through its admin API.
+    Deploy {
+        /// The app's name.
+        name: String,
+        /// The component to deploy.
+        component: PathBuf,
+        /// The admin API's URL.
+        #[arg(long, default_value = "http://127.0.0.1:8081")]
+        admin: String,
+        /// The app's manifest entry, as a TOML inline table,
+        /// e.g. '{ tenant = "acme", route = "/acme" }'.
+        #[arg(long, default_value = "")]
+        app: String,
+    },
+}
+
+/// Runs the command line and turns errors into one `error:` line.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {}", one_line(&err));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Build { dir, output } => build::run(&dir, output.as_deref()),
+        Command::New { language, name } => new::run(language, &name),
+        Command::Dev { dir, listen, cache_dir } => {
+            multi_threaded()?.block_on(dev::run(dev::DevOptions { dir, listen, cache_dir }))
+        }
+        Command::Deploy { name, component, admin, app } => deploy::run(&name, &component, &admin, &app),
+        Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch, admin_listen, instances } => {
+            let options = serve::ServeOptions {
+                path,
+                listen,
+                cache_dir,
+                no_cache,
+                max_body,
+                watch: !no_watch,
+                admin_listen,
+                instances,
+            };
+            multi_threaded()?.block_on(serve::run(options))
+        }
+    }
+}
+
+/// The error and its causes on one line, skipping a cause whose text the
+/// message already includes (many library errors print their source).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut message = err.to_string();
+    for cause in err.chain().skip(1).map(ToString::to_string) {
+        if !message.contains(&cause) {
+            message = format!("{message}: {cause}");
+        }
+    }
+    message
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+/// The async runtime of the serving commands: one worker per core.
+fn multi_threaded() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}

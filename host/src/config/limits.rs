@@ -1,0 +1,107 @@
+//! Per-app resource limits, with server-wide defaults.
+
+use std::time::Duration;
+
+use fasterapi_runtime::InstanceLimits;
+
+/// The limits one app runs under.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// The largest linear memory one instance may grow to, in bytes.
+    pub memory: usize,
+    /// The longest a request may run in the guest; then 504.
+    pub timeout: Duration,
+    /// Requests in flight at once; above it 503 with `Retry-After`.
+    pub max_concurrency: u32,
+    /// The largest request body, in bytes; above it 413.
+    pub max_body: usize,
+    /// The largest response body a guest may return, in bytes; above it 500.
+    pub max_response: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory: 256 << 20,
+            timeout: Duration::from_secs(30),
+            max_concurrency: 256,
+            max_body: 1 << 20,
+            max_response: 16 << 20,
+        }
+    }
+}
+
+impl Limits {
+    /// The part of the limits the runtime enforces on each instance.
+    pub fn for_instances(&self) -> InstanceLimits {
+        InstanceLimits { memory: self.memory, timeout: self.timeout, max_warm: self.max_concurrency as usize }
+    }
+}
+
+/// The limits a manifest table sets; the others come from the defaults.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[allow(missing_docs)] // each field overrides the `Limits` field of its name
+pub struct LimitsOverride {
+    pub memory: Option<usize>,
+    pub timeout: Option<Duration>,
+    pub max_concurrency: Option<u32>,
+    pub max_body: Option<usize>,
+    pub max_response: Option<usize>,
+}
+
+impl LimitsOverride {
+    /// `defaults` with these values applied.
+    pub fn apply(&self, defaults: &Limits) -> Limits {
+        Limits {
+            memory: self.memory.unwrap_or(defaults.memory),
+            timeout: self.timeout.unwrap_or(defaults.timeout),
+            max_concurrency: self.max_concurrency.unwrap_or(defaults.max_concurrency),
+            max_body: self.max_body.unwrap_or(defaults.max_body),
+            max_response: self.max_response.unwrap_or(defaults.max_response),
+        }
+    }
+}
+
+/// `"64MiB"`, `"512 KiB"`, `"1GB"`, `"1000"` (bytes).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let size: bytesize::ByteSize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size: use e.g. \"64MiB\", \"512KiB\", \"1GB\""))?;
+    usize::try_from(size.as_u64()).map_err(|_| format!("'{text}' is too large"))
+}
+
+/// `"2s"`, `"500ms"`, `"1m 30s"`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text.trim())
+        .map_err(|_| format!("'{text}' is not a duration: use e.g. \"2s\", \"500ms\""))?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1MB"), Ok(1_000_000));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn overrides_fall_back_to_defaults() {
+        let defaults = Limits::default();
+        let limits = LimitsOverride { max_concurrency: Some(3), ..Default::default() }.apply(&defaults);
+        assert_eq!(limits, Limits { max_concurrency: 3, ..defaults });
+    }
+}

@@ -1,0 +1,596 @@
+//! `fasterapi.toml`: the apps one server hosts, their limits, config and
+//! capabilities. Every error names the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use fasterapi_runtime::InstanceMode;
+
+use super::AppName;
+use super::limits::{self, Limits, LimitsOverride};
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// A validated manifest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// Every `[[app]]`, in the file's order.
+    pub apps: Vec<AppConfig>,
+}
+
+/// Server-wide settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerConfig {
+    /// Where apps are served.
+    pub listen: SocketAddr,
+    /// Compiled-component cache and key-value data live here.
+    pub data_dir: PathBuf,
+    /// Defaults for every app's limits.
+    pub limits: Limits,
+    /// Where the key-value store keeps its data.
+    pub kv: KvConfig,
+    /// A client that has not sent its request headers by then is disconnected.
+    pub header_read_timeout: Duration,
+    /// The largest request head (request line and headers) accepted.
+    pub max_header_size: usize,
+    /// The admin API.
+    pub admin: AdminConfig,
+}
+
+/// The admin API's listener. It only runs when a token is configured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminConfig {
+    /// Where the admin API listens (loopback by default).
+    pub listen: SocketAddr,
+    /// A file holding the bearer token (`$FASTERAPI_ADMIN_TOKEN` wins).
+    pub token_file: Option<PathBuf>,
+}
+
+/// The admin API's default address: loopback only.
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:8081";
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig { listen: parse_const(DEFAULT_ADMIN_LISTEN), token_file: None }
+    }
+}
+
+fn parse_const(addr: &str) -> SocketAddr {
+    addr.parse().unwrap_or_else(|_| unreachable!("a valid constant address"))
+}
+
+/// Where the key-value store keeps its data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KvConfig {
+    /// An embedded on-disk database (redb) under `data_dir`.
+    Embedded,
+    /// A Redis server shared by several hosts.
+    Redis {
+        /// `redis://host:port/db`.
+        url: String,
+    },
+}
+
+/// Which of the documentation endpoints an app serves (`openapi` and `docs`
+/// in the manifest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocsSettings {
+    /// `GET /openapi.json`.
+    pub openapi: bool,
+    /// `GET /docs` and its assets; needs `openapi`.
+    pub docs: bool,
+}
+
+impl Default for DocsSettings {
+    fn default() -> Self {
+        DocsSettings { openapi: true, docs: true }
+    }
+}
+
+/// One app.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppConfig {
+    /// Unique on the host.
+    pub name: AppName,
+    /// Whose app it is: its kv namespace.
+    pub tenant: String,
+    /// The component file.
+    pub component: PathBuf,
+    /// Mount prefix (`/acme`); `None` mounts at the root.
+    pub route: Option<String>,
+    /// Host header to match (lower-case, no port).
+    pub host: Option<String>,
+    /// `None` when the manifest does not say: the guest's preference
+    /// applies, else per request.
+    pub instances: Option<InstanceMode>,
+    /// The server's limits with the app's overrides.
+    pub limits: Limits,
+    /// `[app.config]`: variables the guest reads.
+    pub config: BTreeMap<String, String>,
+    /// Whether the app may use its tenant's key-value namespace.
+    pub kv: bool,
+    /// Whether the app serves `/openapi.json` and `/docs`.
+    pub docs: DocsSettings,
+}
+
+/// An invalid manifest, located.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("{}:{line}: {key}: {message}", file.display())]
+pub struct ManifestError {
+    /// The manifest (or deployed app file).
+    pub file: PathBuf,
+    /// The 1-based line; 0 when the error concerns the whole file.
+    pub line: usize,
+    /// The dotted key (`app.limits.timeout`), or `-`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default)]
+    app: Vec<RawApp>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    listen: Option<Spanned<String>>,
+    data_dir: Option<String>,
+    header_read_timeout: Option<Spanned<String>>,
+    max_header_size: Option<Spanned<String>>,
+    #[serde(default)]
+    limits: RawLimits,
+    kv: Option<RawKv>,
+    admin: Option<RawAdmin>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAdmin {
+    listen: Option<Spanned<String>>,
+    token_file: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    memory: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_concurrency: Option<Spanned<u32>>,
+    max_body: Option<Spanned<String>>,
+    max_response: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKv {
+    backend: Spanned<String>,
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    name: Spanned<String>,
+    tenant: Spanned<String>,
+    component: Spanned<String>,
+    route: Option<Spanned<String>>,
+    host: Option<Spanned<String>>,
+    instances: Option<Spanned<String>>,
+    openapi: Option<Spanned<bool>>,
+    docs: Option<Spanned<bool>>,
+    #[serde(default)]
+    limits: RawLimits,
+    #[serde(default)]
+    config: BTreeMap<String, String>,
+    #[serde(default)]
+    capabilities: RawCapabilities,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCapabilities {
+    #[serde(default)]
+    kv: bool,
+}
+
+impl Manifest {
+    /// A manifest of one app (`fasterapi serve app.wasm`): the component at
+    /// the root, named after its file, with default limits.
+    pub fn single_app(component: &Path) -> Manifest {
+        let limits = Limits::default();
+        let stem = component.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = AppName::sanitized(&stem);
+        Manifest {
+            server: ServerConfig {
+                listen: parse_const(DEFAULT_LISTEN),
+                data_dir: PathBuf::from(".fasterapi"),
+                limits,
+                kv: KvConfig::Embedded,
+                header_read_timeout: Duration::from_secs(30),
+                max_header_size: 64 << 10,
+                admin: Default::default(),
+            },
+            apps: vec![AppConfig {
+                name,
+                tenant: "default".into(),
+                component: component.to_owned(),
+                route: None,
+                host: None,
+                instances: None,
+                limits,
+                config: Default::default(),
+                kv: false,
+                docs: Default::default(),
+            }],
+        }
+    }
+}
+
+/// Reads and validates the manifest at `path`.
+pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+    parse(&read(path)?, path)
+}
+
+/// Like [`load`], but an app's component need not exist yet: `fasterapi dev`
+/// builds it.
+pub fn load_before_build(path: &Path) -> Result<Manifest, ManifestError> {
+    parse_with(&read(path)?, path, false)
+}
+
+fn read(path: &Path) -> Result<String, ManifestError> {
+    std::fs::read_to_string(path).map_err(|err| ManifestError {
+        file: path.to_owned(),
+        line: 0,
+        key: "-".into(),
+        message: format!("cannot read: {err}"),
+    })
+}
+
+/// Validates manifest `text`; relative paths are resolved against `path`'s directory.
+pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+    parse_with(text, path, true)
+}
+
+fn parse_with(text: &str, path: &Path, require_components: bool) -> Result<Manifest, ManifestError> {
+    let locate = LocatedToml { text, file: path };
+    let raw = locate.parse()?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let server = server_config(&raw.server, base, &locate)?;
+    let mut apps: Vec<AppConfig> = Vec::new();
+    for app in &raw.app {
+        let config = app_config(app, &server.limits, base, &locate, require_components)?;
+        check_unique(&config, app, &apps, &locate)?;
+        apps.push(config);
+    }
+    if apps.is_empty() {
+        return Err(locate.error(0, "app", "the manifest declares no [[app]]"));
+    }
+    Ok(Manifest { server, apps })
+}
+
+/// Parses a deployed app's file (one `[[app]]`, no `[server]`), with
+/// `server`'s defaults; relative paths are resolved against `path`'s directory.
+pub fn parse_deployed(text: &str, path: &Path, server: &ServerConfig) -> Result<AppConfig, ManifestError> {
+    let locate = LocatedToml { text, file: path };
+    let raw = locate.parse()?;
+    let [app] = raw.app.as_slice() else {
+        return Err(locate.error(0, "app", "a deployed app file holds exactly one [[app]]"));
+    };
+    app_config(app, &server.limits, path.parent().unwrap_or(Path::new(".")), &locate, true)
+}
+
+/// Two apps that claim the same route and host, if any.
+pub fn find_clash(apps: &[AppConfig]) -> Option<(&AppConfig, &AppConfig)> {
+    apps.iter()
+        .enumerate()
+        .find_map(|(i, a)| apps[..i].iter().find(|b| b.route == a.route && b.host == a.host).map(|b| (b, a)))
+}
+
+/// A TOML text and its file: parses it into manifest sections and turns
+/// byte offsets into `file:line: key:` errors.
+struct LocatedToml<'a> {
+    text: &'a str,
+    file: &'a Path,
+}
+
+impl LocatedToml<'_> {
+    /// The TOML as manifest sections; a syntax or schema error is located.
+    fn parse(&self) -> Result<RawManifest, ManifestError> {
+        toml::from_str(self.text).map_err(|err| {
+            let line = err.span().map_or(0, |span| self.line(span.start));
+            let key = err.span().map(|span| self.text[span].trim().to_owned()).unwrap_or_default();
+            self.error(line, &key, err.message())
+        })
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())].matches('\n').count() + 1
+    }
+
+    fn at<T>(&self, value: &Spanned<T>, key: &str, message: impl Into<String>) -> ManifestError {
+        self.error(self.line(value.span().start), key, message)
+    }
+
+    fn error(&self, line: usize, key: &str, message: impl Into<String>) -> ManifestError {
+        ManifestError { file: self.file.to_owned(), line, key: key.into(), message: message.into() }
+    }
+}
+
+fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<ServerConfig, ManifestError> {
+    let listen = match &raw.listen {
+        Some(listen) => listen
+            .get_ref()
+            .parse()
+            .map_err(|_| locate.at(listen, "server.listen", "expected an address like 127.0.0.1:8080"))?,
+        None => parse_const(DEFAULT_LISTEN),
+    };
+    let limits = limits_override(&raw.limits, "server.limits", locate)?.apply(&Limits::default());
+    let kv = match &raw.kv {
+        None => KvConfig::Embedded,
+        Some(kv) => match (kv.backend.get_ref().as_str(), &kv.url) {
+            ("embedded", _) => KvConfig::Embedded,
+            ("redis", Some(url)) => KvConfig::Redis { url: url.clone() },
+            ("redis", None) => {
+                return Err(locate.at(&kv.backend, "server.kv.url", "the redis backend needs a url"));
+            }
+            (other, _) => {
+                let message = format!("unknown backend '{other}': expected \"embedded\" or \"redis\"");
+                return Err(locate.at(&kv.backend, "server.kv.backend", message));
+            }
+        },
+    };
+    let header_read_timeout = match &raw.header_read_timeout {
+        Some(value) => limits::parse_duration(value.get_ref())
+            .map_err(|msg| locate.at(value, "server.header_read_timeout", msg))?,
+        None => Duration::from_secs(30),
+    };
+    let max_header_size = match &raw.max_header_size {
+        Some(value) => limits::parse_size(value.get_ref())
+            .map_err(|msg| locate.at(value, "server.max_header_size", msg))?,
+        None => 64 << 10,
+    };
+    let admin = match &raw.admin {
+        None => AdminConfig::default(),
+        Some(admin) => AdminConfig {
+            listen: match &admin.listen {
+                Some(listen) => listen.get_ref().parse().map_err(|_| {
+                    locate.at(listen, "server.admin.listen", "expected an address like 127.0.0.1:8081")
+                })?,
+                None => parse_const(DEFAULT_ADMIN_LISTEN),
+            },
+            token_file: admin.token_file.as_ref().map(|file| base.join(file)),
+        },
+    };
+    Ok(ServerConfig {
+        listen,
+        admin,
+        data_dir: base.join(raw.data_dir.as_deref().unwrap_or(".fasterapi")),
+        limits,
+        kv,
+        header_read_timeout,
+        max_header_size,
+    })
+}
+
+fn limits_override(
+    raw: &RawLimits,
+    table: &str,
+    locate: &LocatedToml,
+) -> Result<LimitsOverride, ManifestError> {
+    use limits::{parse_duration, parse_size};
+    let size = |value: &Option<Spanned<String>>, key: &str| -> Result<Option<usize>, ManifestError> {
+        value
+            .as_ref()
+            .map(|v| parse_size(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.{key}"), msg)))
+            .transpose()
+    };
+    let timeout = raw
+        .timeout
+        .as_ref()
+        .map(|v| parse_duration(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.timeout"), msg)))
+        .transpose()?;
+    if let Some(concurrency) = raw.max_concurrency.as_ref().filter(|c| *c.get_ref() == 0) {
+        return Err(locate.at(concurrency, &format!("{table}.max_concurrency"), "must be at least 1"));
+    }
+    Ok(LimitsOverride {
+        memory: size(&raw.memory, "memory")?,
+        timeout,
+        max_concurrency: raw.max_concurrency.as_ref().map(|c| *c.get_ref()),
+        max_body: size(&raw.max_body, "max_body")?,
+        max_response: size(&raw.max_response, "max_response")?,
+    })
+}
+
+fn app_config(
+    raw: &RawApp,
+    defaults: &Limits,
+    base: &Path,
+    locate: &LocatedToml,
+    require_component: bool,
+) -> Result<AppConfig, ManifestError> {
+    let name = AppName::new(raw.name.get_ref())
+        .map_err(|_| locate.at(&raw.name, "app.name", "use letters, digits, '-' and '_'"))?;
+    if raw.tenant.get_ref().is_empty() {
+        return Err(locate.at(&raw.tenant, "app.tenant", "must not be empty"));
+    }
+    let component = base.join(raw.component.get_ref());
+    if require_component && !component.is_file() {
+        let message = format!("{} does not exist", component.display());
+        return Err(locate.at(&raw.component, "app.component", message));
+    }
+    let route = raw.route.as_ref().map(|route| normalize_prefix(route, locate)).transpose()?;
+    let host = raw.host.as_ref().map(|host| host.get_ref().trim().to_ascii_lowercase());
+    let instances = match &raw.instances {
+        None => None,
+        Some(mode) => {
+            Some(mode.get_ref().parse().map_err(|msg: String| locate.at(mode, "app.instances", msg))?)
+        }
+    };
+    let limits = limits_override(&raw.limits, "app.limits", locate)?.apply(defaults);
+    let openapi = raw.openapi.as_ref().is_none_or(|o| *o.get_ref());
+    if let (false, Some(docs)) = (openapi, raw.docs.as_ref().filter(|d| *d.get_ref())) {
+        return Err(locate.at(docs, "app.docs", "/docs shows /openapi.json: it needs `openapi = true`"));
+    }
+    let docs = DocsSettings { openapi, docs: openapi && raw.docs.as_ref().is_none_or(|d| *d.get_ref()) };
+    Ok(AppConfig {
+        name,
+        tenant: raw.tenant.get_ref().clone(),
+        component,
+        route,
+        host,
+        instances,
+        limits,
+        config: raw.config.clone(),
+        kv: raw.capabilities.kv,
+        docs,
+    })
+}
+
+/// `"/acme/"` -> `"/acme"`; `"/"` -> `None` is not allowed to differ from no route.
+fn normalize_prefix(route: &Spanned<String>, locate: &LocatedToml) -> Result<String, ManifestError> {
+    let value = route.get_ref().trim_end_matches('/');
+    if !route.get_ref().starts_with('/') || value.contains(['{', '}', '*', '?', '#']) {
+        return Err(locate.at(route, "app.route", "a mount prefix like \"/acme\" (no parameters)"));
+    }
+    Ok(value.to_owned())
+}
+
+fn check_unique(
+    app: &AppConfig,
+    raw: &RawApp,
+    earlier: &[AppConfig],
+    locate: &LocatedToml,
+) -> Result<(), ManifestError> {
+    for other in earlier {
+        if other.name == app.name {
+            return Err(locate.at(&raw.name, "app.name", format!("'{}' is declared twice", app.name)));
+        }
+        if other.route == app.route && other.host == app.host {
+            let place = match (&app.host, &app.route) {
+                (Some(host), Some(route)) => format!("host {host} and route {route}"),
+                (Some(host), None) => format!("host {host}"),
+                (None, Some(route)) => format!("route {route}"),
+                (None, None) => "the root route".into(),
+            };
+            let spanned = raw.route.as_ref().or(raw.host.as_ref()).unwrap_or(&raw.name);
+            let key = if raw.route.is_some() { "app.route" } else { "app.host" };
+            return Err(locate.at(
+                spanned,
+                key,
+                format!("{place} is already claimed by app '{}'", other.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_in(dir: &Path, text: &str) -> Result<Manifest, ManifestError> {
+        std::fs::create_dir_all(dir.join("apps")).unwrap();
+        std::fs::write(dir.join("apps/a.wasm"), b"\0asm").unwrap();
+        parse(text, &dir.join("fasterapi.toml"))
+    }
+
+    fn dir(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!("fasterapi-manifest-{name}-{}", std::process::id()))
+    }
+
+    const FULL: &str = r#"
+[server]
+listen = "127.0.0.1:9000"
+data_dir = "data"
+
+[server.limits]
+memory = "32MiB"
+timeout = "1s"
+
+[[app]]
+name = "users"
+tenant = "acme"
+component = "apps/a.wasm"
+route = "/acme/"
+
+[app.limits]
+timeout = "250ms"
+max_concurrency = 4
+
+[app.config]
+greeting = "hello"
+
+[app.capabilities]
+kv = true
+
+[[app]]
+name = "other"
+tenant = "globex"
+component = "apps/a.wasm"
+host = "Globex.Example.com"
+"#;
+
+    #[test]
+    fn a_full_manifest_parses_with_defaults_applied() {
+        let dir = dir("full");
+        let manifest = parse_in(&dir, FULL).unwrap();
+        assert_eq!(manifest.server.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(manifest.server.data_dir, dir.join("data"));
+        let users = &manifest.apps[0];
+        assert_eq!(users.route.as_deref(), Some("/acme"));
+        assert_eq!(users.limits.memory, 32 << 20);
+        assert_eq!(users.limits.timeout, Duration::from_millis(250));
+        assert_eq!(users.limits.max_concurrency, 4);
+        assert_eq!(users.config["greeting"], "hello");
+        assert!(users.kv);
+        let other = &manifest.apps[1];
+        assert_eq!(other.host.as_deref(), Some("globex.example.com"));
+        assert_eq!(other.limits.timeout, Duration::from_secs(1));
+        assert!(!other.kv);
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_key() {
+        let dir = dir("errors");
+        let err = parse_in(
+            &dir,
+            "[[app]]\nname = \"a\"\ntenant = \"t\"\ncomponent = \"apps/a.wasm\"\ncolour = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (5, "colour"));
+        assert!(err.message.contains("unknown field"), "{err}");
+        assert!(err.to_string().starts_with(&format!("{}:5: colour:", dir.join("fasterapi.toml").display())));
+
+        let twice = FULL.replace("name = \"other\"", "name = \"users\"");
+        let err = parse_in(&dir, &twice).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (27, "app.name"));
+
+        let clash = FULL.replace("host = \"Globex.Example.com\"", "route = \"/acme\"");
+        let err = parse_in(&dir, &clash).unwrap_err();
+        assert_eq!(err.key, "app.route");
+        assert!(err.message.contains("already claimed by app 'users'"), "{err}");
+
+        let units = FULL.replace("\"32MiB\"", "\"lots\"");
+        let err = parse_in(&dir, &units).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (7, "server.limits.memory"));
+
+        let missing = FULL.replace("apps/a.wasm\"\nroute", "apps/nope.wasm\"\nroute");
+        let err = parse_in(&dir, &missing).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (13, "app.component"));
+        assert!(err.message.contains("does not exist"));
+    }
+}

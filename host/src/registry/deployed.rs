@@ -1,0 +1,188 @@
+//! Apps deployed through the admin API, kept in `data_dir/deployed` so that
+//! they outlive a restart: `NAME.wasm` and `NAME.toml` (its `[[app]]`), or
+//! `NAME.removed` for an app removed by the API. They are merged into the
+//! manifest's apps on every read.
+
+use std::path::{Path, PathBuf};
+
+use super::{Registry, RegistryError, Source};
+use crate::config::{AppConfig, AppName, InvalidAppName, Manifest, ManifestError, ServerConfig, manifest};
+
+/// Why a deploy was refused; the message is the client's answer.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// The name in the URL is not an app name.
+    #[error(transparent)]
+    Name(#[from] InvalidAppName),
+    /// The `FasterAPI-App` entry is not a TOML inline table, or sets what it must not.
+    #[error("the app's manifest entry {0}")]
+    Entry(String),
+    /// The entry's keys are invalid.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// Its mount is another app's.
+    #[error("apps '{0}' and '{1}' would claim the same route and host")]
+    Clash(AppName, AppName),
+    /// The component cannot be served.
+    #[error(transparent)]
+    Load(RegistryError),
+    /// Storing it failed.
+    #[error("cannot store {}: {source}", path.display())]
+    Store {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Where deployed apps are kept.
+pub(super) fn dir(server: &ServerConfig) -> PathBuf {
+    server.data_dir.join("deployed")
+}
+
+/// The source's manifest with the deployed apps (which replace manifest
+/// apps of the same name) and without the removed ones.
+pub(super) fn read(source: &Source) -> Result<Manifest, RegistryError> {
+    let mut manifest = match source {
+        Source::File(path) => manifest::load(path)?,
+        Source::InMemory(manifest) => (**manifest).clone(),
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir(&manifest.server))
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    for file in &files {
+        let Some(name) = file.file_stem().and_then(|s| s.to_str()) else { continue };
+        match file.extension().and_then(|e| e.to_str()) {
+            Some("removed") => manifest.apps.retain(|a| a.name != *name),
+            Some("toml") => {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|source| RegistryError::Store { path: file.clone(), source })?;
+                let app = manifest::parse_deployed(&text, file, &manifest.server)?;
+                manifest.apps.retain(|a| a.name != app.name);
+                manifest.apps.push(app);
+            }
+            _ => {}
+        }
+    }
+    if let Some((a, b)) = manifest::find_clash(&manifest.apps) {
+        return Err(RegistryError::Clash(a.name.clone(), b.name.clone()));
+    }
+    Ok(manifest)
+}
+
+impl Registry {
+    /// Deploys (or replaces) app `name`: `entry` is its manifest entry
+    /// without name and component, as a TOML inline table (`{ tenant =
+    /// "acme", route = "/acme" }`). The app is checked (manifest keys, the
+    /// component, clashes) before anything changes, then stored and loaded.
+    pub async fn deploy(&self, name: &str, entry: &str, component: &[u8]) -> Result<(), DeployError> {
+        let name = AppName::new(name)?;
+        let dir = dir(&self.server);
+        let staging = dir.join(format!(".staging-{name}"));
+        let _ = std::fs::remove_dir_all(&staging);
+        let text = app_toml(&name, entry)?;
+        let (wasm, toml) = (format!("{name}.wasm"), format!("{name}.toml"));
+        write(&staging, &wasm, component)?;
+        write(&staging, &toml, text.as_bytes())?;
+        if let Err(err) = self.check(&staging.join(&toml), &text).await {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(err);
+        }
+        for file in [&wasm, &toml] {
+            std::fs::rename(staging.join(file), dir.join(file))
+                .map_err(|source| DeployError::Store { path: dir.join(file), source })?;
+        }
+        let _ = std::fs::remove_file(dir.join(format!("{name}.removed")));
+        let _ = std::fs::remove_dir_all(&staging);
+        self.reload().await.map(drop).map_err(DeployError::Load)
+    }
+
+    /// Loads the staged app on the side, as it would be served.
+    async fn check(&self, file: &Path, text: &str) -> Result<(), DeployError> {
+        let config = manifest::parse_deployed(text, file, &self.server)?;
+        let mut apps: Vec<AppConfig> = self
+            .loaded
+            .lock()
+            .await
+            .iter()
+            .map(|app| app.config.clone())
+            .filter(|other| other.name != config.name)
+            .collect();
+        apps.push(config.clone());
+        if let Some((a, b)) = manifest::find_clash(&apps) {
+            return Err(DeployError::Clash(a.name.clone(), b.name.clone()));
+        }
+        self.load(&self.server, &config).await.map(drop).map_err(DeployError::Load)
+    }
+
+    /// Removes app `name` (deployed or from the manifest), persistently.
+    /// False if there is no such app.
+    pub async fn remove(&self, name: &str) -> Result<bool, RegistryError> {
+        if !self.loaded.lock().await.iter().any(|app| app.config.name == *name) {
+            return Ok(false);
+        }
+        let dir = dir(&self.server);
+        for ext in ["wasm", "toml"] {
+            let _ = std::fs::remove_file(dir.join(format!("{name}.{ext}")));
+        }
+        let marker = dir.join(format!("{name}.removed"));
+        std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(&marker, b""))
+            .map_err(|source| RegistryError::Store { path: marker, source })?;
+        self.reload().await?;
+        Ok(true)
+    }
+}
+
+fn write(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), DeployError> {
+    let path = dir.join(file);
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, bytes))
+        .map_err(|source| DeployError::Store { path, source })
+}
+
+/// The file of a deployed app: `[[app]]` with its name, its component
+/// (beside the file) and the client's entry.
+fn app_toml(name: &AppName, entry: &str) -> Result<String, DeployError> {
+    let wrapped = format!("app = {}", if entry.trim().is_empty() { "{}" } else { entry });
+    let mut table: toml::Table =
+        toml::from_str(&wrapped).map_err(|e| DeployError::Entry(format!(": {e}")))?;
+    let Some(toml::Value::Table(mut app)) = table.remove("app") else {
+        return Err(DeployError::Entry("must be an inline table like { tenant = \"acme\" }".into()));
+    };
+    for key in ["name", "component"] {
+        if app.contains_key(key) {
+            return Err(DeployError::Entry(format!("must not set `{key}`")));
+        }
+    }
+    app.insert("name".into(), name.as_str().into());
+    app.insert("component".into(), format!("{name}.wasm").into());
+    app.entry("tenant").or_insert_with(|| "default".into());
+    let mut document = toml::Table::new();
+    document.insert("app".into(), toml::Value::Array(vec![toml::Value::Table(app)]));
+    toml::to_string(&document).map_err(|e| DeployError::Entry(format!("cannot be written: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_becomes_an_app_file() {
+        let name = AppName::new("shop").unwrap();
+        let text = app_toml(&name, r#"{ tenant = "acme", route = "/acme" }"#).unwrap();
+        let table: toml::Table = toml::from_str(&text).unwrap();
+        let app = &table["app"][0];
+        assert_eq!(app["name"].as_str(), Some("shop"));
+        assert_eq!(app["component"].as_str(), Some("shop.wasm"));
+        assert_eq!(app["route"].as_str(), Some("/acme"));
+        let defaulted: toml::Table = toml::from_str(&app_toml(&name, "").unwrap()).unwrap();
+        assert_eq!(defaulted["app"][0]["tenant"].as_str(), Some("default"));
+        assert!(
+            app_toml(&name, r#"{ name = "other" }"#).unwrap_err().to_string().contains("must not set `name`")
+        );
+        assert!(app_toml(&name, "not toml").is_err());
+    }
+}

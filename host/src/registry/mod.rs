@@ -1,0 +1,333 @@
+//! The app registry: loads a manifest's apps (compiling through the cache),
+//! mounts them on the dispatcher, and reloads them when the manifest, a
+//! component or a deploy changes them: a new version is compiled and
+//! checked off the request path, then the table of apps is swapped
+//! atomically. A version that fails is rejected with one log line and the
+//! old one keeps serving.
+
+mod deployed;
+mod watch;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use fasterapi_runtime::cache::{Origin, content_hash};
+use fasterapi_runtime::capabilities::Capabilities;
+use fasterapi_runtime::capabilities::kv::{KvBackend, KvError, RedbBackend, RedisBackend};
+use fasterapi_runtime::{InstanceMode, Runtime, RuntimeConfig, RuntimeError};
+use tokio::sync::{Mutex, OnceCell};
+
+pub use deployed::DeployError;
+pub use watch::watch;
+
+use crate::config::{AppConfig, AppName, KvConfig, Manifest, ManifestError, ServerConfig};
+use crate::metrics::METRICS;
+use crate::trigger::{Dispatcher, LoadError, Mount, Mounted, TypedApp};
+
+/// Why apps could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// The engine could not be set up.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// The manifest (or a deployed app's file) is invalid.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// A component file cannot be read.
+    #[error("app '{app}': cannot read {}: {source}", path.display())]
+    Read {
+        /// The app.
+        app: AppName,
+        /// Its component file.
+        path: PathBuf,
+        /// Why it cannot be read.
+        source: std::io::Error,
+    },
+    /// A component cannot be served.
+    #[error("app '{app}': {}: {source}", path.display())]
+    Load {
+        /// The app.
+        app: AppName,
+        /// Its component file.
+        path: PathBuf,
+        /// Why it cannot be served.
+        source: LoadError,
+    },
+    /// The key-value store cannot be opened.
+    #[error("cannot open the key-value store: {0}")]
+    Kv(KvError),
+    /// Two apps claim the same mount.
+    #[error("apps '{0}' and '{1}' claim the same route and host")]
+    Clash(AppName, AppName),
+    /// The deployed apps' directory cannot be read or written.
+    #[error("cannot store the deployed app in {}: {source}", path.display())]
+    Store {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What `GET /apps` reports of an app.
+#[derive(Debug, serde::Serialize)]
+pub struct AppInfo {
+    /// The app's name.
+    pub name: AppName,
+    /// Its tenant.
+    pub tenant: String,
+    /// Its mount prefix.
+    pub route: Option<String>,
+    /// The Host header it answers.
+    pub host: Option<String>,
+    /// SHA-256 of the component.
+    pub hash: String,
+    /// "per-request" or "reuse".
+    pub instances: &'static str,
+    /// When this version was loaded (RFC 3339).
+    pub loaded_at: String,
+    /// Requests answered by this version.
+    pub requests: u64,
+    /// Of them, answered with a 5xx.
+    pub server_errors: u64,
+    /// "manifest" or "deployed" (through the admin API).
+    pub source: &'static str,
+}
+
+/// The runtime settings a manifest needs: pool slots sized for its largest
+/// memory limit (at least 1 GiB, so that a reload can raise a limit) and
+/// the compile cache in `cache_dir` (`None`: no cache).
+pub fn runtime_config(manifest: &Manifest, cache_dir: Option<PathBuf>) -> RuntimeConfig {
+    let max_memory = manifest.apps.iter().map(|a| a.limits.memory).max().unwrap_or(0).max(1 << 30);
+    RuntimeConfig { cache_dir, max_memory, ..RuntimeConfig::default() }
+}
+
+/// Where the app table comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A manifest file, re-read on reload.
+    File(PathBuf),
+    /// A manifest given in memory (`fasterapi serve app.wasm`, `fasterapi
+    /// dev`); its components are re-read on reload.
+    InMemory(Box<Manifest>),
+}
+
+/// One loaded app: the configuration and component it was loaded from, and
+/// its mount on the dispatcher.
+struct LoadedApp {
+    config: AppConfig,
+    hash: String,
+    mounted: Arc<Mounted>,
+}
+
+/// What a reload did.
+#[derive(Debug, Default)]
+pub struct Reloaded {
+    /// Apps loaded anew, added or removed.
+    pub changed: usize,
+    /// Apps whose new version failed to load, with why; their old version
+    /// keeps serving.
+    pub rejected: Vec<(AppName, String)>,
+}
+
+/// The loaded apps, their dispatcher, and how to reload them.
+pub struct Registry {
+    runtime: Arc<Runtime>,
+    /// Replaced only by [`Registry::reload_with`].
+    source: std::sync::Mutex<Source>,
+    /// `[server]` as read at start (its changes need a restart).
+    server: ServerConfig,
+    /// Every app's instance mode, whatever the manifest says (`--instances`).
+    instances: Option<InstanceMode>,
+    dispatcher: Arc<Dispatcher>,
+    kv: OnceCell<Arc<dyn KvBackend>>,
+    loaded: Mutex<Vec<LoadedApp>>,
+}
+
+impl Registry {
+    /// Loads every app; any failure here is fatal (nothing serves yet).
+    /// `instances`, if given, overrides every app's instance mode.
+    pub async fn start(
+        runtime: Arc<Runtime>,
+        source: Source,
+        instances: Option<InstanceMode>,
+    ) -> Result<Arc<Registry>, RegistryError> {
+        let manifest = with_instances(deployed::read(&source)?, instances);
+        let registry = Arc::new(Registry {
+            instances,
+            dispatcher: Arc::default(),
+            runtime,
+            source: std::sync::Mutex::new(source),
+            server: manifest.server.clone(),
+            kv: OnceCell::new(),
+            loaded: Mutex::new(Vec::new()),
+        });
+        let mut loaded = Vec::with_capacity(manifest.apps.len());
+        for config in &manifest.apps {
+            loaded.push(registry.load(&manifest.server, config).await?);
+        }
+        registry.dispatcher.replace(loaded.iter().map(|app| app.mounted.clone()).collect());
+        *registry.loaded.lock().await = loaded;
+        Ok(registry)
+    }
+
+    /// Serves `manifest` from now on (in place of the source it started
+    /// with) and reloads: `fasterapi dev` after an edit of the project's
+    /// manifest.
+    pub async fn reload_with(&self, manifest: Manifest) -> Result<Reloaded, RegistryError> {
+        *self.source() = Source::InMemory(Box::new(manifest));
+        self.reload().await
+    }
+
+    fn source(&self) -> std::sync::MutexGuard<'_, Source> {
+        self.source.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The dispatcher serving the current apps.
+    pub fn dispatcher(&self) -> Arc<Dispatcher> {
+        self.dispatcher.clone()
+    }
+
+    /// The files whose changes trigger a reload.
+    pub async fn watched_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> =
+            self.loaded.lock().await.iter().map(|app| app.config.component.clone()).collect();
+        if let Source::File(path) = &*self.source() {
+            files.push(path.clone());
+        }
+        files
+    }
+
+    /// Re-reads the manifest and components; loads what changed and swaps
+    /// the table. A version that fails to load is rejected (the old one
+    /// keeps serving) and reported.
+    pub async fn reload(&self) -> Result<Reloaded, RegistryError> {
+        let source = self.source().clone();
+        let manifest = with_instances(deployed::read(&source)?, self.instances);
+        let mut loaded = self.loaded.lock().await;
+        let mut previous: HashMap<AppName, LoadedApp> =
+            loaded.drain(..).map(|app| (app.config.name.clone(), app)).collect();
+        let mut next = Vec::with_capacity(manifest.apps.len());
+        let mut reloaded = Reloaded::default();
+        for config in &manifest.apps {
+            let hash = std::fs::read(&config.component).map(|bytes| content_hash(&bytes)).ok();
+            let old = previous.remove(&config.name);
+            if let Some(old) =
+                old.as_ref().filter(|old| old.config == *config && Some(&old.hash) == hash.as_ref())
+            {
+                next.push(LoadedApp {
+                    config: old.config.clone(),
+                    hash: old.hash.clone(),
+                    mounted: old.mounted.clone(),
+                });
+                continue;
+            }
+            match self.load(&manifest.server, config).await {
+                Ok(app) => {
+                    tracing::info!(app = %config.name, hash = &app.hash[..12], "reloaded");
+                    METRICS.reload(&config.name);
+                    reloaded.changed += 1;
+                    next.push(app);
+                }
+                Err(err) => {
+                    tracing::error!(app = %config.name, "new version rejected, the old one keeps serving: {err}");
+                    reloaded.rejected.push((config.name.clone(), err.to_string()));
+                    next.extend(old);
+                }
+            }
+        }
+        for gone in previous.keys() {
+            tracing::info!(app = %gone, "removed");
+            reloaded.changed += 1;
+        }
+        self.dispatcher.replace(next.iter().map(|app| app.mounted.clone()).collect());
+        *loaded = next;
+        Ok(reloaded)
+    }
+
+    /// What is mounted now.
+    pub async fn list(&self) -> Vec<AppInfo> {
+        let deployed = deployed::dir(&self.server);
+        self.loaded
+            .lock()
+            .await
+            .iter()
+            .map(|app| {
+                let (requests, server_errors) = app.mounted.counts();
+                AppInfo {
+                    name: app.config.name.clone(),
+                    tenant: app.config.tenant.clone(),
+                    route: app.config.route.clone(),
+                    host: app.config.host.clone(),
+                    hash: app.hash.clone(),
+                    instances: app.mounted.app().guest().mode().as_str(),
+                    loaded_at: humantime::format_rfc3339_seconds(app.mounted.loaded_at()).to_string(),
+                    requests,
+                    server_errors,
+                    source: if app.config.component.starts_with(&deployed) { "deployed" } else { "manifest" },
+                }
+            })
+            .collect()
+    }
+
+    /// Compiles and mounts one app.
+    async fn load(&self, server: &ServerConfig, config: &AppConfig) -> Result<LoadedApp, RegistryError> {
+        let started = std::time::Instant::now();
+        let bytes = std::fs::read(&config.component).map_err(|source| RegistryError::Read {
+            app: config.name.clone(),
+            path: config.component.clone(),
+            source,
+        })?;
+        let capabilities =
+            Capabilities { config: config.config.clone(), kv: self.kv_for(server, config).await? };
+        let app = TypedApp::load(&self.runtime, config, capabilities, &bytes).await.map_err(|source| {
+            RegistryError::Load { app: config.name.clone(), path: config.component.clone(), source }
+        })?;
+        let guest = app.guest();
+        tracing::info!(
+            app = %config.name,
+            tenant = %config.tenant,
+            route = config.route.as_deref().unwrap_or("/"),
+            host = config.host.as_deref().unwrap_or("*"),
+            routes = guest.routes().len(),
+            instances = guest.mode().as_str(),
+            hash = &guest.hash()[..12],
+            cached = guest.origin() == Origin::Cache,
+            "loaded in {:.0} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        let hash = guest.hash().to_owned();
+        let mount = Mount { prefix: config.route.clone(), host: config.host.clone() };
+        let mounted = Arc::new(Mounted::new(Arc::new(app), mount, config.docs));
+        Ok(LoadedApp { config: config.clone(), hash, mounted })
+    }
+
+    /// The key-value store, if `config` is granted it (opened on first use).
+    async fn kv_for(
+        &self,
+        server: &ServerConfig,
+        config: &AppConfig,
+    ) -> Result<Option<Arc<dyn KvBackend>>, RegistryError> {
+        if !config.kv {
+            return Ok(None);
+        }
+        let kv = self.kv.get_or_try_init(|| open_kv(server)).await.map_err(RegistryError::Kv)?;
+        Ok(Some(kv.clone()))
+    }
+}
+
+/// `manifest` with every app's instance mode set to `instances`, if given.
+fn with_instances(mut manifest: Manifest, instances: Option<InstanceMode>) -> Manifest {
+    if let Some(mode) = instances {
+        manifest.apps.iter_mut().for_each(|app| app.instances = Some(mode));
+    }
+    manifest
+}
+
+async fn open_kv(server: &ServerConfig) -> Result<Arc<dyn KvBackend>, KvError> {
+    Ok(match &server.kv {
+        KvConfig::Embedded => Arc::new(RedbBackend::open(&server.data_dir.join("kv.redb"))?),
+        KvConfig::Redis { url } => Arc::new(RedisBackend::connect(url).await?),
+    })
+}

@@ -1,0 +1,199 @@
+//! A typed app: a guest with the router and OpenAPI document built from the
+//! routes it declared, serving requests below its mount.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use fasterapi_routes::openapi::SchemaError;
+use fasterapi_routes::params::{ValidationError, validation_body};
+use fasterapi_routes::router::{Lookup, Router};
+use fasterapi_routes::spec::{Method, SpecError};
+use fasterapi_runtime::bindings::types as wit;
+use fasterapi_runtime::capabilities::{Capabilities, Identity};
+use fasterapi_runtime::{CallError, Guest, GuestConfig, Runtime};
+use hyper::body::Body;
+use hyper::{Request, StatusCode};
+use percent_encoding::percent_decode_str;
+
+use super::docs::DocsSite;
+use super::request::{GuestRequestParts, header_text};
+use super::response::{detail_list, from_guest};
+use crate::config::{AppConfig, Limits};
+use crate::http::{HttpResponse, detail, json, read_limited};
+use crate::metrics::{AppMetrics, METRICS};
+
+/// Why an app cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The component itself: not a component, not our world, trapped.
+    #[error(transparent)]
+    Guest(#[from] fasterapi_runtime::LoadError),
+    /// The routes it declared cannot be served.
+    #[error("declares an invalid route table: {0}")]
+    Routes(#[from] SpecError),
+    /// A body or response schema it declared is not a JSON Schema.
+    #[error("declares an invalid schema: {0}")]
+    Schema(#[from] SchemaError),
+}
+
+/// An app ready to serve: its guest, router, OpenAPI document and limits.
+pub struct TypedApp {
+    guest: Guest,
+    router: Router,
+    /// The OpenAPI 3.1 document, built once (without `servers`).
+    openapi: serde_json::Value,
+    limits: Limits,
+    metrics: Arc<AppMetrics>,
+}
+
+impl TypedApp {
+    /// Loads `config`'s app from `bytes` with `capabilities`: compiles it,
+    /// reads its routes, validates them and builds its router and document.
+    pub async fn load(
+        runtime: &Runtime,
+        config: &AppConfig,
+        capabilities: Capabilities,
+        bytes: &[u8],
+    ) -> Result<TypedApp, LoadError> {
+        let metrics = Arc::new(METRICS.app(&config.name));
+        let guest_config = GuestConfig {
+            identity: Identity { app: config.name.as_str().into(), tenant: config.tenant.as_str().into() },
+            capabilities,
+            limits: config.limits.for_instances(),
+            instances: config.instances,
+            observer: metrics.clone(),
+        };
+        let guest = Guest::load(runtime, guest_config, bytes).await?;
+        fasterapi_routes::spec::validate_routes(guest.routes())?;
+        let router = Router::new(guest.routes())?;
+        let openapi = fasterapi_routes::openapi::document(&config.name, guest.info(), guest.routes())?;
+        Ok(TypedApp { guest, router, openapi, limits: config.limits, metrics })
+    }
+
+    /// The loaded guest: name, hash, instance mode, routes.
+    pub fn guest(&self) -> &Guest {
+        &self.guest
+    }
+
+    /// The limits it is served under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Its metrics.
+    pub fn metrics(&self) -> &AppMetrics {
+        &self.metrics
+    }
+
+    /// The app's OpenAPI 3.1 document (without `servers`).
+    pub fn openapi(&self) -> &serde_json::Value {
+        &self.openapi
+    }
+
+    /// Answers one request whose path below the app's mount starts at byte
+    /// `below_mount`: 404/405/422 natively, else the guest's answer.
+    pub(crate) async fn serve<B>(
+        &self,
+        request: Request<B>,
+        below_mount: usize,
+        docs: &DocsSite,
+    ) -> HttpResponse
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = request.into_parts();
+        let raw_path = match parts.uri.path().get(below_mount..) {
+            Some("") | None => "/",
+            Some(rest) => rest,
+        };
+        let method = Method::from_name(parts.method.as_str());
+        // Starlette matches on the percent-decoded path; so do we.
+        let path = percent_decode_str(raw_path).decode_utf8_lossy();
+        let (index, path_params) = match self.router.lookup(method, &path) {
+            Lookup::Found { route, params } => (route, params),
+            Lookup::MethodNotAllowed { allow } => return super::response::method_not_allowed(allow),
+            // The app's own routes come first: it may serve its own `/docs`.
+            Lookup::NotFound => {
+                return docs
+                    .serve(method, &path)
+                    .unwrap_or_else(|| detail(StatusCode::NOT_FOUND, "Not Found"));
+            }
+        };
+        let route = &self.guest.routes()[index];
+        let query = parts.uri.query();
+        let args =
+            fasterapi_routes::extract::arguments::<wit::ParamValue>(route, &path_params, query, |name| {
+                header_text(&parts.headers, name)
+            });
+        if let (Err(errors), None) = (&args, &route.body) {
+            return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
+        }
+        let body = match read_limited(body, self.limits.max_body).await {
+            Ok(body) => body,
+            Err(err) => {
+                tracing::debug!(app = %self.guest.name(), "{err}");
+                return err.response();
+            }
+        };
+        // A route matched, so the method is one a route can declare.
+        let method = method.unwrap_or(Method::Get);
+        let guest_request =
+            GuestRequestParts { index, method, raw_path, query, headers: &parts.headers, body };
+        match args {
+            Ok(args) => self.call(&route.name, &guest_request.into_wit(route, args, false)).await,
+            Err(errors) => {
+                let request = guest_request.into_wit(route, Vec::new(), true);
+                self.reject_with_body_errors(&route.name, &errors, &request).await
+            }
+        }
+    }
+
+    /// Runs the handler.
+    async fn call(&self, handler: &str, request: &wit::Request) -> HttpResponse {
+        match self.guest.call(request).await {
+            Ok(response) => from_guest(response, self.limits.max_response).unwrap_or_else(|reason| {
+                tracing::error!(app = %self.guest.name(), %handler, "invalid response from guest: {reason}");
+                internal_error()
+            }),
+            Err(CallError::Trap { trap, stderr }) => {
+                self.metrics.trap();
+                tracing::error!(app = %self.guest.name(), %handler, %stderr, "guest trapped: {trap}");
+                internal_error()
+            }
+            Err(err @ CallError::Timeout(_)) => {
+                self.metrics.timeout();
+                tracing::warn!(app = %self.guest.name(), %handler, "{err}");
+                detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
+            }
+            Err(err @ CallError::Instantiate(_)) => {
+                tracing::error!(app = %self.guest.name(), %handler, "{err}");
+                detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+            }
+        }
+    }
+
+    /// A 422 for bad parameters of a route with a body: FastAPI lists the
+    /// body's errors too, so the guest validates the body (only) and its
+    /// errors follow the host's.
+    async fn reject_with_body_errors(
+        &self,
+        handler: &str,
+        errors: &[ValidationError],
+        request: &wit::Request,
+    ) -> HttpResponse {
+        let body_errors = match self.guest.call(request).await {
+            Ok(response) if response.status == 422 => detail_list(&response.body),
+            Ok(_) => Vec::new(),
+            Err(err) => {
+                tracing::error!(app = %self.guest.name(), %handler, "validating the body failed: {err}");
+                Vec::new()
+            }
+        };
+        json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, body_errors))
+    }
+}
+
+fn internal_error() -> HttpResponse {
+    detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+}

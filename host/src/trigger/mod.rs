@@ -1,0 +1,204 @@
+//! The HTTP trigger: picks the app for a request (Host header, mount
+//! prefix), holds it to its concurrency limit (503), and has the app answer:
+//! 404, 405 and parameter 422s natively, everything else through one call
+//! into the guest with typed WIT values.
+
+mod app;
+mod docs;
+mod request;
+mod response;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime};
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use hyper::body::{Body, Incoming};
+use hyper::header::{HOST, HeaderValue, RETRY_AFTER};
+use hyper::{Request, StatusCode};
+use tokio::sync::Semaphore;
+
+pub use app::{LoadError, TypedApp};
+use docs::DocsSite;
+pub use docs::SWAGGER_UI_VERSION;
+
+use crate::config::DocsSettings;
+use crate::http::{Handler, HttpResponse, detail};
+
+/// Where an app is mounted: under a path prefix and/or for a host name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mount {
+    /// Path prefix (`/acme`); `None` is the root.
+    pub prefix: Option<String>,
+    /// Host header to match (lower-case, no port); `None` matches any.
+    pub host: Option<String>,
+}
+
+impl Mount {
+    /// Whether this mount serves `path` for `host`.
+    fn serves(&self, host: Option<&str>, path: &str) -> bool {
+        if let Some(expected) = &self.host
+            && !host.is_some_and(|host| host.eq_ignore_ascii_case(expected))
+        {
+            return false;
+        }
+        match &self.prefix {
+            None => true,
+            Some(prefix) => path
+                .strip_prefix(prefix.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
+        }
+    }
+
+    /// How specific a match is: a host beats none, a longer prefix a shorter.
+    fn specificity(&self) -> (bool, usize) {
+        (self.host.is_some(), self.prefix.as_ref().map_or(0, String::len))
+    }
+}
+
+/// One app mounted on the server, with its own concurrency slots and
+/// request counters.
+pub struct Mounted {
+    app: Arc<TypedApp>,
+    mount: Mount,
+    slots: Arc<Semaphore>,
+    /// `/openapi.json` and `/docs`, rendered for this mount.
+    docs: DocsSite,
+    loaded_at: SystemTime,
+    requests: AtomicU64,
+    server_errors: AtomicU64,
+}
+
+impl Mounted {
+    /// Mounts `app` at `mount`; its limits say how many requests may run at once.
+    pub fn new(app: Arc<TypedApp>, mount: Mount, docs: DocsSettings) -> Self {
+        let slots = Arc::new(Semaphore::new(app.limits().max_concurrency as usize));
+        let docs = DocsSite::new(app.openapi(), mount.prefix.as_deref(), docs);
+        Mounted {
+            app,
+            mount,
+            slots,
+            docs,
+            loaded_at: SystemTime::now(),
+            requests: AtomicU64::new(0),
+            server_errors: AtomicU64::new(0),
+        }
+    }
+
+    /// The app.
+    pub fn app(&self) -> &TypedApp {
+        &self.app
+    }
+
+    /// When this version was mounted.
+    pub fn loaded_at(&self) -> SystemTime {
+        self.loaded_at
+    }
+
+    /// Requests answered, and those answered with a 5xx.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.requests.load(Ordering::Relaxed), self.server_errors.load(Ordering::Relaxed))
+    }
+
+    fn count(&self, status: StatusCode, elapsed: std::time::Duration) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if status.is_server_error() {
+            self.server_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.app.metrics().request(status.as_u16(), elapsed);
+    }
+}
+
+/// Routes requests to the mounted apps and serves them. The table of apps
+/// is swapped atomically on reload: a request keeps the app it started with.
+#[derive(Default)]
+pub struct Dispatcher {
+    apps: ArcSwap<Vec<Arc<Mounted>>>,
+}
+
+impl Dispatcher {
+    /// Replaces the table of apps; requests already running finish on the old.
+    pub fn replace(&self, apps: Vec<Arc<Mounted>>) {
+        self.apps.store(Arc::new(apps));
+    }
+
+    /// Answers one request: picks the app by Host header and path prefix,
+    /// then has it answer within its concurrency limit.
+    pub async fn handle<B>(&self, request: Request<B>) -> HttpResponse
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let host = request_host(&request);
+        let path = request.uri().path();
+        let apps = self.apps.load();
+        let Some(mounted) =
+            apps.iter().filter(|m| m.mount.serves(host, path)).max_by_key(|m| m.mount.specificity())
+        else {
+            return detail(StatusCode::NOT_FOUND, "Not Found");
+        };
+        let Ok(_slot) = mounted.slots.clone().try_acquire_owned() else {
+            let mut response = detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        };
+        // The path below the mount, as an offset: the request moves on.
+        let below_mount = mounted.mount.prefix.as_ref().map_or(0, String::len);
+        let mounted = mounted.clone();
+        drop(apps);
+        let started = Instant::now();
+        let response = mounted.app.serve(request, below_mount, &mounted.docs).await;
+        mounted.count(response.status(), started.elapsed());
+        response
+    }
+}
+
+impl Handler for Dispatcher {
+    async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        Dispatcher::handle(self, request).await
+    }
+}
+
+/// The request's host name: the Host header (or URI authority), without a
+/// port; apps match it case-insensitively.
+fn request_host<B>(request: &Request<B>) -> Option<&str> {
+    let raw = match request.headers().get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => host,
+        None => request.uri().host()?,
+    };
+    let host = match raw.rsplit_once(':') {
+        Some((name, port)) if !name.ends_with(']') && port.bytes().all(|b| b.is_ascii_digit()) => name,
+        _ => raw,
+    };
+    Some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mount(prefix: Option<&str>, host: Option<&str>) -> Mount {
+        Mount { prefix: prefix.map(Into::into), host: host.map(Into::into) }
+    }
+
+    #[test]
+    fn mounts_match_by_host_and_prefix() {
+        let acme = mount(Some("/acme"), None);
+        assert!(acme.serves(None, "/acme"));
+        assert!(acme.serves(None, "/acme/users/1"));
+        assert!(!acme.serves(None, "/acmex"));
+        let globex = mount(None, Some("globex.example.com"));
+        assert!(globex.serves(Some("Globex.Example.com"), "/x"));
+        assert!(!globex.serves(None, "/x"));
+        assert!(globex.specificity() > acme.specificity());
+    }
+
+    #[test]
+    fn the_host_is_read_without_its_port() {
+        let request = Request::builder().header(HOST, "a.example:8080").body(()).unwrap();
+        assert_eq!(request_host(&request), Some("a.example"));
+        let request = Request::builder().header(HOST, "[::1]").body(()).unwrap();
+        assert_eq!(request_host(&request), Some("[::1]"));
+    }
+}
