@@ -67,7 +67,8 @@ bench: host examples
 	cargo build --release -p fasterapi-ceiling
 	$(PYTHON) benches/load.py
 
-## Criterion micro-benchmarks: router, typed parameters, fresh-instance dispatch.
+## Criterion micro-benchmarks: router, typed parameters, fresh and warm guest calls,
+## and a whole request through the trigger (no socket).
 bench-micro: examples
 	cargo bench -p fasterapi-host --bench dispatch
 
