@@ -7,14 +7,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::body::Incoming;
+use hyper::header::{CONNECTION, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::config::ServerConfig;
-use crate::http::Handler;
+use crate::http::{Handler, HttpResponse, detail};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -91,14 +94,24 @@ pub async fn serve<H: Handler>(
         };
         let _ = stream.set_nodelay(true);
         let handler = handler.clone();
-        let service = service_fn(move |request| {
+        let max_head = limits.max_header_size;
+        let service = service_fn(move |request: Request<Incoming>| {
             let handler = handler.clone();
-            async move { Ok::<_, Infallible>(handler.handle(request).await) }
+            async move {
+                // hyper's buffer limit holds only for heads that arrive in
+                // several reads: check the head's size itself.
+                if head_size(&request) > max_head {
+                    return Ok::<_, Infallible>(head_too_large());
+                }
+                Ok(handler.handle(request).await)
+            }
         });
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
-            .max_buf_size(limits.max_header_size.max(8192))
+            // Room beyond the limit, so that a head a little over it gets our
+            // 431 (hyper closes silently on a head over its buffer).
+            .max_buf_size(limits.max_header_size.saturating_mul(4).max(64 << 10))
             .pipeline_flush(true)
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
@@ -113,6 +126,21 @@ pub async fn serve<H: Handler>(
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("in-flight requests did not finish within {DRAIN_TIMEOUT:?}");
     }
+}
+
+/// The size of a request's head as sent: request line and header lines.
+fn head_size<B>(request: &Request<B>) -> usize {
+    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let headers: usize =
+        request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    line + headers
+}
+
+/// A 431; the connection is closed.
+fn head_too_large() -> HttpResponse {
+    let mut response = detail(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large");
+    response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// Resolves on SIGINT or SIGTERM.

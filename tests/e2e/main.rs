@@ -7,6 +7,7 @@ mod cli;
 mod dev;
 mod fastapi_parity;
 mod guest_failures;
+mod hostile;
 mod http;
 mod new_project;
 mod openapi;

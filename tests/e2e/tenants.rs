@@ -64,7 +64,7 @@ host = "globex.test"
 max_concurrency = 2
 "#;
 
-fn get_host(server: &Server, host: &str, path: &str) -> crate::support::HttpResponse {
+pub fn get_host(server: &Server, host: &str, path: &str) -> crate::support::HttpResponse {
     server.send("GET", path, &[("host", host)], b"")
 }
 
@@ -87,7 +87,7 @@ fn one_process_serves_three_apps_of_two_tenants_by_prefix_and_host() {
 }
 
 /// Requests to the well-behaved tenant, from a background thread, until stopped.
-struct Bystander {
+pub struct Bystander {
     stop: Arc<AtomicBool>,
     failures: Arc<AtomicUsize>,
     done: Arc<AtomicUsize>,
@@ -95,7 +95,7 @@ struct Bystander {
 }
 
 impl Bystander {
-    fn start(server: &Server) -> Bystander {
+    pub fn start(server: &Server) -> Bystander {
         let (stop, failures, done) = (Arc::default(), Arc::default(), Arc::default());
         let addr = server.addr;
         let (s, f, d): (Arc<AtomicBool>, Arc<AtomicUsize>, Arc<AtomicUsize>) =
@@ -115,7 +115,7 @@ impl Bystander {
     }
 
     /// Stops and asserts every request succeeded.
-    fn finish(mut self) {
+    pub fn finish(mut self) {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.take().unwrap().join().expect("bystander thread");
         assert!(self.done.load(Ordering::Relaxed) > 0, "the bystander sent nothing");

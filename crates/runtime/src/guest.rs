@@ -20,6 +20,10 @@ use crate::state::{HostState, new_store, start_request_clock};
 /// The exports every FasterAPI component must have.
 const REQUIRED_EXPORTS: [&str; 3] = ["routes", "handle", "info"];
 
+/// The longest a component may take, at load, to start an instance and
+/// declare its routes and info; the app's timeout if that is shorter.
+pub const DECLARE_DEADLINE: Duration = Duration::from_secs(10);
+
 /// A reused instance is dropped after this many requests: a guest's memory
 /// may grow a little with every call (CPython's does, ~50 bytes).
 const RECYCLE_AFTER: u32 = 10_000;
@@ -122,6 +126,10 @@ pub enum LoadError {
     /// `routes()` or `info()` trapped.
     #[error("trapped while declaring its routes or info: {0}")]
     RoutesTrapped(String),
+    /// Starting an instance and `routes()` and `info()` took longer than
+    /// [`DECLARE_DEADLINE`] (or the app's timeout, if shorter).
+    #[error("did not declare its routes and info within {0:?} (does `routes()` or `info()` block?)")]
+    DeclareTimeout(Duration),
 }
 
 /// Why one request could not be answered by the guest.
@@ -191,13 +199,10 @@ impl Guest {
         let pre = AppPre::new(instance_pre).map_err(LoadError::World)?;
         let GuestConfig { identity, capabilities, limits, instances, observer } = config;
         let shared = Arc::new(GuestShared { identity, capabilities, limits });
-        let mut store = new_store(&runtime.engine, &shared);
-        let instance = pre.instantiate_async(&mut store).await.map_err(LoadError::World)?;
-        let declaring = |err: wasmtime::Error, store: &Store<HostState>| {
-            LoadError::RoutesTrapped(describe_trap(&err, &store.data().stderr()))
-        };
-        let routes = instance.call_routes(&mut store).await.map_err(|err| declaring(err, &store))?;
-        let info = instance.call_info(&mut store).await.map_err(|err| declaring(err, &store))?;
+        let limit = shared.limits.timeout.min(DECLARE_DEADLINE);
+        let (routes, info) = tokio::time::timeout(limit, declared(&runtime.engine, &shared, &pre))
+            .await
+            .map_err(|_| LoadError::DeclareTimeout(limit))??;
         let preferred = info.instances.map(|mode| match mode {
             wit::InstanceMode::PerRequest => InstanceMode::PerRequest,
             wit::InstanceMode::Reuse => InstanceMode::Reuse,
@@ -251,8 +256,19 @@ impl Guest {
         &self.info
     }
 
-    /// Runs one request: in a fresh instance, or in a warm one (`Reuse`).
+    /// Runs one request: in a fresh instance, or in a warm one (`Reuse`),
+    /// within the app's timeout by the wall clock — while the guest computes
+    /// (epoch interruption) and while it waits in a host call (the call is
+    /// dropped, and its instance with it).
     pub async fn call(&self, request: &wit::Request) -> Result<wit::Response, CallError> {
+        let timeout = self.shared.limits.timeout;
+        match tokio::time::timeout(timeout, self.call_unbounded(request)).await {
+            Ok(result) => result,
+            Err(_) => Err(CallError::Timeout(timeout)),
+        }
+    }
+
+    async fn call_unbounded(&self, request: &wit::Request) -> Result<wit::Response, CallError> {
         if self.mode == InstanceMode::Reuse {
             return self.call_warm(request).await;
         }
@@ -308,6 +324,22 @@ impl Guest {
         }
         CallError::Trap { trap: describe_trap(&err, ""), stderr: store.data().stderr() }
     }
+}
+
+/// Starts an instance and calls `routes()` and `info()`.
+async fn declared(
+    engine: &wasmtime::Engine,
+    shared: &Arc<GuestShared>,
+    pre: &AppPre<HostState>,
+) -> Result<(Vec<wit::Route>, wit::AppInfo), LoadError> {
+    let mut store = new_store(engine, shared);
+    let instance = pre.instantiate_async(&mut store).await.map_err(LoadError::World)?;
+    let declaring = |err: wasmtime::Error, store: &Store<HostState>| {
+        LoadError::RoutesTrapped(describe_trap(&err, &store.data().stderr()))
+    };
+    let routes = instance.call_routes(&mut store).await.map_err(|err| declaring(err, &store))?;
+    let info = instance.call_info(&mut store).await.map_err(|err| declaring(err, &store))?;
+    Ok((routes, info))
 }
 
 /// A one-line description of a trap: its message and the guest's stderr.

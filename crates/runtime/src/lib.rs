@@ -27,4 +27,6 @@ mod state;
 
 pub use declared::method_to_wit;
 pub use engine::{Runtime, RuntimeConfig, RuntimeError};
-pub use guest::{CallError, Guest, GuestConfig, InstanceLimits, InstanceMode, LoadError, Observer};
+pub use guest::{
+    CallError, DECLARE_DEADLINE, Guest, GuestConfig, InstanceLimits, InstanceMode, LoadError, Observer,
+};

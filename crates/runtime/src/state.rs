@@ -103,12 +103,18 @@ pub(crate) fn new_store(engine: &Engine, guest: &Arc<GuestShared>) -> Store<Host
     store
 }
 
+/// `timeout` from now; a timeout too long for the clock is never reached.
+pub(crate) fn deadline(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 86_400))
+}
+
 /// Starts a request's clock on a store: its deadline is the app's timeout
 /// from now, and its stderr is forgotten (a reused instance is reset so for
 /// every request).
 pub(crate) fn start_request_clock(store: &mut Store<HostState>) {
     let state = store.data_mut();
-    state.deadline = Instant::now() + state.guest.limits.timeout;
+    state.deadline = deadline(state.guest.limits.timeout);
     state.ticks = 0;
     state.stderr.clear();
     store.set_epoch_deadline(1);

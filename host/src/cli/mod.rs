@@ -50,7 +50,7 @@ enum Command {
         #[arg(long)]
         no_cache: bool,
         /// For a single component: the largest request body, e.g. 1MiB (larger: 413).
-        #[arg(long, value_parser = crate::config::limits::parse_size)]
+        #[arg(long, value_parser = crate::config::limits::parse_max_body)]
         max_body: Option<usize>,
         /// Do not watch the manifest and components for changes (no hot reload).
         #[arg(long)]

@@ -62,21 +62,45 @@ impl LimitsOverride {
     }
 }
 
-/// `"64MiB"`, `"512 KiB"`, `"1GB"`, `"1000"` (bytes).
-pub fn parse_size(text: &str) -> Result<usize, String> {
+/// The largest `memory`: a 32-bit linear memory cannot grow past 4 GiB.
+pub const MAX_MEMORY: usize = 4 << 30;
+/// The longest `timeout` (and server-wide timeout).
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The most requests of one app in flight at once.
+pub const MAX_CONCURRENCY: u32 = 10_000;
+/// The largest `max_body` and `max_response`.
+pub const MAX_BODY: usize = 1 << 30;
+/// The largest `max_header_size`.
+pub const MAX_HEADER_SIZE: usize = 1 << 20;
+
+/// `"64MiB"`, `"512 KiB"`, `"1GB"`, `"1000"` (bytes), at most `max`.
+pub fn parse_size(text: &str, max: usize) -> Result<usize, String> {
     let size: bytesize::ByteSize = text
         .trim()
         .parse()
         .map_err(|_| format!("'{text}' is not a size: use e.g. \"64MiB\", \"512KiB\", \"1GB\""))?;
-    usize::try_from(size.as_u64()).map_err(|_| format!("'{text}' is too large"))
+    match usize::try_from(size.as_u64()) {
+        Ok(size) if size <= max => Ok(size),
+        _ => {
+            Err(format!("'{text}' is over the maximum of {}", bytesize::ByteSize(max as u64).display().iec()))
+        }
+    }
 }
 
-/// `"2s"`, `"500ms"`, `"1m 30s"`.
+/// A request body limit for the command line (`--max-body`).
+pub fn parse_max_body(text: &str) -> Result<usize, String> {
+    parse_size(text, MAX_BODY)
+}
+
+/// `"2s"`, `"500ms"`, `"1m 30s"`: longer than zero, at most [`MAX_TIMEOUT`].
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(text.trim())
         .map_err(|_| format!("'{text}' is not a duration: use e.g. \"2s\", \"500ms\""))?;
     if duration.is_zero() {
         return Err("must be longer than zero".into());
+    }
+    if duration > MAX_TIMEOUT {
+        return Err(format!("'{text}' is over the maximum of 1h"));
     }
     Ok(duration)
 }
@@ -87,11 +111,15 @@ mod tests {
 
     #[test]
     fn sizes_and_durations() {
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
-        assert_eq!(parse_size("1MB"), Ok(1_000_000));
-        assert_eq!(parse_size("1000"), Ok(1000));
-        assert!(parse_size("lots").is_err());
+        assert_eq!(parse_size("64MiB", MAX_MEMORY), Ok(64 << 20));
+        assert_eq!(parse_size("512 KiB", MAX_MEMORY), Ok(512 << 10));
+        assert_eq!(parse_size("1MB", MAX_MEMORY), Ok(1_000_000));
+        assert_eq!(parse_size("1000", MAX_MEMORY), Ok(1000));
+        assert!(parse_size("lots", MAX_MEMORY).is_err());
+        assert!(parse_size("5GiB", MAX_MEMORY).unwrap_err().contains("over the maximum of 4 GiB"));
+        assert!(parse_size("99999999999999999999", MAX_MEMORY).is_err());
+        assert!(parse_duration("500000000000y").unwrap_err().contains("maximum"));
+        assert!(parse_duration("2h").is_err());
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("soon").is_err());

@@ -14,6 +14,9 @@ use fasterapi_runtime::InstanceMode;
 use super::AppName;
 use super::limits::{self, Limits, LimitsOverride};
 
+/// How long a request body may take to arrive, unless `[server]` says.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -39,6 +42,9 @@ pub struct ServerConfig {
     pub kv: KvConfig,
     /// A client that has not sent its request headers by then is disconnected.
     pub header_read_timeout: Duration,
+    /// A request whose body has not fully arrived by then is answered 408
+    /// and its connection closed (nginx's `client_body_timeout`).
+    pub body_read_timeout: Duration,
     /// The largest request head (request line and headers) accepted.
     pub max_header_size: usize,
     /// The admin API.
@@ -150,6 +156,7 @@ struct RawServer {
     listen: Option<Spanned<String>>,
     data_dir: Option<String>,
     header_read_timeout: Option<Spanned<String>>,
+    body_read_timeout: Option<Spanned<String>>,
     max_header_size: Option<Spanned<String>>,
     #[serde(default)]
     limits: RawLimits,
@@ -221,6 +228,7 @@ impl Manifest {
                 limits,
                 kv: KvConfig::Embedded,
                 header_read_timeout: Duration::from_secs(30),
+                body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
                 max_header_size: 64 << 10,
                 admin: Default::default(),
             },
@@ -358,8 +366,13 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
             .map_err(|msg| locate.at(value, "server.header_read_timeout", msg))?,
         None => Duration::from_secs(30),
     };
+    let body_read_timeout = match &raw.body_read_timeout {
+        Some(value) => limits::parse_duration(value.get_ref())
+            .map_err(|msg| locate.at(value, "server.body_read_timeout", msg))?,
+        None => DEFAULT_BODY_READ_TIMEOUT,
+    };
     let max_header_size = match &raw.max_header_size {
-        Some(value) => limits::parse_size(value.get_ref())
+        Some(value) => limits::parse_size(value.get_ref(), limits::MAX_HEADER_SIZE)
             .map_err(|msg| locate.at(value, "server.max_header_size", msg))?,
         None => 64 << 10,
     };
@@ -382,6 +395,7 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
         limits,
         kv,
         header_read_timeout,
+        body_read_timeout,
         max_header_size,
     })
 }
@@ -391,11 +405,11 @@ fn limits_override(
     table: &str,
     locate: &LocatedToml,
 ) -> Result<LimitsOverride, ManifestError> {
-    use limits::{parse_duration, parse_size};
-    let size = |value: &Option<Spanned<String>>, key: &str| -> Result<Option<usize>, ManifestError> {
+    use limits::{MAX_BODY, MAX_CONCURRENCY, MAX_MEMORY, parse_duration, parse_size};
+    let size = |value: &Option<Spanned<String>>, key: &str, max| -> Result<Option<usize>, ManifestError> {
         value
             .as_ref()
-            .map(|v| parse_size(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.{key}"), msg)))
+            .map(|v| parse_size(v.get_ref(), max).map_err(|msg| locate.at(v, &format!("{table}.{key}"), msg)))
             .transpose()
     };
     let timeout = raw
@@ -403,15 +417,18 @@ fn limits_override(
         .as_ref()
         .map(|v| parse_duration(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.timeout"), msg)))
         .transpose()?;
-    if let Some(concurrency) = raw.max_concurrency.as_ref().filter(|c| *c.get_ref() == 0) {
-        return Err(locate.at(concurrency, &format!("{table}.max_concurrency"), "must be at least 1"));
+    if let Some(concurrency) =
+        raw.max_concurrency.as_ref().filter(|c| !(1..=MAX_CONCURRENCY).contains(c.get_ref()))
+    {
+        let message = format!("must be from 1 to {MAX_CONCURRENCY}");
+        return Err(locate.at(concurrency, &format!("{table}.max_concurrency"), message));
     }
     Ok(LimitsOverride {
-        memory: size(&raw.memory, "memory")?,
+        memory: size(&raw.memory, "memory", MAX_MEMORY)?,
         timeout,
         max_concurrency: raw.max_concurrency.as_ref().map(|c| *c.get_ref()),
-        max_body: size(&raw.max_body, "max_body")?,
-        max_response: size(&raw.max_response, "max_response")?,
+        max_body: size(&raw.max_body, "max_body", MAX_BODY)?,
+        max_response: size(&raw.max_response, "max_response", MAX_BODY)?,
     })
 }
 
@@ -428,11 +445,10 @@ fn app_config(
         return Err(locate.at(&raw.tenant, "app.tenant", "must not be empty"));
     }
     let component = base.join(raw.component.get_ref());
-    if require_component && !component.is_file() {
-        let message = format!("{} does not exist", component.display());
+    if require_component && let Err(message) = check_component_file(&component) {
         return Err(locate.at(&raw.component, "app.component", message));
     }
-    let route = raw.route.as_ref().map(|route| normalize_prefix(route, locate)).transpose()?;
+    let route = raw.route.as_ref().map(|route| normalize_prefix(route, locate)).transpose()?.flatten();
     let host = raw.host.as_ref().map(|host| host.get_ref().trim().to_ascii_lowercase());
     let instances = match &raw.instances {
         None => None,
@@ -460,13 +476,25 @@ fn app_config(
     })
 }
 
-/// `"/acme/"` -> `"/acme"`; `"/"` -> `None` is not allowed to differ from no route.
-fn normalize_prefix(route: &Spanned<String>, locate: &LocatedToml) -> Result<String, ManifestError> {
+/// `"/acme/"` -> `"/acme"`; `"/"` -> `None`: the root, as no route at all.
+fn normalize_prefix(route: &Spanned<String>, locate: &LocatedToml) -> Result<Option<String>, ManifestError> {
     let value = route.get_ref().trim_end_matches('/');
     if !route.get_ref().starts_with('/') || value.contains(['{', '}', '*', '?', '#']) {
         return Err(locate.at(route, "app.route", "a mount prefix like \"/acme\" (no parameters)"));
     }
-    Ok(value.to_owned())
+    Ok(Some(value.to_owned()).filter(|prefix| !prefix.is_empty()))
+}
+
+/// Why `path` cannot be an app's component file, if it cannot.
+fn check_component_file(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Err(_) => Err(format!("{} does not exist", path.display())),
+        Ok(meta) if meta.is_dir() => Err(format!("{} is a directory, not a component file", path.display())),
+        Ok(meta) if !meta.is_file() => {
+            Err(format!("{} is not a regular file (a FIFO or a device?)", path.display()))
+        }
+        Ok(_) => Ok(()),
+    }
 }
 
 fn check_unique(

@@ -26,6 +26,9 @@ pub enum DeployError {
     /// The component cannot be served.
     #[error(transparent)]
     Load(RegistryError),
+    /// It loaded on the side but not into the table.
+    #[error("{0}")]
+    Rejected(String),
     /// Storing it failed.
     #[error("cannot store {}: {source}", path.display())]
     Store {
@@ -79,6 +82,7 @@ impl Registry {
     /// component, clashes) before anything changes, then stored and loaded.
     pub async fn deploy(&self, name: &str, entry: &str, component: &[u8]) -> Result<(), DeployError> {
         let name = AppName::new(name)?;
+        let _changing = self.changes.lock().await;
         let dir = dir(&self.server);
         let staging = dir.join(format!(".staging-{name}"));
         let _ = std::fs::remove_dir_all(&staging);
@@ -90,13 +94,40 @@ impl Registry {
             let _ = std::fs::remove_dir_all(&staging);
             return Err(err);
         }
-        for file in [&wasm, &toml] {
-            std::fs::rename(staging.join(file), dir.join(file))
-                .map_err(|source| DeployError::Store { path: dir.join(file), source })?;
+        // The files it replaces wait in the staging directory until the
+        // new version serves: a deploy that fails leaves the old one.
+        let previous = staging.join("previous");
+        let removed = format!("{name}.removed");
+        for file in [&wasm, &toml, &removed] {
+            if dir.join(file).exists() {
+                std::fs::create_dir_all(&previous)
+                    .map_err(|source| DeployError::Store { path: previous.clone(), source })?;
+                move_file(&dir.join(file), &previous.join(file))?;
+            }
         }
-        let _ = std::fs::remove_file(dir.join(format!("{name}.removed")));
+        let mut installed = Vec::new();
+        for file in [&wasm, &toml] {
+            if let Err(err) = move_file(&staging.join(file), &dir.join(file)) {
+                restore(&dir, &previous, &installed);
+                let _ = std::fs::remove_dir_all(&staging);
+                return Err(err);
+            }
+            installed.push(file.clone());
+        }
+        let reloaded = match self.reload_now().await {
+            Ok(reloaded) => match reloaded.rejected.iter().find(|(app, _)| *app == name) {
+                Some((_, reason)) => Err(DeployError::Rejected(reason.clone())),
+                None => Ok(()),
+            },
+            Err(err) => Err(DeployError::Load(err)),
+        };
+        if reloaded.is_err() {
+            restore(&dir, &previous, &installed);
+            // Back to the table as it was on disk.
+            let _ = self.reload_now().await;
+        }
         let _ = std::fs::remove_dir_all(&staging);
-        self.reload().await.map(drop).map_err(DeployError::Load)
+        reloaded
     }
 
     /// Loads the staged app on the side, as it would be served.
@@ -120,6 +151,7 @@ impl Registry {
     /// Removes app `name` (deployed or from the manifest), persistently.
     /// False if there is no such app.
     pub async fn remove(&self, name: &str) -> Result<bool, RegistryError> {
+        let _changing = self.changes.lock().await;
         if !self.loaded.lock().await.iter().any(|app| app.config.name == *name) {
             return Ok(false);
         }
@@ -131,8 +163,23 @@ impl Registry {
         std::fs::create_dir_all(&dir)
             .and_then(|()| std::fs::write(&marker, b""))
             .map_err(|source| RegistryError::Store { path: marker, source })?;
-        self.reload().await?;
+        self.reload_now().await?;
         Ok(true)
+    }
+}
+
+fn move_file(from: &Path, to: &Path) -> Result<(), DeployError> {
+    std::fs::rename(from, to).map_err(|source| DeployError::Store { path: to.to_owned(), source })
+}
+
+/// Undoes a deploy on disk: removes the files it `installed` and moves the
+/// ones it replaced back from `previous`.
+fn restore(dir: &Path, previous: &Path, installed: &[String]) {
+    for file in installed {
+        let _ = std::fs::remove_file(dir.join(file));
+    }
+    for entry in std::fs::read_dir(previous).into_iter().flatten().flatten() {
+        let _ = std::fs::rename(entry.path(), dir.join(entry.file_name()));
     }
 }
 

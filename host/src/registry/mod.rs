@@ -115,6 +115,7 @@ pub enum Source {
 
 /// One loaded app: the configuration and component it was loaded from, and
 /// its mount on the dispatcher.
+#[derive(Clone)]
 struct LoadedApp {
     config: AppConfig,
     hash: String,
@@ -142,6 +143,12 @@ pub struct Registry {
     instances: Option<InstanceMode>,
     dispatcher: Arc<Dispatcher>,
     kv: OnceCell<Arc<dyn KvBackend>>,
+    /// Held by whatever changes the table (reload, deploy, removal) for the
+    /// whole change, so that changes apply one at a time, each checked
+    /// against the table it will join.
+    changes: Mutex<()>,
+    /// The table as loaded; locked only to read or replace it, never while
+    /// loading, so that listing and health checks never wait on a guest.
     loaded: Mutex<Vec<LoadedApp>>,
 }
 
@@ -156,11 +163,12 @@ impl Registry {
         let manifest = with_instances(deployed::read(&source)?, instances);
         let registry = Arc::new(Registry {
             instances,
-            dispatcher: Arc::default(),
+            dispatcher: Arc::new(Dispatcher::new(manifest.server.body_read_timeout)),
             runtime,
             source: std::sync::Mutex::new(source),
             server: manifest.server.clone(),
             kv: OnceCell::new(),
+            changes: Mutex::new(()),
             loaded: Mutex::new(Vec::new()),
         });
         let mut loaded = Vec::with_capacity(manifest.apps.len());
@@ -176,8 +184,9 @@ impl Registry {
     /// with) and reloads: `fasterapi dev` after an edit of the project's
     /// manifest.
     pub async fn reload_with(&self, manifest: Manifest) -> Result<Reloaded, RegistryError> {
+        let _changing = self.changes.lock().await;
         *self.source() = Source::InMemory(Box::new(manifest));
-        self.reload().await
+        self.reload_now().await
     }
 
     fn source(&self) -> std::sync::MutexGuard<'_, Source> {
@@ -203,11 +212,16 @@ impl Registry {
     /// the table. A version that fails to load is rejected (the old one
     /// keeps serving) and reported.
     pub async fn reload(&self) -> Result<Reloaded, RegistryError> {
+        let _changing = self.changes.lock().await;
+        self.reload_now().await
+    }
+
+    /// [`Registry::reload`], for a caller that holds `changes`.
+    async fn reload_now(&self) -> Result<Reloaded, RegistryError> {
         let source = self.source().clone();
         let manifest = with_instances(deployed::read(&source)?, self.instances);
-        let mut loaded = self.loaded.lock().await;
         let mut previous: HashMap<AppName, LoadedApp> =
-            loaded.drain(..).map(|app| (app.config.name.clone(), app)).collect();
+            self.loaded.lock().await.iter().map(|app| (app.config.name.clone(), app.clone())).collect();
         let mut next = Vec::with_capacity(manifest.apps.len());
         let mut reloaded = Reloaded::default();
         for config in &manifest.apps {
@@ -242,7 +256,7 @@ impl Registry {
             reloaded.changed += 1;
         }
         self.dispatcher.replace(next.iter().map(|app| app.mounted.clone()).collect());
-        *loaded = next;
+        *self.loaded.lock().await = next;
         Ok(reloaded)
     }
 

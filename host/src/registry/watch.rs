@@ -29,8 +29,14 @@ pub async fn watch(registry: Arc<Registry>) -> Result<(), WatchError> {
         while let Ok(path) = changes.try_recv() {
             relevant |= files.contains(&absolute(&path));
         }
-        if relevant && let Err(err) = registry.reload().await {
-            tracing::error!("reload rejected, the current apps keep serving: {err}");
+        if relevant {
+            // On its own task: even a panic in a reload must not end hot reload.
+            let reloading = registry.clone();
+            match tokio::spawn(async move { reloading.reload().await }).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => tracing::error!("reload rejected, the current apps keep serving: {err}"),
+                Err(err) => tracing::error!("reload failed ({err}); the current apps keep serving"),
+            }
         }
     }
 }

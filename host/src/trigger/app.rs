@@ -2,6 +2,7 @@
 //! routes it declared, serving requests below its mount.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use fasterapi_routes::openapi::SchemaError;
@@ -14,10 +15,11 @@ use fasterapi_runtime::{CallError, Guest, GuestConfig, Runtime};
 use hyper::body::Body;
 use hyper::{Request, StatusCode};
 use percent_encoding::percent_decode_str;
+use tokio::sync::Semaphore;
 
 use super::docs::DocsSite;
 use super::request::{GuestRequestParts, header_text};
-use super::response::{detail_list, from_guest};
+use super::response::{body_timeout, detail_list, from_guest, unavailable};
 use crate::config::{AppConfig, Limits};
 use crate::http::{HttpResponse, detail, json, read_limited};
 use crate::metrics::{AppMetrics, METRICS};
@@ -43,6 +45,8 @@ pub struct TypedApp {
     /// The OpenAPI 3.1 document, built once (without `servers`).
     openapi: serde_json::Value,
     limits: Limits,
+    /// One permit per request that may run in the guest at once.
+    slots: Semaphore,
     metrics: Arc<AppMetrics>,
 }
 
@@ -67,7 +71,8 @@ impl TypedApp {
         fasterapi_routes::spec::validate_routes(guest.routes())?;
         let router = Router::new(guest.routes())?;
         let openapi = fasterapi_routes::openapi::document(&config.name, guest.info(), guest.routes())?;
-        Ok(TypedApp { guest, router, openapi, limits: config.limits, metrics })
+        let slots = Semaphore::new(config.limits.max_concurrency as usize);
+        Ok(TypedApp { guest, router, openapi, limits: config.limits, slots, metrics })
     }
 
     /// The loaded guest: name, hash, instance mode, routes.
@@ -91,12 +96,15 @@ impl TypedApp {
     }
 
     /// Answers one request whose path below the app's mount starts at byte
-    /// `below_mount`: 404/405/422 natively, else the guest's answer.
+    /// `below_mount`: 404/405/422 natively, else the guest's answer. The
+    /// body must arrive within `body_read_timeout` (408); a concurrency slot
+    /// is taken only then, when the request is ready to run (503 if none).
     pub(crate) async fn serve<B>(
         &self,
         request: Request<B>,
         below_mount: usize,
         docs: &DocsSite,
+        body_read_timeout: Duration,
     ) -> HttpResponse
     where
         B: Body<Data = Bytes>,
@@ -129,13 +137,16 @@ impl TypedApp {
         if let (Err(errors), None) = (&args, &route.body) {
             return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
         }
-        let body = match read_limited(body, self.limits.max_body).await {
-            Ok(body) => body,
-            Err(err) => {
-                tracing::debug!(app = %self.guest.name(), "{err}");
-                return err.response();
-            }
-        };
+        let body =
+            match tokio::time::timeout(body_read_timeout, read_limited(body, self.limits.max_body)).await {
+                Ok(Ok(body)) => body,
+                Ok(Err(err)) => {
+                    tracing::debug!(app = %self.guest.name(), "{err}");
+                    return err.response();
+                }
+                Err(_) => return body_timeout(),
+            };
+        let Ok(_slot) = self.slots.try_acquire() else { return unavailable() };
         // A route matched, so the method is one a route can declare.
         let method = method.unwrap_or(Method::Get);
         let guest_request =
@@ -168,7 +179,7 @@ impl TypedApp {
             }
             Err(err @ CallError::Instantiate(_)) => {
                 tracing::error!(app = %self.guest.name(), %handler, "{err}");
-                detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+                unavailable()
             }
         }
     }

@@ -10,14 +10,13 @@ mod response;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use hyper::body::{Body, Incoming};
-use hyper::header::{HOST, HeaderValue, RETRY_AFTER};
+use hyper::header::HOST;
 use hyper::{Request, StatusCode};
-use tokio::sync::Semaphore;
 
 pub use app::{LoadError, TypedApp};
 use docs::DocsSite;
@@ -62,7 +61,6 @@ impl Mount {
 pub struct Mounted {
     app: Arc<TypedApp>,
     mount: Mount,
-    slots: Arc<Semaphore>,
     /// `/openapi.json` and `/docs`, rendered for this mount.
     docs: DocsSite,
     loaded_at: SystemTime,
@@ -71,14 +69,12 @@ pub struct Mounted {
 }
 
 impl Mounted {
-    /// Mounts `app` at `mount`; its limits say how many requests may run at once.
+    /// Mounts `app` at `mount`, with its documentation pages as `docs` says.
     pub fn new(app: Arc<TypedApp>, mount: Mount, docs: DocsSettings) -> Self {
-        let slots = Arc::new(Semaphore::new(app.limits().max_concurrency as usize));
         let docs = DocsSite::new(app.openapi(), mount.prefix.as_deref(), docs);
         Mounted {
             app,
             mount,
-            slots,
             docs,
             loaded_at: SystemTime::now(),
             requests: AtomicU64::new(0),
@@ -112,19 +108,32 @@ impl Mounted {
 
 /// Routes requests to the mounted apps and serves them. The table of apps
 /// is swapped atomically on reload: a request keeps the app it started with.
-#[derive(Default)]
 pub struct Dispatcher {
     apps: ArcSwap<Vec<Arc<Mounted>>>,
+    /// How long a request body may take to arrive.
+    body_read_timeout: Duration,
+}
+
+impl Default for Dispatcher {
+    fn default() -> Self {
+        Dispatcher::new(crate::config::manifest::DEFAULT_BODY_READ_TIMEOUT)
+    }
 }
 
 impl Dispatcher {
+    /// A dispatcher with no apps yet, giving request bodies
+    /// `body_read_timeout` to arrive.
+    pub fn new(body_read_timeout: Duration) -> Self {
+        Dispatcher { apps: ArcSwap::default(), body_read_timeout }
+    }
+
     /// Replaces the table of apps; requests already running finish on the old.
     pub fn replace(&self, apps: Vec<Arc<Mounted>>) {
         self.apps.store(Arc::new(apps));
     }
 
     /// Answers one request: picks the app by Host header and path prefix,
-    /// then has it answer within its concurrency limit.
+    /// then has it answer.
     pub async fn handle<B>(&self, request: Request<B>) -> HttpResponse
     where
         B: Body<Data = Bytes>,
@@ -138,17 +147,12 @@ impl Dispatcher {
         else {
             return detail(StatusCode::NOT_FOUND, "Not Found");
         };
-        let Ok(_slot) = mounted.slots.clone().try_acquire_owned() else {
-            let mut response = detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
-            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            return response;
-        };
         // The path below the mount, as an offset: the request moves on.
         let below_mount = mounted.mount.prefix.as_ref().map_or(0, String::len);
         let mounted = mounted.clone();
         drop(apps);
         let started = Instant::now();
-        let response = mounted.app.serve(request, below_mount, &mounted.docs).await;
+        let response = mounted.app.serve(request, below_mount, &mounted.docs, self.body_read_timeout).await;
         mounted.count(response.status(), started.elapsed());
         response
     }

@@ -3,17 +3,44 @@
 use bytes::Bytes;
 use fasterapi_runtime::bindings::types as wit;
 use http_body_util::Full;
-use hyper::header::{ALLOW, CONTENT_LENGTH, HeaderName, HeaderValue, TRANSFER_ENCODING};
+use hyper::header::{
+    ALLOW, CONNECTION, CONTENT_LENGTH, DATE, HeaderName, HeaderValue, RETRY_AFTER, TE, TRAILER,
+    TRANSFER_ENCODING, UPGRADE,
+};
 use hyper::{Response, StatusCode};
 
 use crate::http::{HttpResponse, detail};
 
-/// The guest's answer as HTTP, or why HTTP cannot carry it (a status out
-/// of range, a bad header, a body over `max_body` bytes).
-pub(crate) fn from_guest(response: wit::Response, max_body: usize) -> Result<HttpResponse, String> {
-    let len = response.body.len();
-    if len > max_body {
-        return Err(format!("a body of {len} bytes is over the app's max_response of {max_body}"));
+/// The most headers a guest's answer may carry (a `HeaderMap` holds at
+/// most 32,768; real answers have a few dozen).
+pub(crate) const MAX_RESPONSE_HEADERS: usize = 1000;
+
+/// Headers about the connection and the framing, which belong to the host
+/// (as wasmtime-wasi-http forbids them to guests): dropped from an answer.
+fn host_owned(name: &HeaderName) -> bool {
+    [CONNECTION, CONTENT_LENGTH, DATE, TE, TRAILER, TRANSFER_ENCODING, UPGRADE].contains(name)
+        || name == "keep-alive"
+        || name == "proxy-connection"
+}
+
+/// The guest's answer as HTTP, or why HTTP cannot carry it: a status
+/// outside 200–599 (the host speaks no informational or upgrade answers), a
+/// bad header, more than [`MAX_RESPONSE_HEADERS`] headers, or headers and
+/// body over `max_size` bytes (the app's `max_response`).
+pub(crate) fn from_guest(response: wit::Response, max_size: usize) -> Result<HttpResponse, String> {
+    if !(200..=599).contains(&response.status) {
+        return Err(format!("status {} is not a final HTTP status (200-599)", response.status));
+    }
+    if response.headers.len() > MAX_RESPONSE_HEADERS {
+        let count = response.headers.len();
+        return Err(format!("{count} headers are over the limit of {MAX_RESPONSE_HEADERS}"));
+    }
+    let header_bytes: usize = response.headers.iter().map(|h| h.name.len() + h.value.len()).sum();
+    let len = response.body.len().saturating_add(header_bytes);
+    if len > max_size {
+        return Err(format!(
+            "an answer of {len} bytes (headers and body) is over the app's max_response of {max_size}"
+        ));
     }
     let status = StatusCode::from_u16(response.status)
         .map_err(|_| format!("status {} is not a valid HTTP status", response.status))?;
@@ -23,8 +50,7 @@ pub(crate) fn from_guest(response: wit::Response, max_body: usize) -> Result<Htt
     for header in response.headers {
         let name = HeaderName::from_bytes(header.name.as_bytes())
             .map_err(|_| format!("invalid header name {:?}", header.name))?;
-        // The host frames the body itself.
-        if name == CONTENT_LENGTH || name == TRANSFER_ENCODING {
+        if host_owned(&name) {
             continue;
         }
         let value =
@@ -44,6 +70,21 @@ pub(crate) fn detail_list(body: &[u8]) -> Vec<serde_json::Value> {
             _ => None,
         })
         .unwrap_or_default()
+}
+
+/// A 503 asking the client to retry in a second: the app is at its
+/// concurrency limit, or no instance could be had.
+pub(crate) fn unavailable() -> HttpResponse {
+    let mut response = detail(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable");
+    response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    response
+}
+
+/// A 408 for a body that did not arrive in time; the connection is closed.
+pub(crate) fn body_timeout() -> HttpResponse {
+    let mut response = detail(StatusCode::REQUEST_TIMEOUT, "Request Timeout");
+    response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// A 405 listing the path's methods in `Allow`.
@@ -77,6 +118,17 @@ mod tests {
         assert_eq!(ok.headers()["x-a"], "1");
         assert!(ok.headers().get(CONTENT_LENGTH).is_none());
         assert!(from_guest(response(1000, &[], b""), 10).is_err());
+        assert!(from_guest(response(101, &[], b""), 10).is_err());
+        assert!(from_guest(response(199, &[], b""), 10).is_err());
+        let hop = from_guest(
+            response(200, &[("connection", b"close"), ("upgrade", b"h2c"), ("date", b"x")], b""),
+            99,
+        )
+        .unwrap();
+        assert!(hop.headers().is_empty());
+        let many: Vec<(&str, &[u8])> = vec![("x-a", b"1"); MAX_RESPONSE_HEADERS + 1];
+        assert!(from_guest(response(200, &many, b""), 1 << 20).unwrap_err().contains("headers are over"));
+        assert!(from_guest(response(200, &[("x-big", &[b'v'; 100])], b""), 50).is_err());
         assert!(from_guest(response(200, &[("bad name", b"1")], b""), 10).is_err());
         assert!(from_guest(response(200, &[], b"too long"), 4).is_err());
     }

@@ -92,6 +92,23 @@ fn huge(#[default(100)] mb: i64) -> Response {
     Response::new(200).with_body(vec![b'x'; (mb.max(0) as usize) << 20])
 }
 
+/// An answer with `n` headers (a hostile guest tries to exhaust the host's
+/// header map).
+#[get("/headers")]
+fn headers(n: i64) -> Response {
+    let mut response = Response::new(200);
+    for i in 0..n.clamp(0, 100_000) {
+        response = response.header(&format!("x-h{i}"), "v");
+    }
+    response
+}
+
+/// An answer with any status, even one HTTP cannot send as a final answer.
+#[get("/status")]
+fn status(code: i64) -> Response {
+    Response::new(code.clamp(0, 65_535) as u16)
+}
+
 fasterapi::app!(
     ok,
     counter,
@@ -104,5 +121,7 @@ fasterapi::app!(
     infinite_loop,
     memory_bomb,
     recursion,
-    huge
+    huge,
+    headers,
+    status
 );

@@ -1,0 +1,209 @@
+//! A hostile tenant, or an anonymous client, against the host: each attack
+//! must cost only its own requests while a bystander tenant keeps getting
+//! every answer (issue 12's findings, one test each).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, request_bytes};
+use crate::tenants::{Bystander, get_host, manifest};
+
+const TOKEN: &str = "hostile-admin-token-of-32-bytes!";
+
+/// A bystander at `/acme` (max_concurrency 2, for the slot attacks) and a
+/// hostile tenant at host `globex.test`, with short timeouts.
+const TWO_TENANTS: &str = r#"
+[server]
+body_read_timeout = "1s"
+max_header_size = "16KiB"
+
+[server.admin]
+listen = "127.0.0.1:0"
+
+[server.limits]
+timeout = "1s"
+memory = "64MiB"
+
+[[app]]
+name = "users"
+tenant = "acme"
+component = "{bench}"
+route = "/acme"
+
+[app.limits]
+max_concurrency = 2
+
+[[app]]
+name = "hostile"
+tenant = "globex"
+component = "{tenant}"
+host = "globex.test"
+"#;
+
+fn start(name: &str) -> Server {
+    Server::start_env(&manifest(name, TWO_TENANTS), &[], &[("FASTERAPI_ADMIN_TOKEN", TOKEN)])
+}
+
+fn admin(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+    let auth = format!("Bearer {TOKEN}");
+    let mut all = vec![("authorization", auth.as_str())];
+    all.extend_from_slice(headers);
+    Connection::open(addr).send(method, path, &all, body)
+}
+
+fn deploy(addr: SocketAddr, name: &str, component: &Path, app: &str) -> HttpResponse {
+    let bytes = std::fs::read(component).unwrap();
+    admin(addr, "PUT", &format!("/apps/{name}"), &[("fasterapi-app", app)], &bytes)
+}
+
+#[test]
+fn a_guest_waiting_in_a_host_call_is_stopped_at_its_timeout() {
+    let server = start("hostile-sleep");
+    let bystander = Bystander::start(&server);
+    // Sleeping is a host call (wasi:io/poll): no epoch tick reaches it.
+    let started = Instant::now();
+    let sleeping = get_host(&server, "globex.test", "/sleep?ms=8000");
+    let took = started.elapsed();
+    assert_eq!((sleeping.status, sleeping.text()), (504, r#"{"detail":"Gateway Timeout"}"#.to_owned()));
+    assert!(took < Duration::from_secs(3), "504 after {took:?} with a 1 s timeout");
+    assert_eq!(get_host(&server, "globex.test", "/ok").text(), "ok");
+    bystander.finish();
+}
+
+#[test]
+fn slow_bodies_get_408_and_hold_no_slot() {
+    let server = start("hostile-slow-body");
+    // Four clients promise 100 bytes and send one, against max_concurrency = 2.
+    let mut slow: Vec<Connection> = (0..4)
+        .map(|_| {
+            let mut connection = server.connect();
+            let head = "POST /acme/items HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{";
+            connection.write_raw(head.as_bytes());
+            connection
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let ready = server.get("/acme/users/3");
+    assert_eq!((ready.status, ready.text()), (200, r#"{"id":3,"name":"Alice"}"#.to_owned()));
+    let started = Instant::now();
+    for connection in &mut slow {
+        let answer = connection.read_response();
+        assert_eq!(answer.status, 408);
+        assert_eq!(answer.header("connection"), Some("close"));
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "408 after {:?}", started.elapsed());
+}
+
+#[test]
+fn a_head_over_max_header_size_is_431_even_in_one_write() {
+    let server = start("hostile-head");
+    let big = "a".repeat(40 << 10);
+    let mut connection = server.connect();
+    connection.write_raw(&request_bytes("GET", "/acme/users/1", &[("x-big", &big)], b""));
+    let answer = connection.read_response();
+    assert_eq!(answer.status, 431);
+    assert_eq!(server.get("/acme/users/1").status, 200);
+}
+
+#[test]
+fn answers_http_cannot_carry_are_500_without_harm() {
+    let server = start("hostile-answers");
+    let bystander = Bystander::start(&server);
+    let many = get_host(&server, "globex.test", "/headers?n=30000");
+    assert_eq!(many.status, 500);
+    assert!(server.wait_for_log("headers are over the limit").contains("hostile"));
+    for code in [101, 103, 600] {
+        let odd = get_host(&server, "globex.test", &format!("/status?code={code}"));
+        assert_eq!(odd.status, 500, "status {code}");
+    }
+    assert!(server.wait_for_log("not a final HTTP status").contains("status 101"));
+    let fine = get_host(&server, "globex.test", "/headers?n=3");
+    assert_eq!((fine.status, fine.header("x-h2")), (200, Some("v")));
+    bystander.finish();
+}
+
+#[test]
+fn a_component_whose_routes_block_is_refused_and_the_registry_stays_responsive() {
+    let server = start("hostile-routes-hang");
+    let addr = server.admin_addr();
+    let hanging = guest("tests/guests/routes-hang");
+    let deploying = std::thread::spawn(move || {
+        let started = Instant::now();
+        let answer = deploy(addr, "hang", &hanging, r#"{ tenant = "t", route = "/hang" }"#);
+        (answer, started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    assert_eq!(admin(addr, "GET", "/health", &[], b"").json()["status"], "ok");
+    assert_eq!(admin(addr, "GET", "/apps", &[], b"").json().as_array().map(Vec::len), Some(2));
+    assert!(started.elapsed() < Duration::from_secs(1), "health took {:?}", started.elapsed());
+    let (answer, took) = deploying.join().unwrap();
+    assert_eq!(answer.status, 400, "{}", answer.text());
+    assert!(answer.text().contains("did not declare its routes and info within"), "{}", answer.text());
+    // The smaller of the app's timeout (1 s) and the load deadline.
+    assert!(took < Duration::from_secs(5), "refused after {took:?}");
+    assert_eq!(server.get("/acme/users/1").status, 200);
+}
+
+#[test]
+fn concurrent_deploys_never_brick_the_data_dir() {
+    let path = manifest("hostile-deploy-storm", TWO_TENANTS);
+    let mut server = Server::start_env(&path, &[], &[("FASTERAPI_ADMIN_TOKEN", TOKEN)]);
+    let addr = server.admin_addr();
+    let component = guest("examples/bench-rust");
+    let storm: Vec<_> = (0..20)
+        .map(|i| {
+            let component = component.clone();
+            std::thread::spawn(move || {
+                // Even clients all claim /same; odd ones a route of their own.
+                let route = if i % 2 == 0 { "/same".to_owned() } else { format!("/own{i}") };
+                let entry = format!(r#"{{ tenant = "t{i}", route = "{route}" }}"#);
+                (i, deploy(addr, &format!("storm{i}"), &component, &entry).status)
+            })
+        })
+        .collect();
+    let results: Vec<(usize, u16)> = storm.into_iter().map(|t| t.join().unwrap()).collect();
+    let same_ok = results.iter().filter(|(i, status)| i % 2 == 0 && *status == 200).count();
+    let own_ok = results.iter().filter(|(i, status)| i % 2 == 1 && *status == 200).count();
+    assert_eq!(same_ok, 1, "{results:?}");
+    assert_eq!(own_ok, 10, "{results:?}");
+    assert!(results.iter().all(|(_, status)| [200, 400].contains(status)), "{results:?}");
+    let listed = admin(addr, "GET", "/apps", &[], b"").json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(13), "{listed}");
+    // A later deploy and removal still work, and so does a restart.
+    assert_eq!(deploy(addr, "late", &component, r#"{ route = "/late" }"#).status, 200);
+    assert_eq!(admin(addr, "DELETE", "/apps/late", &[], b"").status, 200);
+    server.kill();
+    let server = Server::start_env(&path, &[], &[("FASTERAPI_ADMIN_TOKEN", TOKEN)]);
+    assert_eq!(server.get("/same/users/1").status, 200);
+    assert_eq!(server.get("/own1/users/1").status, 200);
+    assert_eq!(
+        admin(server.admin_addr(), "GET", "/apps", &[], b"").json().as_array().map(Vec::len),
+        Some(13)
+    );
+}
+
+#[test]
+fn limits_out_of_range_are_located_errors_not_panics() {
+    let path =
+        manifest("hostile-limits", &TWO_TENANTS.replace("timeout = \"1s\"", "timeout = \"500000000000y\""));
+    let output = fasterapi().arg("serve").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("server.limits.timeout") && stderr.contains("maximum"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let root_twice =
+        TWO_TENANTS.replace("route = \"/acme\"", "route = \"/\"").replace("host = \"globex.test\"", "");
+    let output = fasterapi().arg("serve").arg(manifest("hostile-root", &root_twice)).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("the root route is already claimed"), "{stderr}");
+
+    let server = start("hostile-limits-deploy");
+    let entry = r#"{ route = "/x", limits = { timeout = "500000000000y" } }"#;
+    let refused = deploy(server.admin_addr(), "x", &guest("examples/bench-rust"), entry);
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("maximum"), "{}", refused.text());
+    assert_eq!(server.get("/acme/users/1").status, 200);
+}
