@@ -19,16 +19,47 @@ pub const APP_HEADER: &str = "fasterapi-app";
 /// The largest component the admin API accepts.
 const MAX_COMPONENT: usize = 256 << 20;
 
-/// The admin token: `$FASTERAPI_ADMIN_TOKEN`, else the configured file's
-/// contents; `None` (no admin API) if neither is set or both are empty.
-pub fn token(config: &AdminConfig) -> Result<Option<String>, std::io::Error> {
-    if let Ok(token) = std::env::var("FASTERAPI_ADMIN_TOKEN") {
-        return Ok(Some(token).filter(|t| !t.is_empty()));
+/// The shortest token accepted on an address other than loopback.
+pub const MIN_EXPOSED_TOKEN: usize = 32;
+
+/// Why the admin API cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminTokenError {
+    /// The token file cannot be read.
+    #[error("cannot read the admin token file: {0}")]
+    Read(#[from] std::io::Error),
+    /// A short token on an address others can reach.
+    #[error(
+        "the admin API listens on {0}, beyond loopback: its token must be at least {MIN_EXPOSED_TOKEN} bytes (e.g. `openssl rand -hex 32`)"
+    )]
+    TooShort(std::net::SocketAddr),
+}
+
+/// The admin token: `$FASTERAPI_ADMIN_TOKEN` if set and not empty, else
+/// the configured file's contents; `None` (no admin API) if neither gives
+/// one. A token for an address beyond loopback must be long.
+pub fn token(config: &AdminConfig) -> Result<Option<String>, AdminTokenError> {
+    let from_env = std::env::var("FASTERAPI_ADMIN_TOKEN").ok().filter(|t| !t.is_empty());
+    let token = match (from_env, &config.token_file) {
+        (Some(token), _) => Some(token),
+        (None, Some(file)) => {
+            Some(std::fs::read_to_string(file)?.trim().to_owned()).filter(|t| !t.is_empty())
+        }
+        (None, None) => None,
+    };
+    match token {
+        Some(token) if !config.listen.ip().is_loopback() && token.len() < MIN_EXPOSED_TOKEN => {
+            Err(AdminTokenError::TooShort(config.listen))
+        }
+        token => Ok(token),
     }
-    match &config.token_file {
-        Some(file) => Ok(Some(std::fs::read_to_string(file)?.trim().to_owned()).filter(|t| !t.is_empty())),
-        None => Ok(None),
-    }
+}
+
+/// The credentials of an `Authorization: Bearer ...` header; the scheme is
+/// case-insensitive (RFC 7235).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, credentials) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| credentials.trim_start())
 }
 
 /// Serves the admin API's requests.
@@ -83,7 +114,7 @@ impl Admin {
             .headers()
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(bearer)
             .unwrap_or_default();
         presented.as_bytes().ct_eq(self.token.as_bytes()).into()
     }
@@ -118,5 +149,19 @@ impl Admin {
 impl Handler for Admin {
     async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
         Admin::handle(self, request).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer abc"), Some("abc"));
+        assert_eq!(bearer("BEARER  abc"), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearerabc"), None);
     }
 }

@@ -207,3 +207,23 @@ fn limits_out_of_range_are_located_errors_not_panics() {
     assert!(refused.text().contains("maximum"), "{}", refused.text());
     assert_eq!(server.get("/acme/users/1").status, 200);
 }
+
+#[test]
+fn the_admin_api_wants_a_long_token_beyond_loopback_and_any_case_of_bearer() {
+    let exposed = TWO_TENANTS.replace("listen = \"127.0.0.1:0\"", "listen = \"0.0.0.0:0\"");
+    let output = fasterapi()
+        .arg("serve")
+        .arg(manifest("hostile-admin-exposed", &exposed))
+        .env("FASTERAPI_ADMIN_TOKEN", "short")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("beyond loopback") && stderr.contains("at least 32 bytes"), "{stderr}");
+
+    let server = start("hostile-admin-bearer");
+    let addr = server.admin_addr();
+    let lower = format!("bearer {TOKEN}");
+    let answer = Connection::open(addr).send("GET", "/health", &[("authorization", &lower)], b"");
+    assert_eq!(answer.status, 200);
+}

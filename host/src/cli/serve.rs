@@ -84,7 +84,7 @@ pub async fn run(options: ServeOptions) -> Result<()> {
 /// Starts the admin API on its own listener, if a token is configured.
 async fn start_admin(manifest: &Manifest, registry: &Arc<Registry>, limits: ConnectionLimits) -> Result<()> {
     let config = &manifest.server.admin;
-    let Some(token) = admin::token(config).context("cannot read the admin token file")? else {
+    let Some(token) = admin::token(config)? else {
         tracing::info!(
             "admin API off: set FASTERAPI_ADMIN_TOKEN (or [server.admin] token_file) to enable it"
         );
