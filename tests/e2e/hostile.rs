@@ -158,7 +158,9 @@ fn concurrent_deploys_never_brick_the_data_dir() {
             std::thread::spawn(move || {
                 // Even clients all claim /same; odd ones a route of their own.
                 let route = if i % 2 == 0 { "/same".to_owned() } else { format!("/own{i}") };
-                let entry = format!(r#"{{ tenant = "t{i}", route = "{route}" }}"#);
+                let entry = format!(
+                    r#"{{ tenant = "t{i}", route = "{route}", limits = {{ max_concurrency = 8 }} }}"#
+                );
                 (i, deploy(addr, &format!("storm{i}"), &component, &entry).status)
             })
         })
@@ -226,4 +228,33 @@ fn the_admin_api_wants_a_long_token_beyond_loopback_and_any_case_of_bearer() {
     let lower = format!("bearer {TOKEN}");
     let answer = Connection::open(addr).send("GET", "/health", &[("authorization", &lower)], b"");
     assert_eq!(answer.status, 200);
+}
+
+#[test]
+fn no_tenant_can_take_another_tenants_instances() {
+    let sized = TWO_TENANTS
+        .replace("[server]\n", "[server]\nmax_instances = 40\n")
+        .replace("host = \"globex.test\"\n", "host = \"globex.test\"\n\n[app.limits]\nmax_concurrency = 8\n");
+    let server =
+        Server::start_env(&manifest("hostile-pool", &sized), &[], &[("FASTERAPI_ADMIN_TOKEN", TOKEN)]);
+    // 2 + 8 apps' slots, 8 for a version being replaced, 16 for loading: 34 of 40.
+    let entry = r#"{ route = "/more", limits = { max_concurrency = 8 } }"#;
+    let refused = deploy(server.admin_addr(), "more", &guest("examples/bench-rust"), entry);
+    assert_eq!(refused.status, 400);
+    assert!(refused.text().contains("needs 42 instances and the host has 40"), "{}", refused.text());
+    // The hostile tenant holds every instance it may, waiting; the bystander
+    // does not notice.
+    let bystander = Bystander::start(&server);
+    let addr = server.addr;
+    let flood: Vec<_> = (0..24)
+        .map(|_| {
+            std::thread::spawn(move || {
+                Connection::open(addr).send("GET", "/sleep?ms=5000", &[("host", "globex.test")], b"").status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = flood.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(statuses.iter().all(|s| [503, 504].contains(s)), "{statuses:?}");
+    assert!(statuses.iter().filter(|s| **s == 504).count() <= 8, "{statuses:?}");
+    bystander.finish();
 }

@@ -58,6 +58,7 @@ pub enum RuntimeError {
 /// The engine, linker and compile cache shared by every app of a host.
 pub struct Runtime {
     pub(crate) engine: Engine,
+    max_instances: u32,
     pub(crate) linker: Linker<HostState>,
     pub(crate) cache: ComponentCache,
 }
@@ -70,7 +71,12 @@ impl Runtime {
         let linker = linker(&engine).map_err(RuntimeError::Engine)?;
         start_epoch_ticker(&engine);
         let cache = ComponentCache::new(config.cache_dir.clone(), &engine);
-        Ok(Runtime { engine, linker, cache })
+        Ok(Runtime { engine, linker, cache, max_instances: config.max_instances })
+    }
+
+    /// Instances that may be alive at once across all guests.
+    pub fn max_instances(&self) -> u32 {
+        self.max_instances
     }
 }
 

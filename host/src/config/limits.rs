@@ -68,6 +68,8 @@ pub const MAX_MEMORY: usize = 4 << 30;
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 /// The most requests of one app in flight at once.
 pub const MAX_CONCURRENCY: u32 = 10_000;
+/// The most guest instances one host may keep alive at once.
+pub const MAX_INSTANCES: u32 = 100_000;
 /// The largest `max_body` and `max_response`.
 pub const MAX_BODY: usize = 1 << 30;
 /// The largest `max_header_size`.

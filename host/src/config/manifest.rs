@@ -45,6 +45,10 @@ pub struct ServerConfig {
     /// A request whose body has not fully arrived by then is answered 408
     /// and its connection closed (nginx's `client_body_timeout`).
     pub body_read_timeout: Duration,
+    /// Guest instances alive at once across all apps; `None` sizes the pool
+    /// from the apps' `max_concurrency` at start (see
+    /// `registry::instances_needed`).
+    pub max_instances: Option<u32>,
     /// The largest request head (request line and headers) accepted.
     pub max_header_size: usize,
     /// The admin API.
@@ -157,6 +161,7 @@ struct RawServer {
     data_dir: Option<String>,
     header_read_timeout: Option<Spanned<String>>,
     body_read_timeout: Option<Spanned<String>>,
+    max_instances: Option<Spanned<u32>>,
     max_header_size: Option<Spanned<String>>,
     #[serde(default)]
     limits: RawLimits,
@@ -229,6 +234,7 @@ impl Manifest {
                 kv: KvConfig::Embedded,
                 header_read_timeout: Duration::from_secs(30),
                 body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+                max_instances: None,
                 max_header_size: 64 << 10,
                 admin: Default::default(),
             },
@@ -371,6 +377,12 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
             .map_err(|msg| locate.at(value, "server.body_read_timeout", msg))?,
         None => DEFAULT_BODY_READ_TIMEOUT,
     };
+    if let Some(count) =
+        raw.max_instances.as_ref().filter(|c| !(1..=limits::MAX_INSTANCES).contains(c.get_ref()))
+    {
+        let message = format!("must be from 1 to {}", limits::MAX_INSTANCES);
+        return Err(locate.at(count, "server.max_instances", message));
+    }
     let max_header_size = match &raw.max_header_size {
         Some(value) => limits::parse_size(value.get_ref(), limits::MAX_HEADER_SIZE)
             .map_err(|msg| locate.at(value, "server.max_header_size", msg))?,
@@ -396,6 +408,7 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
         kv,
         header_read_timeout,
         body_read_timeout,
+        max_instances: raw.max_instances.as_ref().map(|c| *c.get_ref()),
         max_header_size,
     })
 }

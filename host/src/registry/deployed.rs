@@ -145,6 +145,7 @@ impl Registry {
         if let Some((a, b)) = manifest::find_clash(&apps) {
             return Err(DeployError::Clash(a.name.clone(), b.name.clone()));
         }
+        super::check_capacity(&apps, self.capacity).map_err(DeployError::Load)?;
         self.load(&self.server, &config).await.map(drop).map_err(DeployError::Load)
     }
 

@@ -57,6 +57,16 @@ pub enum RegistryError {
     /// The key-value store cannot be opened.
     #[error("cannot open the key-value store: {0}")]
     Kv(KvError),
+    /// The apps would need more instances than the host has.
+    #[error(
+        "the apps' max_concurrency needs {needed} instances and the host has {capacity}: lower an app's max_concurrency, or raise [server] max_instances and restart"
+    )]
+    Capacity {
+        /// What the table would need ([`instances_needed`]).
+        needed: u32,
+        /// The host's instance pool.
+        capacity: u32,
+    },
     /// Two apps claim the same mount.
     #[error("apps '{0}' and '{1}' claim the same route and host")]
     Clash(AppName, AppName),
@@ -96,12 +106,36 @@ pub struct AppInfo {
 }
 
 /// The runtime settings a manifest needs: pool slots sized for its largest
-/// memory limit (at least 1 GiB, so that a reload can raise a limit) and
-/// the compile cache in `cache_dir` (`None`: no cache).
+/// memory limit (at least 1 GiB, so that a reload can raise a limit), as
+/// many instances as `[server] max_instances` says or its apps need (at
+/// least [`DEFAULT_MAX_INSTANCES`], room for deploys), and the compile cache in `cache_dir` (`None`: no cache).
 pub fn runtime_config(manifest: &Manifest, cache_dir: Option<PathBuf>) -> RuntimeConfig {
     let max_memory = manifest.apps.iter().map(|a| a.limits.memory).max().unwrap_or(0).max(1 << 30);
-    RuntimeConfig { cache_dir, max_memory, ..RuntimeConfig::default() }
+    let max_instances = manifest
+        .server
+        .max_instances
+        .unwrap_or_else(|| instances_needed(&manifest.apps).max(DEFAULT_MAX_INSTANCES));
+    RuntimeConfig { cache_dir, max_memory, max_instances }
 }
+
+/// The instances a table of apps may need at once, so that no app's load
+/// can take another's instances: each app's `max_concurrency` (an app never
+/// holds more: its requests run only with one of its slots, and its warm
+/// pool keeps no more), plus the largest again (the old version of an app
+/// being replaced finishes its requests beside the new one), plus a few
+/// for loading.
+pub fn instances_needed(apps: &[AppConfig]) -> u32 {
+    let each = apps.iter().map(|app| app.limits.max_concurrency);
+    each.clone().sum::<u32>().saturating_add(each.max().unwrap_or(0)).saturating_add(LOADING_INSTANCES)
+}
+
+/// The instance pool of a host whose manifest does not size it: ~4 GiB of
+/// address space is reserved per memory slot, 34 TiB in all, of the
+/// 128 TiB a process has; memory is used only by live instances.
+pub const DEFAULT_MAX_INSTANCES: u32 = 4000;
+
+/// Instances kept for loading components (declaring routes) and deploy checks.
+const LOADING_INSTANCES: u32 = 16;
 
 /// Where the app table comes from.
 #[derive(Debug, Clone)]
@@ -141,6 +175,8 @@ pub struct Registry {
     server: ServerConfig,
     /// Every app's instance mode, whatever the manifest says (`--instances`).
     instances: Option<InstanceMode>,
+    /// The runtime's instance pool: no table may need more.
+    capacity: u32,
     dispatcher: Arc<Dispatcher>,
     kv: OnceCell<Arc<dyn KvBackend>>,
     /// Held by whatever changes the table (reload, deploy, removal) for the
@@ -161,8 +197,11 @@ impl Registry {
         instances: Option<InstanceMode>,
     ) -> Result<Arc<Registry>, RegistryError> {
         let manifest = with_instances(deployed::read(&source)?, instances);
+        let capacity = runtime.max_instances();
+        check_capacity(&manifest.apps, capacity)?;
         let registry = Arc::new(Registry {
             instances,
+            capacity,
             dispatcher: Arc::new(Dispatcher::new(manifest.server.body_read_timeout)),
             runtime,
             source: std::sync::Mutex::new(source),
@@ -220,6 +259,7 @@ impl Registry {
     async fn reload_now(&self) -> Result<Reloaded, RegistryError> {
         let source = self.source().clone();
         let manifest = with_instances(deployed::read(&source)?, self.instances);
+        check_capacity(&manifest.apps, self.capacity)?;
         let mut previous: HashMap<AppName, LoadedApp> =
             self.loaded.lock().await.iter().map(|app| (app.config.name.clone(), app.clone())).collect();
         let mut next = Vec::with_capacity(manifest.apps.len());
@@ -329,6 +369,14 @@ impl Registry {
         let kv = self.kv.get_or_try_init(|| open_kv(server)).await.map_err(RegistryError::Kv)?;
         Ok(Some(kv.clone()))
     }
+}
+
+fn check_capacity(apps: &[AppConfig], capacity: u32) -> Result<(), RegistryError> {
+    let needed = instances_needed(apps);
+    if needed > capacity {
+        return Err(RegistryError::Capacity { needed, capacity });
+    }
+    Ok(())
 }
 
 /// `manifest` with every app's instance mode set to `instances`, if given.
