@@ -258,3 +258,21 @@ fn no_tenant_can_take_another_tenants_instances() {
     assert!(statuses.iter().filter(|s| **s == 504).count() <= 8, "{statuses:?}");
     bystander.finish();
 }
+
+#[test]
+fn guest_logs_cannot_forge_host_lines_or_flood_the_log() {
+    let server = start("hostile-logs");
+    assert_eq!(get_host(&server, "globex.test", "/log-forge").text(), "logged");
+    let log = server.wait_for_log("FORGED admin token");
+    let forged: Vec<&str> = log.lines().filter(|line| line.contains("FORGED")).collect();
+    assert_eq!(forged.len(), 1, "{forged:?}");
+    let line = forged[0];
+    assert!(line.contains("app=hostile") && line.contains(r"hello\n2026"), "{line}");
+    assert!(line.contains(r#"key_FORGED-KEY="value\nFORGED-VALUE""#), "{line}");
+    assert!(!log.contains('\u{1b}') && !log.contains('\u{7}'), "raw control bytes reached the log");
+
+    let before = server.log().len();
+    assert_eq!(get_host(&server, "globex.test", "/log-flood?lines=20000").text(), "flooded");
+    let grown = server.wait_for_log("the rest is dropped").len() - before;
+    assert!(grown < 200 << 10, "20 MB of guest log grew the host log by {grown} bytes");
+}

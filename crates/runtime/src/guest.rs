@@ -12,6 +12,7 @@ use wasmtime::Store;
 use crate::bindings::types as wit;
 use crate::bindings::{App as Instance, AppPre};
 use crate::cache::{self, Origin};
+use crate::capabilities::log::LogRate;
 use crate::capabilities::{Capabilities, Identity};
 use crate::declared::{info_from_wit, route_from_wit};
 use crate::engine::Runtime;
@@ -99,6 +100,7 @@ pub struct GuestConfig {
 /// What every store of a guest shares.
 pub(crate) struct GuestShared {
     pub(crate) identity: Identity,
+    pub(crate) log_rate: LogRate,
     pub(crate) capabilities: Capabilities,
     pub(crate) limits: InstanceLimits,
 }
@@ -198,7 +200,7 @@ impl Guest {
         let instance_pre = runtime.linker.instantiate_pre(&component).map_err(LoadError::World)?;
         let pre = AppPre::new(instance_pre).map_err(LoadError::World)?;
         let GuestConfig { identity, capabilities, limits, instances, observer } = config;
-        let shared = Arc::new(GuestShared { identity, capabilities, limits });
+        let shared = Arc::new(GuestShared { identity, log_rate: LogRate::default(), capabilities, limits });
         let limit = shared.limits.timeout.min(DECLARE_DEADLINE);
         let (routes, info) = tokio::time::timeout(limit, declared(&runtime.engine, &shared, &pre))
             .await
@@ -342,13 +344,17 @@ async fn declared(
     Ok((routes, info))
 }
 
-/// A one-line description of a trap: its message and the guest's stderr.
+/// A one-line description of a trap: its cause (not wasmtime's "error
+/// while executing at wasm backtrace:" header) and the guest's stderr,
+/// escaped (symbol names and messages are the guest's text).
 fn describe_trap(err: &wasmtime::Error, stderr: &str) -> String {
-    let trap = match err.downcast_ref::<wasmtime::Trap>() {
+    let cause = match err.downcast_ref::<wasmtime::Trap>() {
         Some(trap) => trap.to_string(),
-        None => format!("{:#}", err).lines().next().unwrap_or_default().to_owned(),
+        None => err.root_cause().to_string(),
     };
-    if stderr.is_empty() { trap } else { format!("{trap} (stderr: {stderr})") }
+    let cause = cause.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("unknown error");
+    let trap = crate::capabilities::log::escape(cause);
+    if stderr.is_empty() { trap.into_owned() } else { format!("{trap} (stderr: {stderr})") }
 }
 
 fn check_header(bytes: &[u8]) -> Result<(), LoadError> {

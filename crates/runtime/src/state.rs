@@ -10,7 +10,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::capabilities::config::ConfigView;
 use crate::capabilities::kv::KvView;
-use crate::capabilities::log::LogView;
+use crate::capabilities::log::{LogView, RequestLog};
 use crate::capabilities::stderr::CapturedStderr;
 use crate::guest::GuestShared;
 
@@ -28,6 +28,8 @@ pub(crate) struct HostState {
     wasi: WasiCtx,
     table: ResourceTable,
     stderr: CapturedStderr,
+    /// What the current request has logged.
+    log: RequestLog,
     limits: StoreLimits,
     /// When the current request must stop (a 504).
     deadline: Instant,
@@ -47,7 +49,7 @@ impl HostState {
     }
 
     pub(crate) fn log_view(&mut self) -> LogView<'_> {
-        LogView { identity: &self.guest.identity }
+        LogView { identity: &self.guest.identity, request: &mut self.log, rate: &self.guest.log_rate }
     }
 
     pub(crate) fn kv_view(&mut self) -> KvView<'_> {
@@ -79,6 +81,7 @@ pub(crate) fn new_store(engine: &Engine, guest: &Arc<GuestShared>) -> Store<Host
         wasi: WasiCtxBuilder::new().stderr(stderr.clone()).build(),
         table: ResourceTable::new(),
         stderr,
+        log: RequestLog::default(),
         limits,
         deadline: Instant::now(),
         ticks: 0,
@@ -117,5 +120,6 @@ pub(crate) fn start_request_clock(store: &mut Store<HostState>) {
     state.deadline = deadline(state.guest.limits.timeout);
     state.ticks = 0;
     state.stderr.clear();
+    state.log.reset();
     store.set_epoch_deadline(1);
 }

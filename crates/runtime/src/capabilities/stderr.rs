@@ -26,13 +26,15 @@ impl CapturedStderr {
         CapturedStderr { kept: Arc::default(), cap }
     }
 
-    /// What was kept, as one line: lines trimmed and joined with ` | `.
+    /// What was kept, as one line: lines trimmed, control characters
+    /// escaped, joined with ` | `.
     pub fn one_line(&self) -> String {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         String::from_utf8_lossy(&kept)
             .lines()
             .map(str::trim)
             .filter(|line| !line.is_empty())
+            .map(|line| super::log::escape(line).into_owned())
             .collect::<Vec<_>>()
             .join(" | ")
     }

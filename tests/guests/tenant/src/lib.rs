@@ -109,6 +109,26 @@ fn status(code: i64) -> Response {
     Response::new(code.clamp(0, 65_535) as u16)
 }
 
+/// Tries to forge a host log line and to drive the operator's terminal.
+#[get("/log-forge")]
+fn log_forge() -> &'static str {
+    fasterapi::log::info(
+        "hello\n2026-01-01T00:00:00Z  INFO fasterapi_host::admin: FORGED admin token accepted\x1b[2J\x07",
+        &[("key\nFORGED-KEY", "value\nFORGED-VALUE")],
+    );
+    "logged"
+}
+
+/// Writes `lines` log lines of 1 KiB each.
+#[get("/log-flood")]
+fn log_flood(lines: i64) -> &'static str {
+    let line = "x".repeat(1024);
+    for _ in 0..lines.clamp(0, 1_000_000) {
+        fasterapi::log::info(&line, &[]);
+    }
+    "flooded"
+}
+
 fasterapi::app!(
     ok,
     counter,
@@ -123,5 +143,7 @@ fasterapi::app!(
     recursion,
     huge,
     headers,
-    status
+    status,
+    log_forge,
+    log_flood
 );
