@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, request_bytes};
-use crate::tenants::{Bystander, get_host, manifest};
+use crate::tenants::{Bystander, get_host, manifest, rss_mib};
 
 const TOKEN: &str = "hostile-admin-token-of-32-bytes!";
 
@@ -275,4 +275,18 @@ fn guest_logs_cannot_forge_host_lines_or_flood_the_log() {
     assert_eq!(get_host(&server, "globex.test", "/log-flood?lines=20000").text(), "flooded");
     let grown = server.wait_for_log("the rest is dropped").len() - before;
     assert!(grown < 200 << 10, "20 MB of guest log grew the host log by {grown} bytes");
+}
+
+#[test]
+fn wasi_handles_are_bounded_by_the_apps_memory() {
+    let server = start("hostile-handles");
+    let bystander = Bystander::start(&server);
+    let rss_before = rss_mib(&server);
+    // 64 MiB of memory allows 16,384 handles.
+    assert_eq!(get_host(&server, "globex.test", "/pollables?n=1000").text(), "kept 1000");
+    let statuses: Vec<u16> =
+        (0..10).map(|_| get_host(&server, "globex.test", "/pollables?n=100000").status).collect();
+    assert!(statuses.iter().all(|s| *s == 500), "{statuses:?}");
+    assert!(rss_mib(&server) < rss_before + 100, "host RSS {} MiB, was {rss_before} MiB", rss_mib(&server));
+    bystander.finish();
 }

@@ -153,7 +153,7 @@ fn hostile_guests_cost_only_their_own_requests() {
     assert!(rss_mib(&server) < 1024, "host RSS {} MiB", rss_mib(&server));
 }
 
-fn rss_mib(server: &Server) -> u64 {
+pub fn rss_mib(server: &Server) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap_or_default();
     let kib: u64 = status
         .lines()

@@ -79,7 +79,7 @@ pub(crate) fn new_store(engine: &Engine, guest: &Arc<GuestShared>) -> Store<Host
     let state = HostState {
         guest: guest.clone(),
         wasi: WasiCtxBuilder::new().stderr(stderr.clone()).build(),
-        table: ResourceTable::new(),
+        table: resource_table(guest.limits.memory),
         stderr,
         log: RequestLog::default(),
         limits,
@@ -104,6 +104,19 @@ pub(crate) fn new_store(engine: &Engine, guest: &Arc<GuestShared>) -> Store<Host
         })
     });
     store
+}
+
+/// Host memory per WASI handle (a pollable, a stream) charged against the
+/// app's `memory`: a handle takes ~130 bytes of host memory, so the table
+/// stays a small fraction of what the app may use.
+pub(crate) const RESOURCE_CHARGE: usize = 4096;
+
+/// A resource table of at most `memory / RESOURCE_CHARGE` handles (at
+/// least 1,024): a guest cannot grow the host's memory with handles.
+fn resource_table(memory: usize) -> ResourceTable {
+    let mut table = ResourceTable::new();
+    table.set_max_capacity((memory / RESOURCE_CHARGE).max(1024));
+    table
 }
 
 /// `timeout` from now; a timeout too long for the clock is never reached.

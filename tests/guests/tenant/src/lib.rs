@@ -129,6 +129,15 @@ fn log_flood(lines: i64) -> &'static str {
     "flooded"
 }
 
+/// Creates `n` pollables and keeps them: host memory, if nothing bounds it.
+#[get("/pollables")]
+fn pollables(n: i64) -> String {
+    let kept: Vec<_> = (0..n.clamp(0, 1_000_000))
+        .map(|_| wasi::clocks::monotonic_clock::subscribe_duration(1_000_000_000))
+        .collect();
+    format!("kept {}", kept.len())
+}
+
 fasterapi::app!(
     ok,
     counter,
@@ -145,5 +154,6 @@ fasterapi::app!(
     headers,
     status,
     log_forge,
-    log_flood
+    log_flood,
+    pollables
 );
