@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, request_bytes};
-use crate::tenants::{Bystander, get_host, manifest, rss_mib};
+use crate::tenants::{Bystander, KV, Redis, get_host, manifest, rss_mib};
 
 const TOKEN: &str = "hostile-admin-token-of-32-bytes!";
 
@@ -289,4 +289,37 @@ fn wasi_handles_are_bounded_by_the_apps_memory() {
     assert!(statuses.iter().all(|s| *s == 500), "{statuses:?}");
     assert!(rss_mib(&server) < rss_before + 100, "host RSS {} MiB, was {rss_before} MiB", rss_mib(&server));
     bystander.finish();
+}
+
+/// Fills the `acme` tenant's kv up to its quota (1 KiB, 3 keys) through
+/// both of its apps; `globex` keeps its own quota.
+fn check_kv_quota(server: &Server) {
+    let put = |path: &str| server.send("PUT", path, &[], b"");
+    assert_eq!(put("/acme/kv/a?value=1").status, 200);
+    assert_eq!(put("/acme2/kv/b?value=2").status, 200);
+    let big = "x".repeat(1100);
+    let over = put(&format!("/acme/kv/c?value={big}"));
+    assert_ne!(over.status, 200);
+    assert!(over.text().contains("kv quota") || server.log().contains("kv quota"), "{}", over.text());
+    assert_eq!(put("/acme/kv/c?value=3").status, 200);
+    let fourth = put("/acme2/kv/d?value=4");
+    assert_ne!(fourth.status, 200, "a fourth key over kv_keys = 3");
+    // Deleting makes room; overwriting a key costs only the difference.
+    assert_eq!(put("/acme/kv/a?value=11").status, 200);
+    assert_eq!(put("/globex/kv/a?value=1").status, 200);
+    assert_eq!(server.get("/acme/kv").json(), serde_json::json!(["a", "b", "c"]));
+}
+
+#[test]
+fn kv_quotas_hold_per_tenant_on_both_backends() {
+    let limits = "[server.limits]\nkv_bytes = \"1KiB\"\nkv_keys = 3\n";
+    let server = Server::start(&manifest("hostile-kv-redb", &format!("{limits}{KV}")));
+    check_kv_quota(&server);
+    let redis = Redis::start();
+    let text = format!(
+        "[server.kv]\nbackend = \"redis\"\nurl = \"redis://127.0.0.1:{}/0\"\n{limits}{KV}",
+        redis.port
+    );
+    let server = Server::start(&manifest("hostile-kv-redis", &text));
+    check_kv_quota(&server);
 }

@@ -208,7 +208,7 @@ fn a_slow_client_is_disconnected() {
     bystander.finish();
 }
 
-const KV: &str = r#"
+pub const KV: &str = r#"
 [[app]]
 name = "acme-kv"
 tenant = "acme"
@@ -288,13 +288,13 @@ fn manifest_errors_name_the_file_line_and_key() {
 }
 
 /// A real `redis-server` on a free loopback port, stopped when dropped.
-struct Redis {
+pub struct Redis {
     child: std::process::Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Redis {
-    fn start() -> Redis {
+    pub fn start() -> Redis {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = std::process::Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])

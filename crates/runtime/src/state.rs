@@ -53,7 +53,12 @@ impl HostState {
     }
 
     pub(crate) fn kv_view(&mut self) -> KvView<'_> {
-        KvView { store: self.guest.capabilities.kv.as_deref(), tenant: &self.guest.identity.tenant }
+        let capabilities = &self.guest.capabilities;
+        KvView {
+            store: capabilities.kv.as_deref(),
+            tenant: &self.guest.identity.tenant,
+            quota: capabilities.kv_quota,
+        }
     }
 }
 

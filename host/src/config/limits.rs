@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use fasterapi_runtime::InstanceLimits;
+use fasterapi_runtime::capabilities::kv::KvQuota;
 
 /// The limits one app runs under.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -17,6 +18,10 @@ pub struct Limits {
     pub max_body: usize,
     /// The largest response body a guest may return, in bytes; above it 500.
     pub max_response: usize,
+    /// Key and value bytes the app's tenant may keep in the kv store.
+    pub kv_bytes: usize,
+    /// Keys the app's tenant may keep in the kv store.
+    pub kv_keys: u64,
 }
 
 impl Default for Limits {
@@ -27,11 +32,18 @@ impl Default for Limits {
             max_concurrency: 256,
             max_body: 1 << 20,
             max_response: 16 << 20,
+            kv_bytes: 64 << 20,
+            kv_keys: 100_000,
         }
     }
 }
 
 impl Limits {
+    /// The tenant's kv quota these limits set.
+    pub fn kv_quota(&self) -> KvQuota {
+        KvQuota { bytes: self.kv_bytes as u64, keys: self.kv_keys }
+    }
+
     /// The part of the limits the runtime enforces on each instance.
     pub fn for_instances(&self) -> InstanceLimits {
         InstanceLimits { memory: self.memory, timeout: self.timeout, max_warm: self.max_concurrency as usize }
@@ -47,6 +59,8 @@ pub struct LimitsOverride {
     pub max_concurrency: Option<u32>,
     pub max_body: Option<usize>,
     pub max_response: Option<usize>,
+    pub kv_bytes: Option<usize>,
+    pub kv_keys: Option<u64>,
 }
 
 impl LimitsOverride {
@@ -58,6 +72,8 @@ impl LimitsOverride {
             max_concurrency: self.max_concurrency.unwrap_or(defaults.max_concurrency),
             max_body: self.max_body.unwrap_or(defaults.max_body),
             max_response: self.max_response.unwrap_or(defaults.max_response),
+            kv_bytes: self.kv_bytes.unwrap_or(defaults.kv_bytes),
+            kv_keys: self.kv_keys.unwrap_or(defaults.kv_keys),
         }
     }
 }
@@ -70,6 +86,10 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 pub const MAX_CONCURRENCY: u32 = 10_000;
 /// The most guest instances one host may keep alive at once.
 pub const MAX_INSTANCES: u32 = 100_000;
+/// The largest `kv_bytes`.
+pub const MAX_KV_BYTES: usize = 1 << 40;
+/// The largest `kv_keys`.
+pub const MAX_KV_KEYS: u64 = 1 << 32;
 /// The largest `max_body` and `max_response`.
 pub const MAX_BODY: usize = 1 << 30;
 /// The largest `max_header_size`.

@@ -184,6 +184,8 @@ struct RawLimits {
     max_concurrency: Option<Spanned<u32>>,
     max_body: Option<Spanned<String>>,
     max_response: Option<Spanned<String>>,
+    kv_bytes: Option<Spanned<String>>,
+    kv_keys: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -436,12 +438,18 @@ fn limits_override(
         let message = format!("must be from 1 to {MAX_CONCURRENCY}");
         return Err(locate.at(concurrency, &format!("{table}.max_concurrency"), message));
     }
+    if let Some(keys) = raw.kv_keys.as_ref().filter(|k| *k.get_ref() > limits::MAX_KV_KEYS) {
+        let message = format!("must be at most {}", limits::MAX_KV_KEYS);
+        return Err(locate.at(keys, &format!("{table}.kv_keys"), message));
+    }
     Ok(LimitsOverride {
         memory: size(&raw.memory, "memory", MAX_MEMORY)?,
         timeout,
         max_concurrency: raw.max_concurrency.as_ref().map(|c| *c.get_ref()),
         max_body: size(&raw.max_body, "max_body", MAX_BODY)?,
         max_response: size(&raw.max_response, "max_response", MAX_BODY)?,
+        kv_bytes: size(&raw.kv_bytes, "kv_bytes", limits::MAX_KV_BYTES)?,
+        kv_keys: raw.kv_keys.as_ref().map(|v| *v.get_ref()),
     })
 }
 

@@ -333,8 +333,11 @@ impl Registry {
             path: config.component.clone(),
             source,
         })?;
-        let capabilities =
-            Capabilities { config: config.config.clone(), kv: self.kv_for(server, config).await? };
+        let capabilities = Capabilities {
+            config: config.config.clone(),
+            kv: self.kv_for(server, config).await?,
+            kv_quota: config.limits.kv_quota(),
+        };
         let app = TypedApp::load(&self.runtime, config, capabilities, &bytes).await.map_err(|source| {
             RegistryError::Load { app: config.name.clone(), path: config.component.clone(), source }
         })?;

@@ -30,4 +30,6 @@ pub struct Capabilities {
     pub config: BTreeMap<String, String>,
     /// The key-value store, when the manifest grants it.
     pub kv: Option<Arc<dyn kv::KvBackend>>,
+    /// How much of the store the app's tenant may use.
+    pub kv_quota: kv::KvQuota,
 }
