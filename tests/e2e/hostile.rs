@@ -323,3 +323,22 @@ fn kv_quotas_hold_per_tenant_on_both_backends() {
     let server = Server::start(&manifest("hostile-kv-redis", &text));
     check_kv_quota(&server);
 }
+
+#[test]
+fn the_host_that_picks_the_tenant_is_unambiguous() {
+    let server = start("hostile-host-headers");
+    let mut twice = server.connect();
+    twice.write_raw(b"GET /ok HTTP/1.1\r\nhost: globex.test\r\nhost: other.test\r\n\r\n");
+    assert_eq!(twice.read_response().status, 400);
+    let mut absolute = server.connect();
+    absolute.write_raw(b"GET http://globex.test/ok HTTP/1.1\r\nhost: other.test\r\n\r\n");
+    assert_eq!(absolute.read_response().status, 400);
+    let mut agreeing = server.connect();
+    agreeing.write_raw(b"GET http://globex.test/ok HTTP/1.1\r\nhost: globex.test\r\n\r\n");
+    assert_eq!(agreeing.read_response().text(), "ok");
+    // An app that must not share a browser origin cannot be mounted by prefix.
+    let shared_origin = TWO_TENANTS.replace("route = \"/acme\"", "route = \"/acme\"\nisolate_origin = true");
+    let output = fasterapi().arg("serve").arg(manifest("hostile-origin", &shared_origin)).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("app.isolate_origin") && stderr.contains("needs a `host`"), "{stderr}");
+}

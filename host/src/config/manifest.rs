@@ -206,6 +206,7 @@ struct RawApp {
     instances: Option<Spanned<String>>,
     openapi: Option<Spanned<bool>>,
     docs: Option<Spanned<bool>>,
+    isolate_origin: Option<Spanned<bool>>,
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
@@ -471,6 +472,10 @@ fn app_config(
     }
     let route = raw.route.as_ref().map(|route| normalize_prefix(route, locate)).transpose()?.flatten();
     let host = raw.host.as_ref().map(|host| host.get_ref().trim().to_ascii_lowercase());
+    if let (Some(isolate), None) = (raw.isolate_origin.as_ref().filter(|i| *i.get_ref()), &host) {
+        let message = "an app that must have a browser origin of its own needs a `host` (a path prefix shares the origin of every app on the host)";
+        return Err(locate.at(isolate, "app.isolate_origin", message));
+    }
     let instances = match &raw.instances {
         None => None,
         Some(mode) => {

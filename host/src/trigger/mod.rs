@@ -139,7 +139,10 @@ impl Dispatcher {
         B: Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let host = request_host(&request);
+        let host = match request_host(&request) {
+            Ok(host) => host,
+            Err(response) => return *response,
+        };
         let path = request.uri().path();
         let apps = self.apps.load();
         let Some(mounted) =
@@ -165,17 +168,32 @@ impl Handler for Dispatcher {
 }
 
 /// The request's host name: the Host header (or URI authority), without a
-/// port; apps match it case-insensitively.
-fn request_host<B>(request: &Request<B>) -> Option<&str> {
-    let raw = match request.headers().get(HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) => host,
-        None => request.uri().host()?,
+/// port; apps match it case-insensitively. Two Host headers, or an
+/// absolute-form URI whose authority is not the Host header, are a 400:
+/// the host that picks the tenant must be the one a proxy in front saw.
+fn request_host<B>(request: &Request<B>) -> Result<Option<&str>, Box<HttpResponse>> {
+    let bad = || Box::new(detail(StatusCode::BAD_REQUEST, "Bad Request"));
+    let mut headers = request.headers().get_all(HOST).iter();
+    let header = headers.next();
+    if headers.next().is_some() {
+        return Err(bad());
+    }
+    let header = match header.map(|h| h.to_str()) {
+        Some(Ok(host)) => Some(host),
+        Some(Err(_)) => return Err(bad()),
+        None => None,
+    };
+    let authority = request.uri().authority().map(|a| a.as_str());
+    let raw = match (header, authority) {
+        (Some(header), Some(authority)) if !header.eq_ignore_ascii_case(authority) => return Err(bad()),
+        (Some(host), _) | (None, Some(host)) => host,
+        (None, None) => return Ok(None),
     };
     let host = match raw.rsplit_once(':') {
         Some((name, port)) if !name.ends_with(']') && port.bytes().all(|b| b.is_ascii_digit()) => name,
         _ => raw,
     };
-    Some(host)
+    Ok(Some(host))
 }
 
 #[cfg(test)]
@@ -200,9 +218,18 @@ mod tests {
 
     #[test]
     fn the_host_is_read_without_its_port() {
+        fn host(request: &Request<()>) -> Result<Option<&str>, StatusCode> {
+            request_host(request).map_err(|response| response.status())
+        }
         let request = Request::builder().header(HOST, "a.example:8080").body(()).unwrap();
-        assert_eq!(request_host(&request), Some("a.example"));
+        assert_eq!(host(&request), Ok(Some("a.example")));
         let request = Request::builder().header(HOST, "[::1]").body(()).unwrap();
-        assert_eq!(request_host(&request), Some("[::1]"));
+        assert_eq!(host(&request), Ok(Some("[::1]")));
+        let twice = Request::builder().header(HOST, "a.test").header(HOST, "b.test").body(()).unwrap();
+        assert_eq!(host(&twice), Err(StatusCode::BAD_REQUEST));
+        let absolute = Request::builder().uri("http://b.test/x").header(HOST, "a.test").body(()).unwrap();
+        assert_eq!(host(&absolute), Err(StatusCode::BAD_REQUEST));
+        let same = Request::builder().uri("http://A.test/x").header(HOST, "a.test").body(()).unwrap();
+        assert_eq!(host(&same), Ok(Some("a.test")));
     }
 }
