@@ -647,4 +647,20 @@ host = "Globex.Example.com"
         assert_eq!((err.line, err.key.as_str()), (13, "app.component"));
         assert!(err.message.contains("does not exist"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_manifest_text_is_loaded_or_refused_without_panic(
+            lines in proptest::collection::vec(proptest::sample::select(vec![
+                "[server]", "[server.limits]", "[[app]]", "[app.limits]", "[app.capabilities]",
+                "name = \"a\"", "tenant = \"t\"", "component = \"apps/a.wasm\"", "route = \"/\"",
+                "route = \"/x\"", "host = \"h\"", "timeout = \"999999999y\"", "memory = \"99TiB\"",
+                "max_concurrency = 0", "max_concurrency = 4294967295", "kv_keys = 18446744073709551615",
+                "instances = \"warm\"", "isolate_origin = true", "listen = \"nope\"", "=", "[", "\"",
+            ]), 0..24),
+        ) {
+            let dir = dir("proptest");
+            let _ = parse_in(&dir, &lines.join("\n"));
+        }
+    }
 }

@@ -138,4 +138,18 @@ mod tests {
         assert_eq!(detail_list(br#"{"detail":[{"type":"missing"}]}"#).len(), 1);
         assert!(detail_list(b"not json").is_empty());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_guest_answer_is_converted_or_refused_without_panic(
+            status in 0u16..=u16::MAX,
+            headers in proptest::collection::vec(("\\PC{0,12}", proptest::collection::vec(0u8..=255, 0..16)), 0..20),
+            body in proptest::collection::vec(0u8..=255, 0..64),
+        ) {
+            let headers: Vec<(&str, &[u8])> = headers.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+            if let Ok(answer) = from_guest(response(status, &headers, &body), 1 << 20) {
+                proptest::prop_assert!((200..=599).contains(&answer.status().as_u16()));
+            }
+        }
+    }
 }
