@@ -194,7 +194,10 @@ class FasterAPI:
         route = self.routes[index]
         kwargs = dict(zip(route.arg_names, args))
         if route.body is not None:
-            value, errors = _read_body(route.body, headers, body)
+            try:
+                value, errors = _read_body(route.body, headers, body)
+            except HTTPException as exc:
+                return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
             if errors:
                 return JSONResponse({"detail": errors}, status_code=422)
             kwargs[route.body.arg] = value
@@ -254,15 +257,44 @@ def _read_body(param: BodyParam, headers: List[Tuple[str, bytes]], body: bytes) 
     content_type = next((v for n, v in headers if n == "content-type"), b"").decode("latin-1")
     if _is_json(content_type):
         try:
-            value = json.loads(body)
+            value = json.loads(_json_text(body))
         except json.JSONDecodeError as exc:
             return None, [error("json_invalid", ("body", exc.pos), {}, error=exc.msg)]
+        except Exception as exc:
+            # Too deeply nested, not UTF-8, ...: FastAPI's answer.
+            raise HTTPException(400, "There was an error parsing the body") from exc
     else:
         # FastAPI reads a body without a JSON content type as text.
         value = body.decode("utf-8", errors="replace")
     errors: List[dict] = []
     validated = validate(param.annotation, value, ("body",), errors)
     return validated, errors
+
+
+# Deeper JSON makes CPython raise RecursionError in FastAPI (a 400); in a
+# component the parser's C recursion would run off the wasm stack first.
+_MAX_JSON_DEPTH = 900
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _json_text(body: bytes) -> bytes:
+    """``body`` as ``json.loads`` takes it: without a UTF-8 BOM (which
+    CPython's ``json.loads`` skips for bytes), and refused (as FastAPI
+    refuses it) when nested too deeply to parse."""
+    if body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    if body.count(b"[") + body.count(b"{") > _MAX_JSON_DEPTH:
+        depth = deepest = 0
+        for token in _JSON_TOKENS.finditer(body):
+            bracket = token.group()
+            if bracket in (b"[", b"{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif bracket in (b"]", b"}"):
+                depth -= 1
+        if deepest > _MAX_JSON_DEPTH:
+            raise RecursionError("JSON nested too deeply")
+    return body
 
 
 def _is_json(content_type: str) -> bool:

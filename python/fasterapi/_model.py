@@ -116,7 +116,12 @@ def _validate_int(value: Any, loc: tuple, errors: List[dict]) -> Any:
 
 def _validate_float(value: Any, loc: tuple, errors: List[dict]) -> Any:
     if isinstance(value, (bool, int, float)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            # An int too large for a float: pydantic says it is not a number.
+            errors.append(error("float_type", loc, value))
+            return None
     if isinstance(value, str):
         try:
             return _lax.parse_float(value)

@@ -74,7 +74,9 @@ class Server:
 
     def request(self, method, path, headers, body):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        connection.request(method, path, body=body.encode() if body is not None else None, headers=headers)
+        if isinstance(body, str):
+            body = body.encode()
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         result = (response.status, response.getheader("content-type"), response.read())
         connection.close()

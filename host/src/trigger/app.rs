@@ -195,6 +195,10 @@ impl TypedApp {
     ) -> HttpResponse {
         let body_errors = match self.guest.call(request).await {
             Ok(response) if response.status == 422 => detail_list(&response.body),
+            // The body cannot be parsed at all: FastAPI answers that first.
+            Ok(response) if response.status == 400 => {
+                return from_guest(response, self.limits.max_response).unwrap_or_else(|_| internal_error());
+            }
             Ok(_) => Vec::new(),
             Err(err) => {
                 tracing::error!(app = %self.guest.name(), %handler, "validating the body failed: {err}");
