@@ -10,13 +10,14 @@ use hyper::{Method, Request, StatusCode};
 use subtle::ConstantTimeEq;
 
 use crate::config::AdminConfig;
-use crate::http::{Handler, HttpResponse, detail, json, read_limited, with_media_type};
+use crate::http::{Handler, HttpResponse, detail, json, save_limited, with_media_type};
 use crate::metrics::METRICS;
 use crate::registry::{DeployError, Registry};
 
 /// The header carrying a deployed app's manifest entry (a TOML inline table).
 pub const APP_HEADER: &str = "fasterapi-app";
-/// The largest component the admin API accepts.
+/// The largest component the admin API accepts; uploads are streamed to
+/// disk, never held in memory whole.
 const MAX_COMPONENT: usize = 256 << 20;
 
 /// The shortest token accepted on an address other than loopback.
@@ -125,11 +126,14 @@ impl Admin {
             Some(Ok(fragment)) => fragment.to_owned(),
             Some(Err(_)) => return detail(StatusCode::BAD_REQUEST, "the FasterAPI-App header is not text"),
         };
-        let component = match read_limited(request.into_body(), MAX_COMPONENT).await {
-            Ok(body) => body,
-            Err(err) => return detail(err.status(), &format!("cannot read the component: {err}")),
+        let upload = match self.registry.upload_path() {
+            Ok(path) => path,
+            Err(err) => return detail(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
         };
-        match self.registry.deploy(name, &fragment, &component).await {
+        if let Err(err) = save_limited(request.into_body(), MAX_COMPONENT, &upload).await {
+            return detail(err.status(), &format!("cannot read the component: {err}"));
+        }
+        match self.registry.deploy(name, &fragment, &upload).await {
             Ok(()) => {
                 tracing::info!(app = name, "deployed through the admin API");
                 json(StatusCode::OK, serde_json::json!({ "deployed": name }).to_string())

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, request_bytes};
+use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, request_bytes, scratch};
 use crate::tenants::{Bystander, KV, Redis, get_host, manifest, rss_mib};
 
 const TOKEN: &str = "hostile-admin-token-of-32-bytes!";
@@ -341,4 +341,32 @@ fn the_host_that_picks_the_tenant_is_unambiguous() {
     let output = fasterapi().arg("serve").arg(manifest("hostile-origin", &shared_origin)).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("app.isolate_origin") && stderr.contains("needs a `host`"), "{stderr}");
+}
+
+#[test]
+fn an_oversized_upload_is_413_and_streamed_not_buffered() {
+    let server = start("hostile-upload");
+    let rss_before = rss_mib(&server);
+    let mut upload = Connection::open(server.admin_addr());
+    let head = format!(
+        "PUT /apps/big HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {TOKEN}\r\ntransfer-encoding: chunked\r\n\r\n"
+    );
+    upload.write_raw(head.as_bytes());
+    let chunk = [b"100000\r\n".as_slice(), &vec![0u8; 1 << 20], b"\r\n"].concat();
+    let mut peak = rss_before;
+    for i in 0..300 {
+        if std::io::Write::write_all(upload.stream(), &chunk).is_err() {
+            break; // answered and closed early
+        }
+        if i % 32 == 0 {
+            peak = peak.max(rss_mib(&server));
+        }
+    }
+    let _ = std::io::Write::write_all(upload.stream(), b"0\r\n\r\n");
+    assert_eq!(upload.read_response().status, 413);
+    assert!(peak < rss_before + 128, "host RSS peaked at {peak} MiB (was {rss_before} MiB)");
+    let uploads =
+        manifest("hostile-upload", TWO_TENANTS).parent().unwrap().join(".fasterapi/deployed/.uploads");
+    let left = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "a refused upload left files in {}", uploads.display());
 }

@@ -47,6 +47,9 @@ pub enum BodyError {
     /// The client sent a broken body or went away.
     #[error("reading the body failed: {0}")]
     Read(String),
+    /// The body could not be written where it was to be kept.
+    #[error("storing the body failed: {0}")]
+    Write(#[source] std::io::Error),
 }
 
 impl BodyError {
@@ -55,6 +58,7 @@ impl BodyError {
         match self {
             BodyError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Read(_) => StatusCode::BAD_REQUEST,
+            BodyError::Write(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -63,6 +67,7 @@ impl BodyError {
         let message = match self {
             BodyError::TooLarge(_) => "Request Entity Too Large",
             BodyError::Read(_) => "Bad Request",
+            BodyError::Write(_) => "Internal Server Error",
         };
         detail(self.status(), message)
     }
@@ -88,6 +93,39 @@ where
     }
 }
 
+/// Streams a body of at most `max` bytes into a new file at `path`,
+/// without holding it in memory (a component upload); the file is removed
+/// if the body is refused.
+pub async fn save_limited<B>(mut body: B, max: usize, path: &std::path::Path) -> Result<u64, BodyError>
+where
+    B: Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    use tokio::io::AsyncWriteExt;
+    if body.size_hint().lower() > max as u64 {
+        return Err(BodyError::TooLarge(max));
+    }
+    let mut file = tokio::fs::File::create(path).await.map_err(BodyError::Write)?;
+    let mut written: u64 = 0;
+    let result = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|err| BodyError::Read(err.to_string()))?;
+            let Ok(data) = frame.into_data() else { continue };
+            written += data.len() as u64;
+            if written > max as u64 {
+                return Err(BodyError::TooLarge(max));
+            }
+            file.write_all(&data).await.map_err(BodyError::Write)?;
+        }
+        file.flush().await.map_err(BodyError::Write)
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(path).await;
+    }
+    result.map(|()| written)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +137,17 @@ mod tests {
         assert!(matches!(read_limited(body, 4).await, Err(BodyError::TooLarge(4))));
         let empty = Full::new(Bytes::new());
         assert_eq!(read_limited(empty, 0).await.unwrap(), "");
+    }
+
+    #[tokio::test]
+    async fn uploads_are_streamed_to_a_file_up_to_the_limit() {
+        let path = std::env::temp_dir().join(format!("fasterapi-upload-{}", std::process::id()));
+        let body = Full::new(Bytes::from_static(b"\0asm component"));
+        assert_eq!(save_limited(body.clone(), 64, &path).await.unwrap(), 14);
+        assert_eq!(std::fs::read(&path).unwrap(), b"\0asm component");
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(save_limited(body, 4, &path).await, Err(BodyError::TooLarge(4))));
+        assert!(!path.exists(), "a refused upload leaves no file");
     }
 
     #[test]

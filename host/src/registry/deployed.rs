@@ -76,11 +76,30 @@ pub(super) fn read(source: &Source) -> Result<Manifest, RegistryError> {
 }
 
 impl Registry {
-    /// Deploys (or replaces) app `name`: `entry` is its manifest entry
-    /// without name and component, as a TOML inline table (`{ tenant =
-    /// "acme", route = "/acme" }`). The app is checked (manifest keys, the
-    /// component, clashes) before anything changes, then stored and loaded.
-    pub async fn deploy(&self, name: &str, entry: &str, component: &[u8]) -> Result<(), DeployError> {
+    /// A new file for an upload to be streamed into before
+    /// [`Registry::deploy`] takes it (on the same file system as the
+    /// deployed apps, so that it is moved, not copied).
+    pub fn upload_path(&self) -> Result<PathBuf, DeployError> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let uploads = dir(&self.server).join(".uploads");
+        std::fs::create_dir_all(&uploads)
+            .map_err(|source| DeployError::Store { path: uploads.clone(), source })?;
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(uploads.join(format!("{}-{n}.wasm", std::process::id())))
+    }
+
+    /// Deploys (or replaces) app `name` from the component file `upload`
+    /// (which it takes): `entry` is its manifest entry without name and
+    /// component, as a TOML inline table (`{ tenant = "acme", route =
+    /// "/acme" }`). The app is checked (manifest keys, the component,
+    /// clashes, capacity) before anything changes, then stored and loaded.
+    pub async fn deploy(&self, name: &str, entry: &str, upload: &Path) -> Result<(), DeployError> {
+        let taken = self.deploy_upload(name, entry, upload).await;
+        let _ = std::fs::remove_file(upload);
+        taken
+    }
+
+    async fn deploy_upload(&self, name: &str, entry: &str, upload: &Path) -> Result<(), DeployError> {
         let name = AppName::new(name)?;
         let _changing = self.changes.lock().await;
         let dir = dir(&self.server);
@@ -88,7 +107,9 @@ impl Registry {
         let _ = std::fs::remove_dir_all(&staging);
         let text = app_toml(&name, entry)?;
         let (wasm, toml) = (format!("{name}.wasm"), format!("{name}.toml"));
-        write(&staging, &wasm, component)?;
+        std::fs::create_dir_all(&staging)
+            .map_err(|source| DeployError::Store { path: staging.clone(), source })?;
+        move_file(upload, &staging.join(&wasm))?;
         write(&staging, &toml, text.as_bytes())?;
         if let Err(err) = self.check(&staging.join(&toml), &text).await {
             let _ = std::fs::remove_dir_all(&staging);
