@@ -365,8 +365,7 @@ fn an_oversized_upload_is_413_and_streamed_not_buffered() {
     let _ = std::io::Write::write_all(upload.stream(), b"0\r\n\r\n");
     assert_eq!(upload.read_response().status, 413);
     assert!(peak < rss_before + 128, "host RSS peaked at {peak} MiB (was {rss_before} MiB)");
-    let uploads =
-        manifest("hostile-upload", TWO_TENANTS).parent().unwrap().join(".fasterapi/deployed/.uploads");
+    let uploads = scratch().join("manifests/hostile-upload/.fasterapi/deployed/.uploads");
     let left = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "a refused upload left files in {}", uploads.display());
 }
