@@ -109,10 +109,11 @@ pub async fn serve<H: Handler>(
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(limits.header_read_timeout)
-            // Room beyond the limit, so that a head a little over it gets our
-            // 431 (hyper closes silently on a head over its buffer).
+            // Room beyond the limit, so that a head over it gets our 431 with
+            // FastAPI's body (hyper answers a bare 431 past its buffer).
             .max_buf_size(limits.max_header_size.saturating_mul(4).max(64 << 10))
-            .pipeline_flush(true)
+            // No `pipeline_flush`: it holds back the 400 hyper writes for a
+            // malformed request, and the client would see a bare close.
             .serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {

@@ -369,3 +369,20 @@ fn an_oversized_upload_is_413_and_streamed_not_buffered() {
     let left = std::fs::read_dir(&uploads).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "a refused upload left files in {}", uploads.display());
 }
+
+#[test]
+fn malformed_requests_get_a_400_before_the_close() {
+    let server = start("hostile-malformed");
+    for raw in [
+        b"GARBAGE\r\n\r\n".as_slice(),
+        b"GET /acme/users/1 HTTP/9.9\r\nhost: x\r\n\r\n",
+        b"GET /acme/users/1 HTTP/1.1\r\nbad header line\r\n\r\n",
+    ] {
+        let mut connection = server.connect();
+        connection.write_raw(raw);
+        let answer = connection.read_response();
+        assert_eq!(answer.status, 400, "{}", String::from_utf8_lossy(raw));
+        assert_eq!(answer.header("connection"), Some("close"));
+    }
+    assert_eq!(server.get("/acme/users/1").status, 200);
+}
