@@ -131,7 +131,10 @@ pub async fn serve<H: Handler>(
 
 /// The size of a request's head as sent: request line and header lines.
 fn head_size<B>(request: &Request<B>) -> usize {
-    let line = request.method().as_str().len() + request.uri().to_string().len() + 12;
+    let uri = request.uri();
+    let target = uri.path_and_query().map_or(1, |p| p.as_str().len())
+        + uri.authority().map_or(0, |a| a.as_str().len() + "http://".len());
+    let line = request.method().as_str().len() + target + " HTTP/1.1\r\n".len() + 1;
     let headers: usize =
         request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
     line + headers
