@@ -10,16 +10,22 @@ use serde_json::Value;
 use crate::reload::{Load, wait_for};
 use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, scratch};
 
-const TOKEN: &str = "s3cret-admin-token";
+pub const TOKEN: &str = "s3cret-admin-token";
 
-fn admin(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+pub fn admin(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
     let auth = format!("Bearer {TOKEN}");
     let mut all = vec![("authorization", auth.as_str())];
     all.extend_from_slice(headers);
     Connection::open(addr).send(method, path, &all, body)
 }
 
-fn deploy(addr: SocketAddr, name: &str, component: &Path, app: &str) -> HttpResponse {
+pub fn deploy(addr: SocketAddr, name: &str, component: &Path, app: &str) -> HttpResponse {
     let bytes = std::fs::read(component).unwrap();
     admin(addr, "PUT", &format!("/apps/{name}"), &[("fasterapi-app", app)], &bytes)
 }

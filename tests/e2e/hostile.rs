@@ -2,14 +2,11 @@
 //! must cost only its own requests while a bystander tenant keeps getting
 //! every answer (issue 12's findings, one test each).
 
-use std::net::SocketAddr;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Connection, HttpResponse, Server, fasterapi, guest, request_bytes, scratch};
+use crate::admin::{TOKEN, admin, deploy};
+use crate::support::{Connection, Server, fasterapi, guest, request_bytes, scratch};
 use crate::tenants::{Bystander, KV, Redis, get_host, manifest, rss_mib};
-
-const TOKEN: &str = "hostile-admin-token-of-32-bytes!";
 
 /// A bystander at `/acme` (max_concurrency 2, for the slot attacks) and a
 /// hostile tenant at host `globex.test`, with short timeouts.
@@ -43,18 +40,6 @@ host = "globex.test"
 
 fn start(name: &str) -> Server {
     Server::start_env(&manifest(name, TWO_TENANTS), &[], &[("FASTERAPI_ADMIN_TOKEN", TOKEN)])
-}
-
-fn admin(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
-    let auth = format!("Bearer {TOKEN}");
-    let mut all = vec![("authorization", auth.as_str())];
-    all.extend_from_slice(headers);
-    Connection::open(addr).send(method, path, &all, body)
-}
-
-fn deploy(addr: SocketAddr, name: &str, component: &Path, app: &str) -> HttpResponse {
-    let bytes = std::fs::read(component).unwrap();
-    admin(addr, "PUT", &format!("/apps/{name}"), &[("fasterapi-app", app)], &bytes)
 }
 
 #[test]

@@ -366,63 +366,6 @@ impl KvBackend for RedisBackend {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn redb_namespaces_tenants_and_lists_by_prefix() {
-        let path = std::env::temp_dir().join(format!("fasterapi-kv-test-{}.redb", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let kv = RedbBackend::open(&path).unwrap();
-        kv.set("acme", "user:1", b"ann".to_vec(), KvQuota::default()).await.unwrap();
-        kv.set("acme", "user:2", b"bob".to_vec(), KvQuota::default()).await.unwrap();
-        kv.set("acme", "order:1", b"x".to_vec(), KvQuota::default()).await.unwrap();
-        kv.set("acmf", "user:3", b"eve".to_vec(), KvQuota::default()).await.unwrap();
-        assert_eq!(kv.get("acme", "user:1").await.unwrap(), Some(b"ann".to_vec()));
-        assert_eq!(kv.get("globex", "user:1").await.unwrap(), None);
-        assert_eq!(kv.list("acme", "user:").await.unwrap(), ["user:1", "user:2"]);
-        assert_eq!(kv.list("acme", "").await.unwrap(), ["order:1", "user:1", "user:2"]);
-        assert!(kv.delete("acme", "user:1").await.unwrap());
-        assert!(!kv.delete("acme", "user:1").await.unwrap());
-        drop(kv);
-        let reopened = RedbBackend::open(&path).unwrap();
-        assert_eq!(reopened.get("acme", "user:2").await.unwrap(), Some(b"bob".to_vec()));
-        let _ = std::fs::remove_file(&path);
-    }
-
-    #[tokio::test]
-    async fn redb_keeps_each_tenant_within_its_quota_across_reopens() {
-        let path = std::env::temp_dir().join(format!("fasterapi-kv-quota-{}.redb", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        let quota = KvQuota { bytes: 20, keys: 2 };
-        let kv = RedbBackend::open(&path).unwrap();
-        kv.set("t", "a", vec![0; 9], quota).await.unwrap();
-        assert!(matches!(kv.set("t", "b", vec![0; 10], quota).await, Err(KvError::Quota(_))));
-        kv.set("t", "a", vec![0; 4], quota).await.unwrap();
-        kv.set("t", "b", vec![0; 4], quota).await.unwrap();
-        assert!(
-            matches!(kv.set("t", "c", vec![], quota).await, Err(KvError::Quota(reason)) if reason.contains("3 keys"))
-        );
-        kv.set("other", "c", vec![0; 9], quota).await.unwrap();
-        assert!(kv.delete("t", "b").await.unwrap());
-        drop(kv);
-        let kv = RedbBackend::open(&path).unwrap();
-        kv.set("t", "c", vec![0; 4], quota).await.unwrap();
-        assert!(matches!(kv.set("t", "d", vec![], quota).await, Err(KvError::Quota(_))));
-        let _ = std::fs::remove_file(&path);
-    }
-
-    #[test]
-    fn limits_and_escaping() {
-        assert!(check(&"k".repeat(MAX_KEY + 1), None).is_err());
-        assert!(check("k", Some(&vec![0; MAX_VALUE + 1])).is_err());
-        assert!(check("k", Some(b"v")).is_ok());
-        assert_eq!(glob_escape("a*b?[c]"), "a\\*b\\?\\[c\\]");
-        assert_ne!(RedisBackend::key("a:b", "c"), RedisBackend::key("a", "b:c"));
-    }
-}
-
 mod host {
     //! The guest-facing side: the tenant's namespace, the grant, the limits.
 
@@ -490,3 +433,60 @@ mod host {
 }
 
 pub use host::{Kv, KvView};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn redb_namespaces_tenants_and_lists_by_prefix() {
+        let path = std::env::temp_dir().join(format!("fasterapi-kv-test-{}.redb", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let kv = RedbBackend::open(&path).unwrap();
+        kv.set("acme", "user:1", b"ann".to_vec(), KvQuota::default()).await.unwrap();
+        kv.set("acme", "user:2", b"bob".to_vec(), KvQuota::default()).await.unwrap();
+        kv.set("acme", "order:1", b"x".to_vec(), KvQuota::default()).await.unwrap();
+        kv.set("acmf", "user:3", b"eve".to_vec(), KvQuota::default()).await.unwrap();
+        assert_eq!(kv.get("acme", "user:1").await.unwrap(), Some(b"ann".to_vec()));
+        assert_eq!(kv.get("globex", "user:1").await.unwrap(), None);
+        assert_eq!(kv.list("acme", "user:").await.unwrap(), ["user:1", "user:2"]);
+        assert_eq!(kv.list("acme", "").await.unwrap(), ["order:1", "user:1", "user:2"]);
+        assert!(kv.delete("acme", "user:1").await.unwrap());
+        assert!(!kv.delete("acme", "user:1").await.unwrap());
+        drop(kv);
+        let reopened = RedbBackend::open(&path).unwrap();
+        assert_eq!(reopened.get("acme", "user:2").await.unwrap(), Some(b"bob".to_vec()));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[tokio::test]
+    async fn redb_keeps_each_tenant_within_its_quota_across_reopens() {
+        let path = std::env::temp_dir().join(format!("fasterapi-kv-quota-{}.redb", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let quota = KvQuota { bytes: 20, keys: 2 };
+        let kv = RedbBackend::open(&path).unwrap();
+        kv.set("t", "a", vec![0; 9], quota).await.unwrap();
+        assert!(matches!(kv.set("t", "b", vec![0; 10], quota).await, Err(KvError::Quota(_))));
+        kv.set("t", "a", vec![0; 4], quota).await.unwrap();
+        kv.set("t", "b", vec![0; 4], quota).await.unwrap();
+        assert!(
+            matches!(kv.set("t", "c", vec![], quota).await, Err(KvError::Quota(reason)) if reason.contains("3 keys"))
+        );
+        kv.set("other", "c", vec![0; 9], quota).await.unwrap();
+        assert!(kv.delete("t", "b").await.unwrap());
+        drop(kv);
+        let kv = RedbBackend::open(&path).unwrap();
+        kv.set("t", "c", vec![0; 4], quota).await.unwrap();
+        assert!(matches!(kv.set("t", "d", vec![], quota).await, Err(KvError::Quota(_))));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn limits_and_escaping() {
+        assert!(check(&"k".repeat(MAX_KEY + 1), None).is_err());
+        assert!(check("k", Some(&vec![0; MAX_VALUE + 1])).is_err());
+        assert!(check("k", Some(b"v")).is_ok());
+        assert_eq!(glob_escape("a*b?[c]"), "a\\*b\\?\\[c\\]");
+        assert_ne!(RedisBackend::key("a:b", "c"), RedisBackend::key("a", "b:c"));
+    }
+}
