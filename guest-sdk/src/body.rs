@@ -59,6 +59,7 @@ fn read_json<T: Model>(request: &Request) -> Result<Option<T>, Vec<FieldError>> 
     let mut errors = Vec::new();
     T::validate(&mut value, &mut Loc::body(), &mut errors);
     if !errors.is_empty() {
+        errors.truncate(crate::model::MAX_ERRORS);
         return Err(errors);
     }
     serde_json::from_value(value).map(Some).map_err(|err| {

@@ -45,7 +45,7 @@ mod response;
 
 pub use body::Json;
 pub use fasterapi_macros::{app, delete, get, model, patch, post, put};
-pub use model::{FieldError, Loc, LocItem, Model, Schemas};
+pub use model::{FieldError, Loc, LocItem, MAX_ERRORS, Model, Schemas};
 pub use param::{Header, Param};
 pub use request::Request;
 pub use response::{HttpError, IntoResponse, Response};

@@ -11,6 +11,17 @@ use serde::de::DeserializeOwned;
 use serde::{Serialize, Serializer};
 use serde_json::{Number, Value};
 
+/// The most errors one 422 lists. pydantic lists every error, but a body of
+/// 200,000 bad items would then need a ~20 MB answer and more memory than a
+/// guest has; past this many the rest are not reported (the answer stays a
+/// 422 of about 1 MB).
+pub const MAX_ERRORS: usize = 10_000;
+
+/// Whether validation may stop: enough errors were found already.
+fn full(errors: &[FieldError]) -> bool {
+    errors.len() >= MAX_ERRORS
+}
+
 /// One step of an error location: an object key or an array index.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LocItem {
@@ -368,6 +379,9 @@ impl<T: Model> Model for Vec<T> {
             ));
         };
         for (index, item) in items.iter_mut().enumerate() {
+            if full(errors) {
+                return;
+            }
             loc.with(LocItem::Index(index), |loc| T::validate(item, loc, errors));
         }
     }
@@ -386,6 +400,9 @@ fn validate_map<T: Model>(value: &mut Value, loc: &mut Loc, errors: &mut Vec<Fie
         return errors.push(FieldError::new("dict_type", loc.clone(), msg, value.clone()));
     };
     for (key, item) in entries.iter_mut() {
+        if full(errors) {
+            return;
+        }
         loc.with(LocItem::Key(key.clone()), |loc| T::validate(item, loc, errors));
     }
 }
@@ -495,6 +512,16 @@ mod tests {
         assert_eq!(check::<Vec<i64>>(json!("x")).unwrap_err()[0].0, "list_type");
         assert_eq!(check::<HashMap<String, i64>>(json!([])).unwrap_err()[0].0, "dict_type");
         assert_eq!(check::<Option<i64>>(json!(null)), Ok(json!(null)));
+    }
+
+    #[test]
+    fn errors_stop_at_the_cap() {
+        let many = Value::Array(vec![json!(1); MAX_ERRORS * 3]);
+        let mut errors = Vec::new();
+        <Vec<Vec<String>>>::validate(&mut json!([many.clone(), many]), &mut Loc::body(), &mut errors);
+        assert_eq!(errors.len(), MAX_ERRORS);
+        let last = serde_json::to_value(&errors[MAX_ERRORS - 1].loc).unwrap();
+        assert_eq!(last, json!(["body", 0, MAX_ERRORS - 1]));
     }
 
     #[test]

@@ -109,6 +109,23 @@ fn answers_http_cannot_carry_are_500_without_harm() {
 }
 
 #[test]
+fn a_body_of_200k_wrong_items_is_a_422_within_the_guests_memory() {
+    let server = start("hostile-422");
+    let bystander = Bystander::start(&server);
+    let body = format!("[{}1]", "1,".repeat(199_999));
+    let headers = [("host", "globex.test"), ("content-type", "application/json")];
+    let answer = server.send("POST", "/tags", &headers, body.as_bytes());
+    assert_eq!(answer.status, 422, "{}", answer.text());
+    let detail = answer.json()["detail"].as_array().cloned().unwrap_or_default();
+    assert_eq!(detail.len(), 10_000, "the 422 lists the first 10,000 errors");
+    assert_eq!(detail[9_999]["loc"], serde_json::json!(["body", 9_999]));
+    assert_eq!(detail[0]["type"], "string_type");
+    let fine = server.send("POST", "/tags", &headers, br#"["a","b"]"#);
+    assert_eq!((fine.status, fine.text()), (200, "2".to_owned()));
+    bystander.finish();
+}
+
+#[test]
 fn a_component_whose_routes_block_is_refused_and_the_registry_stays_responsive() {
     let server = start("hostile-routes-hang");
     let addr = server.admin_addr();

@@ -3,7 +3,7 @@
 
 use std::hint::black_box;
 
-use fasterapi::{HttpError, Json, Response, get, kv, put};
+use fasterapi::{HttpError, Json, Response, get, kv, post, put};
 use serde_json::{Value, json};
 
 #[get("/ok")]
@@ -138,6 +138,13 @@ fn pollables(n: i64) -> String {
     format!("kept {}", kept.len())
 }
 
+/// Counts the tags of a JSON list: a body of many wrong items must get a
+/// 422 built within the guest's memory.
+#[post("/tags")]
+fn tags(Json(tags): Json<Vec<String>>) -> String {
+    tags.len().to_string()
+}
+
 fasterapi::app!(
     ok,
     counter,
@@ -155,5 +162,6 @@ fasterapi::app!(
     status,
     log_forge,
     log_flood,
-    pollables
+    pollables,
+    tags,
 );
