@@ -272,11 +272,22 @@ impl Connection {
     /// Sends one request and reads its response.
     pub fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
         self.write_raw(&request_bytes(method, path, headers, body));
-        self.read_response()
+        if method == "HEAD" { self.read_head_response() } else { self.read_response() }
     }
 
     /// Reads one response.
     pub fn read_response(&mut self) -> HttpResponse {
+        let mut response = self.read_head_response();
+        let length: usize =
+            response.header("content-length").map(|v| v.parse().expect("content-length")).unwrap_or(0);
+        response.body = vec![0; length];
+        self.reader.read_exact(&mut response.body).expect("read body");
+        response
+    }
+
+    /// Reads the head of one response: all of a response to HEAD, whose
+    /// `content-length` describes a body that is not sent.
+    pub fn read_head_response(&mut self) -> HttpResponse {
         let mut head = Vec::new();
         while !head.ends_with(b"\r\n\r\n") {
             let mut line = Vec::new();
@@ -293,14 +304,7 @@ impl Connection {
             .iter()
             .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
             .collect();
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .map(|(_, v)| v.parse().expect("content-length"))
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body).expect("read body");
-        HttpResponse { status, headers, body }
+        HttpResponse { status, headers, body: Vec::new() }
     }
 }
 
