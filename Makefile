@@ -8,6 +8,10 @@ GUEST_TARGET := $(CURDIR)/target/guests
 COMPONENTS := target/components
 LISTEN ?= 127.0.0.1:8080
 FASTERAPI := target/release/fasterapi
+# Cases per property test (random requests, manifests and guest answers):
+# 20,000 take about 4 s; raise it for a longer fuzz run.
+PROPTEST_CASES ?= 20000
+export PROPTEST_CASES
 
 .PHONY: demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
 
