@@ -126,6 +126,17 @@ fn a_body_of_200k_wrong_items_is_a_422_within_the_guests_memory() {
 }
 
 #[test]
+fn the_sandbox_exposes_no_environment_files_or_sockets() {
+    let server = start("hostile-sandbox");
+    // The host's own environment holds the admin token: the guest sees none of it.
+    let seen = get_host(&server, "globex.test", &format!("/sandbox?port={}", server.addr.port())).json();
+    assert_eq!((seen["env"].as_u64(), seen["args"].as_u64()), (Some(0), Some(0)), "{seen}");
+    assert_eq!((seen["root"].as_bool(), seen["cwd"].as_bool()), (Some(false), Some(false)), "{seen}");
+    assert!(seen["tcp"].as_str().is_some_and(|e| e.contains("denied")), "connected to the host: {seen}");
+    assert_eq!(seen["time"], true, "clocks are part of the sandbox");
+}
+
+#[test]
 fn a_component_whose_routes_block_is_refused_and_the_registry_stays_responsive() {
     let server = start("hostile-routes-hang");
     let addr = server.admin_addr();

@@ -145,6 +145,21 @@ fn tags(Json(tags): Json<Vec<String>>) -> String {
     tags.len().to_string()
 }
 
+/// What the sandbox lets a guest see of the machine: no environment, no
+/// arguments, no files, no sockets (not even to the host's own `port`).
+#[get("/sandbox")]
+fn sandbox(port: i64) -> Json<Value> {
+    let connect = std::net::TcpStream::connect(("127.0.0.1", port as u16)).map_err(|e| e.to_string());
+    Json(json!({
+        "env": std::env::vars_os().count(),
+        "args": std::env::args_os().count(),
+        "root": std::fs::read_dir("/").is_ok(),
+        "cwd": std::fs::metadata(".").is_ok(),
+        "tcp": connect.err(),
+        "time": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).is_ok(),
+    }))
+}
+
 fasterapi::app!(
     ok,
     counter,
@@ -164,4 +179,5 @@ fasterapi::app!(
     log_flood,
     pollables,
     tags,
+    sandbox,
 );
