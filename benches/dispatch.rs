@@ -89,7 +89,7 @@ fn routes_benches(c: &mut Criterion, guest: &Guest) {
                 route,
                 &params,
                 Some(black_box("q=pen&limit=5")),
-                |_| None,
+                &[][..],
             )
         })
     });

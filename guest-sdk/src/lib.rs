@@ -46,7 +46,7 @@ mod response;
 pub use body::Json;
 pub use fasterapi_macros::{app, delete, get, model, patch, post, put};
 pub use model::{FieldError, Loc, LocItem, MAX_ERRORS, Model, Schemas};
-pub use param::{Header, Param};
+pub use param::{Cookie, Header, Param};
 pub use request::Request;
 pub use response::{HttpError, IntoResponse, Response};
 
@@ -59,7 +59,7 @@ pub mod __private {
 
     pub use crate::bindings::Guest;
     pub use crate::bindings::fasterapi::http::types::{
-        AppInfo, BodySpec, Method, ParamSource, ParamValue, Route, RouteDocs,
+        AppInfo, BodySpec, Constraint, Method, Number, ParamSource, ParamValue, Route, RouteDocs,
     };
     pub use crate::body::FromBody;
     pub use crate::model::{Fields, Schemas, model_schema, schema_of};

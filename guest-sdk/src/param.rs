@@ -1,14 +1,16 @@
 //! Typed parameters: what the host parses for a handler argument.
 
 use crate::__private::{ParamSource, ParamValue};
-use crate::bindings::fasterapi::http::types::{ParamSpec, ParamType};
+use crate::bindings::fasterapi::http::types::{Constraint, ParamSpec, ParamType};
 
-/// A type a path, query or header parameter can have.
+/// A type a path, query, header or cookie parameter can have.
 pub trait Param: Sized {
     /// The type the host parses the text into.
     const KIND: ParamType;
     /// Whether an absent value is a 422 `missing` error.
     const REQUIRED: bool = true;
+    /// Whether every value is taken, as a list (`Vec<T>`).
+    const REPEATED: bool = false;
     /// Converts the host's value; `None` if it does not fit.
     fn from_value(value: ParamValue) -> Option<Self>;
     /// Converts a default value for the route table.
@@ -16,9 +18,10 @@ pub trait Param: Sized {
 }
 
 macro_rules! scalar_param {
-    ($ty:ty, $kind:ident, $case:ident) => {
+    ($ty:ty, $kind:ident, $case:ident, $repeated:literal) => {
         impl Param for $ty {
             const KIND: ParamType = ParamType::$kind;
+            const REPEATED: bool = $repeated;
             fn from_value(value: ParamValue) -> Option<Self> {
                 match value {
                     ParamValue::$case(v) => Some(v),
@@ -32,14 +35,19 @@ macro_rules! scalar_param {
     };
 }
 
-scalar_param!(i64, Int, Int);
-scalar_param!(f64, Float, Float);
-scalar_param!(bool, Boolean, Boolean);
-scalar_param!(String, Text, Text);
+scalar_param!(i64, Int, Int, false);
+scalar_param!(f64, Float, Float, false);
+scalar_param!(bool, Boolean, Boolean, false);
+scalar_param!(String, Text, Text, false);
+scalar_param!(Vec<i64>, Int, Ints, true);
+scalar_param!(Vec<f64>, Float, Floats, true);
+scalar_param!(Vec<bool>, Boolean, Booleans, true);
+scalar_param!(Vec<String>, Text, Texts, true);
 
 impl<T: Param> Param for Option<T> {
     const KIND: ParamType = T::KIND;
     const REQUIRED: bool = false;
+    const REPEATED: bool = T::REPEATED;
     fn from_value(value: ParamValue) -> Option<Self> {
         match value {
             ParamValue::None => Some(None),
@@ -59,6 +67,7 @@ pub struct Header<T>(pub T);
 impl<T: Param> Param for Header<T> {
     const KIND: ParamType = T::KIND;
     const REQUIRED: bool = T::REQUIRED;
+    const REPEATED: bool = T::REPEATED;
     fn from_value(value: ParamValue) -> Option<Self> {
         T::from_value(value).map(Header)
     }
@@ -67,8 +76,30 @@ impl<T: Param> Param for Header<T> {
     }
 }
 
+/// A parameter read from the cookie named like the argument
+/// (`session: Cookie<String>` reads the `session` cookie).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cookie<T>(pub T);
+
+impl<T: Param> Param for Cookie<T> {
+    const KIND: ParamType = T::KIND;
+    const REQUIRED: bool = T::REQUIRED;
+    const REPEATED: bool = T::REPEATED;
+    fn from_value(value: ParamValue) -> Option<Self> {
+        T::from_value(value).map(Cookie)
+    }
+    fn into_value(self) -> ParamValue {
+        self.0.into_value()
+    }
+}
+
 /// The spec of one argument of type `T`.
-pub fn param_spec<T: Param>(name: &str, source: ParamSource, default: Option<ParamValue>) -> ParamSpec {
+pub fn param_spec<T: Param>(
+    name: &str,
+    source: ParamSource,
+    default: Option<ParamValue>,
+    constraints: Vec<Constraint>,
+) -> ParamSpec {
     ParamSpec {
         name: name.into(),
         source,
@@ -76,6 +107,8 @@ pub fn param_spec<T: Param>(name: &str, source: ParamSource, default: Option<Par
         required: T::REQUIRED && default.is_none(),
         default,
         description: None,
+        repeated: T::REPEATED,
+        constraints,
     }
 }
 

@@ -26,12 +26,12 @@ from ._app import FastAPI, FasterAPI, Request
 from ._errors import ValidationError
 from .kv import KvError
 from ._model import BaseModel
-from ._params import Body, Header, Path, Query
+from ._params import Body, Cookie, Header, Path, Query
 from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
                          Response)
 
 __all__ = [
-    "BaseModel", "Body", "FastAPI", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
+    "BaseModel", "Body", "Cookie", "FastAPI", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
     "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response",
     "ValidationError", "config", "kv", "log",
 ]

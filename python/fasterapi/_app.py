@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from . import log
 from ._errors import error
 from ._model import _unwrap_optional, schema_document, validate, validator
-from ._params import ParamInfo, Required
+from ._params import NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
 
 # Python types the host can parse natively, and their WIT `param-type`.
@@ -23,15 +23,17 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 @dataclass
 class ParamSpec:
-    """One path, query or header parameter, as declared to the host."""
+    """One path, query, header or cookie parameter, as declared to the host."""
 
     arg: str  # the handler's argument name
     name: str  # the wire name (also the error `loc`)
-    source: str  # "path", "query" or "header"
+    source: str  # "path", "query", "header" or "cookie"
     kind: str  # "int", "float", "bool" or "str"
     required: bool
     default: Any = None
     description: Optional[str] = None
+    repeated: bool = False  # `list[T]`: every value, as a list
+    constraints: Dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -341,34 +343,87 @@ def _annotation_and_info(annotation: Any, parameter: inspect.Parameter) -> Tuple
     return annotation, info
 
 
+def _list_item(annotation: Any) -> Any:
+    """``T`` of ``list[T]`` / ``List[T]``; ``None`` for anything else."""
+    if typing.get_origin(annotation) in (list, typing.List):
+        args = typing.get_args(annotation)
+        return args[0] if args else str
+    return list if annotation is list else None
+
+
 def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, path_names: List[str]) -> None:
     where = f"{route.endpoint.__name__}({arg})"
     if annotation is Request:
         route.request_arg = arg
         return
     inner, _ = _unwrap_optional(annotation)
-    kind = SCALAR_KINDS.get(inner)
+    item = _list_item(inner)
+    repeated = item is not None and info.source in ("query", "header")
+    kind = SCALAR_KINDS.get(item if repeated else inner)
+    if item is list:
+        kind = "str"
     source = info.source or ("path" if arg in path_names else "query" if kind else "body")
     if source == "body":
+        if info.constraints:
+            raise ValueError(f"{where}: constraints on a body parameter are not supported yet")
         if route.body is not None:
             raise ValueError(f"{where}: a handler takes at most one body parameter")
         route.body = BodyParam(arg, annotation, info.required, None if info.required else info.default)
         validator(annotation)  # built now, so a component's snapshot holds it
         return
     if kind is None:
-        raise ValueError(f"{where}: a {source} parameter must be int, float, bool or str, not {annotation!r}")
+        what = "a list of int, float, bool or str" if repeated else "int, float, bool or str"
+        raise ValueError(f"{where}: a {source} parameter must be {what}, not {annotation!r}")
+    if item is not None and not repeated:
+        raise ValueError(f"{where}: only query and header parameters can be lists (use Query() or Header())")
     if source == "path" and arg not in path_names:
         raise ValueError(f"{where}: declared Path() but the path has no {{{arg}}}")
+    _check_constraints(where, kind, repeated, info.constraints)
     name = info.alias or arg
     if source == "header" and info.alias is None and info.convert_underscores:
         name = arg.replace("_", "-")
     default = None if info.required else info.default
-    if inner is float and isinstance(default, int) and not isinstance(default, bool):
-        default = float(default)
-    if default is not None and not isinstance(default, inner):
-        raise ValueError(f"{where}: the default {default!r} is not a {inner.__name__}")
+    if repeated:
+        default = _list_default(where, kind, default)
+    else:
+        default = _scalar_default(where, kind, default)
     if source == "path" and not info.required:
         raise ValueError(f"{where}: a path parameter cannot have a default")
     # As in FastAPI, `Optional[X]` without a default is still required.
     wire = name.lower() if source == "header" else name
-    route.params.append(ParamSpec(arg, wire, source, kind, info.required, default, info.description))
+    route.params.append(ParamSpec(arg, wire, source, kind, info.required, default, info.description,
+                                  repeated, dict(info.constraints)))
+
+
+KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+
+
+def _scalar_default(where: str, kind: str, default: Any) -> Any:
+    expected = KIND_TYPES[kind]
+    if expected is float and isinstance(default, int) and not isinstance(default, bool):
+        default = float(default)
+    if default is not None and (not isinstance(default, expected) or (expected is int and isinstance(default, bool))):
+        raise ValueError(f"{where}: the default {default!r} is not a {expected.__name__}")
+    return default
+
+
+def _list_default(where: str, kind: str, default: Any) -> Any:
+    if default is None:
+        return None
+    if not isinstance(default, (list, tuple)):
+        raise ValueError(f"{where}: the default {default!r} is not a list")
+    return [_scalar_default(where, kind, item) for item in default]
+
+
+def _check_constraints(where: str, kind: str, repeated: bool, constraints: Dict[str, Any]) -> None:
+    """Refuses constraints the host would not apply as FastAPI does."""
+    if not constraints:
+        return
+    if repeated:
+        raise ValueError(f"{where}: constraints on a list parameter are not supported yet")
+    numeric = [k for k in NUMERIC_CONSTRAINTS if k in constraints]
+    text = [k for k in TEXT_CONSTRAINTS if k in constraints]
+    if numeric and kind not in ("int", "float"):
+        raise ValueError(f"{where}: {numeric[0]} applies to int and float parameters, not {kind}")
+    if text and kind != "str":
+        raise ValueError(f"{where}: {text[0]} applies to str parameters, not {kind}")

@@ -10,16 +10,38 @@ from wit_world.imports import types as wit
 from ._app import FasterAPI, Route
 
 _METHODS = {m.name: m for m in wit.Method}
-_SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "header": wit.ParamSource.HEADER}
+_SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "header": wit.ParamSource.HEADER,
+            "cookie": wit.ParamSource.COOKIE}
 _KINDS = {"int": wit.ParamType.INT, "float": wit.ParamType.FLOAT, "bool": wit.ParamType.BOOLEAN,
           "str": wit.ParamType.TEXT}
 
 
-def _value(kind: str, value: Any) -> wit.ParamValue:
+def _value(kind: str, value: Any, repeated: bool = False) -> wit.ParamValue:
     if value is None:
         return wit.ParamValue_None_()
+    if repeated:
+        return {"int": wit.ParamValue_Ints, "float": wit.ParamValue_Floats,
+                "bool": wit.ParamValue_Booleans, "str": wit.ParamValue_Texts}[kind](list(value))
     return {"int": wit.ParamValue_Int, "float": wit.ParamValue_Float,
             "bool": wit.ParamValue_Boolean, "str": wit.ParamValue_Text}[kind](value)
+
+
+_BOUNDS = {"gt": wit.Constraint_Gt, "ge": wit.Constraint_Ge, "lt": wit.Constraint_Lt, "le": wit.Constraint_Le,
+           "multiple_of": wit.Constraint_MultipleOf}
+_LIMITS = {"min_length": wit.Constraint_MinLength, "max_length": wit.Constraint_MaxLength,
+           "pattern": wit.Constraint_Pattern}
+
+
+def _constraints(constraints: dict) -> List[Any]:
+    """The WIT form of a parameter's constraints; a bound keeps its type (``1`` vs ``1.0``)."""
+    out = []
+    for key, value in constraints.items():
+        if key in _BOUNDS:
+            number = wit.Number_Int(value) if isinstance(value, int) else wit.Number_Float(float(value))
+            out.append(_BOUNDS[key](number))
+        else:
+            out.append(_LIMITS[key](value))
+    return out
 
 
 def _json(schema: Optional[dict]) -> Optional[str]:
@@ -29,7 +51,8 @@ def _json(schema: Optional[dict]) -> Optional[str]:
 def _route(route: Route) -> wit.Route:
     params = [
         wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
-                      default=None if p.required else _value(p.kind, p.default), description=p.description)
+                      default=None if p.required else _value(p.kind, p.default, p.repeated),
+                      description=p.description, repeated=p.repeated, constraints=_constraints(p.constraints))
         for p in route.params
     ]
     body = None

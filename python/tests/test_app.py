@@ -3,7 +3,7 @@ from typing import Optional
 
 import pytest
 
-from fasterapi import (BaseModel, FasterAPI, Header, HTTPException, PlainTextResponse, Query, Request,
+from fasterapi import (BaseModel, Cookie, FasterAPI, Header, Path, HTTPException, PlainTextResponse, Query, Request,
                        Response)
 
 app = FasterAPI()
@@ -105,11 +105,21 @@ def test_bad_declarations_are_refused():
     with pytest.raises(ValueError, match="cannot have a default"):
         bad.get("/x/{a}")(lambda a=None: a)
 
-    def listing(ids: list = Query([])):
+    def listing(ids: list[dict] = Query([])):
         return ids
 
-    with pytest.raises(ValueError, match="must be int, float, bool or str"):
+    with pytest.raises(ValueError, match="must be a list of int, float, bool or str"):
         bad.get("/z")(listing)
+
+    def bounded_flag(flag: bool = Query(ge=1)):
+        return flag
+
+    with pytest.raises(ValueError, match="ge applies to int and float parameters, not bool"):
+        bad.get("/f")(bounded_flag)
+    with pytest.raises(TypeError, match="does not support: embed"):
+        Query(embed=True)
+    with pytest.raises(ValueError, match="not a regular expression"):
+        Query(pattern="(")
     with pytest.raises(ValueError, match="no argument"):
         bad.get("/y/{missing}")(lambda: None)
 
@@ -145,3 +155,19 @@ def test_route_docs_come_from_options_and_docstrings():
     plain = FasterAPI()
     plain.get("/t", response_class=PlainTextResponse)(lambda: "t")
     assert plain.routes[0].media_type == "text/plain"
+
+
+def test_lists_cookies_and_constraints_are_declared_to_the_host():
+    declared = FasterAPI()
+
+    @declared.get("/s/{id}")
+    def search(id: int = Path(ge=1), q: list[str] = Query(["a"]), n: float = Query(1, gt=0, multiple_of=0.5),
+               session: Optional[str] = Cookie(None, min_length=2, pattern="^[a-z]+$")):
+        return q
+
+    specs = {p.arg: p for p in declared.routes[0].params}
+    assert (specs["id"].source, specs["id"].constraints) == ("path", {"ge": 1})
+    assert (specs["q"].repeated, specs["q"].kind, specs["q"].default) == (True, "str", ["a"])
+    assert (specs["n"].default, specs["n"].constraints) == (1.0, {"gt": 0, "multiple_of": 0.5})
+    assert (specs["session"].source, specs["session"].required) == ("cookie", False)
+    assert specs["session"].constraints == {"min_length": 2, "pattern": "^[a-z]+$"}

@@ -196,3 +196,58 @@ fn raw_request_access() {
         json!({"method": "POST", "path": "/echo", "query": "a=%20b", "content_type": "text/plain", "body": "hi there"})
     );
 }
+
+#[test]
+fn constraints_on_every_source_are_checked_by_the_host() {
+    let server = serve(TYPED);
+    let ok = server.send("GET", "/bounded/5?limit=100&ratio=-1.5&item-name=abc", &[("x-id", "ab")], b"");
+    assert_eq!(ok.json(), json!({"item_id": 5, "limit": 100, "ratio": -1.5, "name": "abc", "x_id": "ab"}));
+    let bad = server.send("GET", "/bounded/0?limit=7&ratio=1&item-name=AB", &[("x-id", "12345")], b"");
+    let detail = bad.json()["detail"].clone();
+    let got: Vec<_> = detail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap().to_owned(), e["loc"].clone(), e["ctx"].clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("greater_than_equal".into(), json!(["path", "item_id"]), json!({"ge": 1})),
+            ("multiple_of".into(), json!(["query", "limit"]), json!({"multiple_of": 5})),
+            ("less_than".into(), json!(["query", "ratio"]), json!({"lt": 1})),
+            ("string_pattern_mismatch".into(), json!(["query", "item-name"]), json!({"pattern": "^[a-z]+$"})),
+            ("string_too_long".into(), json!(["header", "x-id"]), json!({"max_length": 4})),
+        ]
+    );
+    assert_eq!(detail[0]["msg"], "Input should be greater than or equal to 1");
+    assert_eq!(detail[0]["input"], "0");
+    assert_eq!(server.get("/bounded/1?limit=0").json()["detail"][0]["msg"], "Input should be greater than 0");
+    assert_eq!(server.get("/bounded/1?item-name=a").json()["detail"][0]["type"], "string_too_short");
+}
+
+#[test]
+fn lists_and_cookies_reach_the_guest_typed() {
+    let server = serve(TYPED);
+    let headers = [("x-tag", "a"), ("x-tag", "b, c"), ("cookie", "session=\"s1\"; visits=3; session=s2")];
+    let ok = server.send("GET", "/lists?q=x&q=y&ids=3&flags=yes&flags=0", &headers, b"");
+    assert_eq!(
+        ok.json(),
+        json!({"q": ["x", "y"], "ids": [3], "flags": [true, false], "x_tag": ["a", "b, c"], "session": "s2", "visits": 3})
+    );
+    let defaults = server.get("/lists?q=");
+    assert_eq!(
+        defaults.json(),
+        json!({"q": [""], "ids": [1, 2], "flags": null, "x_tag": null, "session": null, "visits": 0})
+    );
+    let bad = server.send("GET", "/lists?ids=1&ids=x&ids=2&ids=y", &[("cookie", "visits=-1")], b"");
+    assert_eq!(
+        bad.errors(),
+        [
+            ("missing".into(), json!(["query", "q"])),
+            ("int_parsing".into(), json!(["query", "ids", 1])),
+            ("int_parsing".into(), json!(["query", "ids", 3])),
+            ("greater_than_equal".into(), json!(["cookie", "visits"])),
+        ]
+    );
+}

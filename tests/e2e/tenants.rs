@@ -76,6 +76,11 @@ fn one_process_serves_three_apps_of_two_tenants_by_prefix_and_host() {
     assert_eq!(server.get("/py/items?limit=x").errors(), [("int_parsing".into(), json!(["query", "limit"]))]);
     assert_eq!(get_host(&server, "globex.test", "/ok").text(), "ok");
     assert_eq!(get_host(&server, "GLOBEX.test:8080", "/ok").text(), "ok");
+    // Starlette's redirect_slashes, to the same app below its mount.
+    let slash = server.get("/acme/users/1/?x=1");
+    assert_eq!((slash.status, slash.header("location")), (307, Some("http://localhost/acme/users/1?x=1")));
+    let slash = get_host(&server, "globex.test", "/ok/");
+    assert_eq!((slash.status, slash.header("location")), (307, Some("http://globex.test/ok")));
     // No app claims these.
     assert_eq!(server.get("/ok").status, 404);
     assert_eq!(server.get("/acmex/users/1").status, 404);

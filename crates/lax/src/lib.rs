@@ -115,14 +115,14 @@ fn without_underscores(text: &str) -> Option<Digits<'_>> {
     Some(Digits::Owned(out))
 }
 
-/// The title pydantic and FastAPI give a name: `get_user` -> `Get User`
-/// (Python's `str.title()` with `_`, and a header's `-`, as spaces). Used
-/// for field and parameter titles and operation summaries in OpenAPI.
+/// The title pydantic and FastAPI give a name: `get_user` -> `Get User`,
+/// `x-token` -> `X-Token` (Python's `str.title()`, then `_` as a space).
+/// Used for field and parameter titles and operation summaries in OpenAPI.
 pub fn title(name: &str) -> String {
     let mut title = String::with_capacity(name.len());
     let mut at_word_start = true;
     for c in name.chars() {
-        let c = if c == '_' || c == '-' { ' ' } else { c };
+        let c = if c == '_' { ' ' } else { c };
         if c.is_alphabetic() {
             if at_word_start {
                 title.extend(c.to_uppercase());

@@ -3,55 +3,113 @@
 
 use std::borrow::Cow;
 
-use crate::params::{self, ErrorKind, ValidationError};
-use crate::spec::{ParamSource, RouteSpec};
+use crate::params::{self, ErrorKind, Loc, ValidationError};
+use crate::spec::{ParamSource, ParamSpec, RouteSpec};
 use crate::value::ArgValue;
 
+/// A request's headers, as the extractor reads them. Values are text,
+/// already decoded (Starlette decodes Latin-1); names are lower-case.
+pub trait Headers<'h> {
+    /// The first value of header `name`.
+    fn first(&self, name: &str) -> Option<Cow<'h, str>>;
+    /// Every value of header `name`, one per header line, in order.
+    fn all(&self, name: &str) -> Vec<Cow<'h, str>>;
+}
+
+/// Header lines as (lower-case name, value) pairs: for tests and tools.
+impl<'h> Headers<'h> for [(&'h str, &'h str)] {
+    fn first(&self, name: &str) -> Option<Cow<'h, str>> {
+        self.iter().find(|(n, _)| *n == name).map(|(_, v)| Cow::Borrowed(*v))
+    }
+    fn all(&self, name: &str) -> Vec<Cow<'h, str>> {
+        self.iter().filter(|(n, _)| *n == name).map(|(_, v)| Cow::Borrowed(*v)).collect()
+    }
+}
+
 /// The typed arguments of `route`, in declaration order, or every validation
-/// error in FastAPI's order (path, then query, then header parameters).
+/// error in FastAPI's order (path, query, header, then cookie parameters).
 ///
-/// `query` is the raw query string; `header` gives a header's first value by
-/// lower-case name, already decoded to text (Starlette decodes Latin-1).
+/// `query` is the raw query string.
 pub fn arguments<'h, V: ArgValue>(
     route: &RouteSpec,
     path_params: &matchit::Params<'_, '_>,
     query: Option<&str>,
-    header: impl Fn(&str) -> Option<Cow<'h, str>>,
+    headers: &(impl Headers<'h> + ?Sized),
 ) -> Result<Vec<V>, Vec<ValidationError>> {
     let mut args = Vec::with_capacity(route.params.len());
     let mut errors = Vec::new();
+    let mut cookies: Option<Vec<(String, String)>> = None;
     for param in &route.params {
+        if param.repeated {
+            match repeated(param, query, headers) {
+                Ok(value) => args.push(value),
+                Err(mut found) => errors.append(&mut found),
+            }
+            continue;
+        }
         let text: Option<Cow<'_, str>> = match param.source {
             ParamSource::Path => path_params.get(&param.name).map(Cow::Borrowed),
             ParamSource::Query => query.and_then(|q| last_query_value(q, &param.name)),
-            ParamSource::Header => header(&param.name),
+            ParamSource::Header => headers.first(&param.name),
+            ParamSource::Cookie => cookie(cookies.get_or_insert_with(|| parse_cookies(headers)), &param.name),
         };
         let parsed = match text {
-            Some(text) => params::parse(param.kind, &text).map_err(|kind| (kind, Some(text))),
-            None if param.required => Err((ErrorKind::Missing, None)),
+            Some(text) => params::parse_checked(param.kind, &param.constraints, &text)
+                .map_err(|refusal| refusal.into_error(loc(param), &text)),
+            None if param.required => {
+                Err(ValidationError::new(ErrorKind::Missing, param.source, &param.name, None))
+            }
             None => Ok(V::from_value(&param.default)),
         };
         match parsed {
             Ok(value) => args.push(value),
-            Err((kind, input)) => {
-                errors.push(ValidationError::new(kind, param.source, &param.name, input.as_deref()))
-            }
+            Err(error) => errors.push(error),
         }
     }
     if errors.is_empty() {
         Ok(args)
     } else {
         // Stable: declaration order is kept within each source.
-        errors.sort_by_key(|e| source_rank(e.loc.0));
+        errors.sort_by_key(|e| e.loc.source);
         Err(errors)
     }
 }
 
-fn source_rank(loc: &str) -> u8 {
-    match loc {
-        "path" => 0,
-        "query" => 1,
-        _ => 2,
+fn loc(param: &ParamSpec) -> Loc {
+    Loc { source: param.source, name: param.name.clone(), index: None }
+}
+
+/// Every value of a repeated query or header parameter, as a list.
+fn repeated<'h, V: ArgValue>(
+    param: &ParamSpec,
+    query: Option<&str>,
+    headers: &(impl Headers<'h> + ?Sized),
+) -> Result<V, Vec<ValidationError>> {
+    let texts: Vec<Cow<'_, str>> = match param.source {
+        ParamSource::Query => query
+            .map(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .filter(|(k, _)| k == &param.name)
+                    .map(|(_, v)| v)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => headers.all(&param.name),
+    };
+    if texts.is_empty() {
+        return if param.required {
+            Err(vec![ValidationError::new(ErrorKind::Missing, param.source, &param.name, None)])
+        } else {
+            Ok(V::from_value(&param.default))
+        };
+    }
+    let texts: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+    match params::parse_list(param.kind, &param.constraints, &texts) {
+        Ok(list) => Ok(V::list(list)),
+        Err(bad) => Err(bad
+            .into_iter()
+            .map(|(index, refusal, text)| refusal.into_error(loc(param), text).at(Some(index)))
+            .collect()),
     }
 }
 
@@ -61,6 +119,56 @@ fn last_query_value<'q>(query: &'q str, key: &str) -> Option<Cow<'q, str>> {
     form_urlencoded::parse(query.as_bytes()).filter(|(k, _)| k == key).last().map(|(_, v)| v)
 }
 
+/// The cookies of the first `Cookie` header, as Starlette reads them:
+/// `;`-separated `name=value` pairs, trimmed, quotes removed; a later
+/// cookie of the same name wins.
+fn parse_cookies<'h>(headers: &(impl Headers<'h> + ?Sized)) -> Vec<(String, String)> {
+    let Some(header) = headers.first("cookie") else {
+        return Vec::new();
+    };
+    header
+        .split(';')
+        .filter_map(|chunk| {
+            let (name, value) = chunk.split_once('=').unwrap_or(("", chunk));
+            let (name, value) = (name.trim(), value.trim());
+            (!name.is_empty() || !value.is_empty()).then(|| (name.to_owned(), unquote(value)))
+        })
+        .collect()
+}
+
+fn cookie<'c>(cookies: &'c [(String, String)], name: &str) -> Option<Cow<'c, str>> {
+    cookies.iter().rev().find(|(n, _)| n == name).map(|(_, v)| Cow::Borrowed(v.as_str()))
+}
+
+/// Python's `http.cookies._unquote`: a double-quoted value loses its quotes,
+/// and its `\X` and octal `\ooo` escapes are decoded.
+fn unquote(value: &str) -> String {
+    let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).filter(|_| value.len() >= 2)
+    else {
+        return value.to_owned();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let digits: Vec<char> = chars.clone().take(3).collect();
+        if let [a @ '0'..='3', b @ '0'..='7', c @ '0'..='7'] = digits[..] {
+            let code = (a as u32 - 48) * 64 + (b as u32 - 48) * 8 + (c as u32 - 48);
+            out.extend(char::from_u32(code));
+            chars.nth(2);
+            continue;
+        }
+        match chars.next() {
+            Some(next) => out.push(next),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,7 +176,7 @@ mod tests {
     use crate::value::Value;
 
     fn spec(name: &str, source: ParamSource, kind: ParamKind, required: bool, default: Value) -> ParamSpec {
-        ParamSpec { name: name.into(), source, kind, required, default, description: None }
+        ParamSpec { required, default, ..ParamSpec::required(name, source, kind) }
     }
 
     fn route() -> RouteSpec {
@@ -97,9 +205,7 @@ mod tests {
         let mut tree = matchit::Router::new();
         tree.insert("/users/{user_id}", ()).unwrap();
         let matched = tree.at(path).unwrap();
-        // The first value of each header, as the trigger passes it.
-        let header = |name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| Cow::Borrowed(*v));
-        arguments(&route(), &matched.params, query, header)
+        arguments(&route(), &matched.params, query, headers)
     }
 
     #[test]
@@ -124,7 +230,8 @@ mod tests {
     #[test]
     fn reports_all_errors_in_fastapi_order() {
         let errors = run("/users/abc", Some("limit=x&ratio=y"), &[]).unwrap_err();
-        let got: Vec<_> = errors.iter().map(|e| (e.kind, e.loc.0, e.loc.1.as_str())).collect();
+        let got: Vec<_> =
+            errors.iter().map(|e| (e.kind, e.loc.source.as_str(), e.loc.name.as_str())).collect();
         assert_eq!(
             got,
             [
@@ -143,5 +250,56 @@ mod tests {
         let errors = run("/users/1", Some("limit="), &[("x-token", "t")]).unwrap_err();
         assert_eq!(errors[0].kind, "int_parsing");
         assert_eq!(errors[0].input.as_deref(), Some(""));
+    }
+
+    fn lists_cookies_and_constraints() -> RouteSpec {
+        let mut ids = spec("id", ParamSource::Query, ParamKind::Int, false, Value::None);
+        ids.repeated = true;
+        ids.constraints.ge = Some(crate::constraints::Number::Int(1));
+        let mut tags = spec("x-tag", ParamSource::Header, ParamKind::Text, true, Value::None);
+        tags.repeated = true;
+        let session = spec("session", ParamSource::Cookie, ParamKind::Text, true, Value::None);
+        let mut name = spec("name", ParamSource::Query, ParamKind::Text, false, Value::Text("anon".into()));
+        name.constraints.max_length = Some(3);
+        RouteSpec::new(Method::Get, "/s", "h", vec![ids, tags, session, name])
+    }
+
+    fn run_other(
+        query: &str,
+        headers: &[(&'static str, &'static str)],
+    ) -> Result<Vec<Value>, Vec<ValidationError>> {
+        let mut tree = matchit::Router::new();
+        tree.insert("/s", ()).unwrap();
+        let matched = tree.at("/s").unwrap();
+        arguments(&lists_cookies_and_constraints(), &matched.params, Some(query), headers)
+    }
+
+    #[test]
+    fn repeated_parameters_are_lists_and_cookies_are_read() {
+        let headers =
+            [("x-tag", "a"), ("x-tag", "b, c"), ("cookie", "a=1; session=\"x\\\"y\"; session=last")];
+        let args = run_other("id=1&id=%202&name=bob", &headers).unwrap();
+        assert_eq!(args[0], Value::List(crate::value::List::Int(vec![1, 2])));
+        assert_eq!(args[1], Value::List(crate::value::List::Text(vec!["a".into(), "b, c".into()])));
+        assert_eq!(args[2], Value::Text("last".into()));
+        let args = run_other("", &[("x-tag", "a"), ("cookie", "session=\"x\\\"y\\054\"")]).unwrap();
+        assert_eq!(
+            (&args[0], &args[2], &args[3]),
+            (&Value::None, &Value::Text("x\"y,".into()), &Value::Text("anon".into()))
+        );
+    }
+
+    #[test]
+    fn list_items_and_constraints_are_located() {
+        let errors = run_other("id=1&id=x&id=0&name=long", &[]).unwrap_err();
+        let body = String::from_utf8(params::validation_body(&errors, Vec::new())).unwrap();
+        let detail: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let detail = &detail["detail"];
+        assert_eq!(detail[0]["loc"], serde_json::json!(["query", "id", 1]));
+        assert_eq!(detail[1]["loc"], serde_json::json!(["query", "id", 2]));
+        assert_eq!(detail[1]["ctx"], serde_json::json!({"ge": 1}));
+        assert_eq!(detail[2]["type"], "string_too_long");
+        assert_eq!(detail[3]["loc"], serde_json::json!(["header", "x-tag"]));
+        assert_eq!(detail[4]["loc"], serde_json::json!(["cookie", "session"]));
     }
 }

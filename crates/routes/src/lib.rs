@@ -28,7 +28,7 @@
 //!     panic!("no match")
 //! };
 //! let args: Vec<Value> =
-//!     fasterapi_routes::extract::arguments(&routes[route], &params, None, |_| None).unwrap();
+//!     fasterapi_routes::extract::arguments(&routes[route], &params, None, &[][..]).unwrap();
 //! assert_eq!(args, [Value::Int(42)]);
 //! ```
 
@@ -36,6 +36,8 @@
 
 pub mod template;
 
+#[cfg(feature = "full")]
+pub mod constraints;
 #[cfg(feature = "full")]
 pub mod extract;
 #[cfg(feature = "full")]

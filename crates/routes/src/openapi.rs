@@ -8,8 +8,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::spec::{ApiInfo, ParamKind, ParamSource, ParamSpec, RouteSpec};
-use crate::value::Value as ParamValue;
+use crate::constraints::{Constraints, Number};
+use crate::spec::{ApiInfo, ParamKind, ParamSpec, RouteSpec};
+use crate::value::{List, Value as ParamValue};
 
 /// A schema a guest declared that is not a JSON Schema object.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -190,12 +191,12 @@ fn rewrite_refs(schema: &mut Value) {
 }
 
 fn parameter(param: &ParamSpec) -> Value {
-    let location = match param.source {
-        ParamSource::Path => "path",
-        ParamSource::Query => "query",
-        ParamSource::Header => "header",
-    };
-    let kind = json!({ "type": json_type(param.kind) });
+    let location = param.source.as_str();
+    let mut kind = json!({ "type": json_type(param.kind) });
+    constraint_keywords(&param.constraints, &mut kind);
+    if param.repeated {
+        kind = json!({ "type": "array", "items": kind });
+    }
     let mut schema = match (&param.default, param.required) {
         // An optional parameter without a default may be null, as FastAPI
         // documents `Optional[X] = None`.
@@ -212,6 +213,35 @@ fn parameter(param: &ParamSpec) -> Value {
         object["description"] = json!(description);
     }
     object
+}
+
+/// pydantic's JSON Schema keywords for the constraints.
+fn constraint_keywords(constraints: &Constraints, schema: &mut Value) {
+    let numbers = [
+        ("multipleOf", constraints.multiple_of),
+        ("maximum", constraints.le),
+        ("exclusiveMaximum", constraints.lt),
+        ("minimum", constraints.ge),
+        ("exclusiveMinimum", constraints.gt),
+    ];
+    for (keyword, bound) in numbers {
+        match bound {
+            Some(Number::Int(v)) => schema[keyword] = json!(v),
+            Some(Number::Float(v)) => {
+                schema[keyword] = serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+            }
+            None => {}
+        }
+    }
+    if let Some(max) = constraints.max_length {
+        schema["maxLength"] = json!(max);
+    }
+    if let Some(min) = constraints.min_length {
+        schema["minLength"] = json!(min);
+    }
+    if let Some(pattern) = &constraints.pattern {
+        schema["pattern"] = json!(pattern.as_str());
+    }
 }
 
 fn json_type(kind: ParamKind) -> &'static str {
@@ -231,6 +261,12 @@ fn default_value(value: &ParamValue) -> Option<Value> {
         ParamValue::Float(v) => serde_json::Number::from_f64(*v).map(Value::Number),
         ParamValue::Bool(v) => Some(json!(v)),
         ParamValue::Text(v) => Some(json!(v)),
+        ParamValue::List(list) => Some(match list {
+            List::Int(v) => json!(v),
+            List::Float(v) => json!(v),
+            List::Bool(v) => json!(v),
+            List::Text(v) => json!(v),
+        }),
     }
 }
 
@@ -288,7 +324,7 @@ fn validation_schemas() -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{BodySpec, Method};
+    use crate::spec::{BodySpec, Method, ParamSource};
 
     fn route(method: Method, path: &str, name: &str, params: Vec<ParamSpec>) -> RouteSpec {
         RouteSpec::new(method, path, name, params)
@@ -301,13 +337,13 @@ mod tests {
         required: bool,
         default: ParamValue,
     ) -> ParamSpec {
-        ParamSpec { name: name.into(), source, kind, required, default, description: None }
+        ParamSpec { required, default, ..ParamSpec::required(name, source, kind) }
     }
 
     #[test]
     fn titles_and_operation_ids_follow_fastapi() {
         assert_eq!(fasterapi_lax::title("get_user"), "Get User");
-        assert_eq!(fasterapi_lax::title("x-token"), "X Token");
+        assert_eq!(fasterapi_lax::title("x-token"), "X-Token");
         assert_eq!(fasterapi_lax::title("HTTPServer_v2"), "Httpserver V2");
         assert_eq!(fasterapi_lax::title("item2name"), "Item2Name");
         let files = route(Method::Get, "/files/{*rest}", "read_file", Vec::new());

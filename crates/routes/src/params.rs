@@ -3,12 +3,40 @@
 //!
 //! The text rules live in `fasterapi-lax`, shared with the guest SDK.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
+use serde::ser::SerializeSeq;
 
 pub use fasterapi_lax::ErrorKind;
 
+use crate::constraints::{Constraints, Number, Violation};
 use crate::spec::{ParamKind, ParamSource};
-use crate::value::ArgValue;
+use crate::value::{ArgValue, List};
+
+/// Where a value was read: `["query", "q"]`, or `["query", "q", 1]` for the
+/// second value of a repeated parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loc {
+    /// The part of the request.
+    pub source: ParamSource,
+    /// The parameter's wire name.
+    pub name: String,
+    /// Which value of a repeated parameter.
+    pub index: Option<usize>,
+}
+
+impl Serialize for Loc {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(2 + usize::from(self.index.is_some())))?;
+        seq.serialize_element(self.source.as_str())?;
+        seq.serialize_element(&self.name)?;
+        if let Some(index) = self.index {
+            seq.serialize_element(&index)?;
+        }
+        seq.end()
+    }
+}
 
 /// One entry of a FastAPI 422 `detail` list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -16,12 +44,15 @@ pub struct ValidationError {
     /// pydantic's error `type` (`int_parsing`, `missing`, ...).
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// Where the value was read: (`path`|`query`|`header`, name).
-    pub loc: (&'static str, String),
-    /// pydantic's message for the error type.
-    pub msg: &'static str,
+    /// Where the value was read.
+    pub loc: Loc,
+    /// pydantic's message for the error.
+    pub msg: Cow<'static, str>,
     /// The offending text, or `null` for a missing value.
     pub input: Option<String>,
+    /// pydantic's `ctx` (the broken constraint), if the error has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<serde_json::Value>,
 }
 
 impl ValidationError {
@@ -29,10 +60,28 @@ impl ValidationError {
     pub fn new(kind: ErrorKind, source: ParamSource, name: &str, input: Option<&str>) -> Self {
         ValidationError {
             kind: kind.type_name(),
-            loc: (source.as_str(), name.to_owned()),
-            msg: kind.message(),
+            loc: Loc { source, name: name.to_owned(), index: None },
+            msg: Cow::Borrowed(kind.message()),
             input: input.map(str::to_owned),
+            ctx: None,
         }
+    }
+
+    /// The error for a value that broke a constraint.
+    pub fn violation(violation: Violation, loc: Loc, input: &str) -> Self {
+        ValidationError {
+            kind: violation.kind,
+            loc,
+            msg: violation.msg,
+            input: Some(input.to_owned()),
+            ctx: Some(violation.ctx),
+        }
+    }
+
+    /// The same error about value `index` of a repeated parameter.
+    pub fn at(mut self, index: Option<usize>) -> Self {
+        self.loc.index = index;
+        self
     }
 }
 
@@ -45,13 +94,93 @@ pub fn validation_body(errors: &[ValidationError], body_errors: Vec<serde_json::
     serde_json::to_vec(&serde_json::json!({ "detail": detail })).unwrap_or_default()
 }
 
-/// Parses `text` as a value of `kind`.
-pub fn parse<V: ArgValue>(kind: ParamKind, text: &str) -> Result<V, ErrorKind> {
+/// Why a parameter's text was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Refusal {
+    /// It is not a value of the parameter's type.
+    Parse(ErrorKind),
+    /// It is, but it breaks a constraint.
+    Constraint(Violation),
+}
+
+impl Refusal {
+    /// The 422 entry for this refusal of `input` at `loc`.
+    pub fn into_error(self, loc: Loc, input: &str) -> ValidationError {
+        match self {
+            Refusal::Parse(kind) => ValidationError {
+                kind: kind.type_name(),
+                loc,
+                msg: Cow::Borrowed(kind.message()),
+                input: Some(input.to_owned()),
+                ctx: None,
+            },
+            Refusal::Constraint(violation) => ValidationError::violation(violation, loc, input),
+        }
+    }
+}
+
+/// Parses `text` as a value of `kind` that must meet `constraints`.
+pub fn parse_checked<V: ArgValue>(
+    kind: ParamKind,
+    constraints: &Constraints,
+    text: &str,
+) -> Result<V, Refusal> {
     match kind {
-        ParamKind::Int => fasterapi_lax::parse_int(text).map(V::int),
-        ParamKind::Float => fasterapi_lax::parse_float(text).map(V::float),
-        ParamKind::Bool => fasterapi_lax::parse_bool(text).map(V::bool),
-        ParamKind::Text => Ok(V::text(text.to_owned())),
+        ParamKind::Int => int(constraints, text).map(V::int),
+        ParamKind::Float => float(constraints, text).map(V::float),
+        ParamKind::Bool => fasterapi_lax::parse_bool(text).map(V::bool).map_err(Refusal::Parse),
+        ParamKind::Text => text_value(constraints, text).map(V::text),
+    }
+}
+
+fn int(constraints: &Constraints, text: &str) -> Result<i64, Refusal> {
+    let value = fasterapi_lax::parse_int(text).map_err(Refusal::Parse)?;
+    constraints.check_number(Number::Int(value)).map_err(Refusal::Constraint)?;
+    Ok(value)
+}
+
+fn float(constraints: &Constraints, text: &str) -> Result<f64, Refusal> {
+    let value = fasterapi_lax::parse_float(text).map_err(Refusal::Parse)?;
+    constraints.check_number(Number::Float(value)).map_err(Refusal::Constraint)?;
+    Ok(value)
+}
+
+fn text_value(constraints: &Constraints, text: &str) -> Result<String, Refusal> {
+    constraints.check_text(text).map_err(Refusal::Constraint)?;
+    Ok(text.to_owned())
+}
+
+/// A bad value of a repeated parameter: its index, why, and its text.
+pub type ListError<'t> = (usize, Refusal, &'t str);
+
+/// Parses every value of a repeated parameter; the errors name each bad
+/// value's index.
+pub fn parse_list<'t>(
+    kind: ParamKind,
+    constraints: &Constraints,
+    texts: &[&'t str],
+) -> Result<List, Vec<ListError<'t>>> {
+    fn each<'t, T>(
+        texts: &[&'t str],
+        parse: impl Fn(&str) -> Result<T, Refusal>,
+    ) -> Result<Vec<T>, Vec<ListError<'t>>> {
+        let mut values = Vec::with_capacity(texts.len());
+        let mut errors = Vec::new();
+        for (index, text) in texts.iter().enumerate() {
+            match parse(text) {
+                Ok(value) => values.push(value),
+                Err(refusal) => errors.push((index, refusal, *text)),
+            }
+        }
+        if errors.is_empty() { Ok(values) } else { Err(errors) }
+    }
+    match kind {
+        ParamKind::Int => each(texts, |t| int(constraints, t)).map(List::Int),
+        ParamKind::Float => each(texts, |t| float(constraints, t)).map(List::Float),
+        ParamKind::Bool => {
+            each(texts, |t| fasterapi_lax::parse_bool(t).map_err(Refusal::Parse)).map(List::Bool)
+        }
+        ParamKind::Text => each(texts, |t| text_value(constraints, t)).map(List::Text),
     }
 }
 
@@ -60,13 +189,17 @@ mod tests {
     use super::*;
     use crate::value::Value;
 
+    fn parse(kind: ParamKind, text: &str) -> Result<Value, Refusal> {
+        parse_checked(kind, &Constraints::default(), text)
+    }
+
     #[test]
     fn parse_dispatches_on_kind() {
         assert_eq!(parse(ParamKind::Int, " 7 "), Ok(Value::Int(7)));
         assert_eq!(parse(ParamKind::Float, "2.5"), Ok(Value::Float(2.5)));
         assert_eq!(parse(ParamKind::Bool, "yes"), Ok(Value::Bool(true)));
         assert_eq!(parse(ParamKind::Text, "a b"), Ok(Value::Text("a b".into())));
-        assert_eq!(parse::<Value>(ParamKind::Int, "x"), Err(ErrorKind::IntParsing));
+        assert_eq!(parse(ParamKind::Int, "x"), Err(Refusal::Parse(ErrorKind::IntParsing)));
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub enum Lookup<'r, 'p> {
         /// The `Allow` header: the path's methods.
         allow: &'r str,
     },
+    /// No route has this path, but one has it with the trailing slash
+    /// added or removed: Starlette's `redirect_slashes` answers 307 there.
+    RedirectSlash,
     /// No route has this path (a 404).
     NotFound,
 }
@@ -60,21 +63,40 @@ impl Router {
             router.entries[entry].routes.push((route.method, index));
         }
         for entry in &mut router.entries {
-            let methods: Vec<&str> = entry.routes.iter().map(|(m, _)| m.as_str()).collect();
+            let mut methods: Vec<&str> = Vec::new();
+            for (method, _) in &entry.routes {
+                if !methods.contains(&method.as_str()) {
+                    methods.push(method.as_str());
+                }
+            }
             entry.allow = methods.join(", ");
         }
         Ok(router)
     }
 
-    /// Finds the route for a (percent-decoded) path and a method.
+    /// Finds the route for a (percent-decoded) path and a method. Of two
+    /// routes with the same method and path, the first serves (as in FastAPI).
     pub fn lookup<'r, 'p>(&'r self, method: Option<Method>, path: &'p str) -> Lookup<'r, 'p> {
         let Ok(matched) = self.tree.at(path) else {
-            return Lookup::NotFound;
+            return if self.has_other_slash(path) { Lookup::RedirectSlash } else { Lookup::NotFound };
         };
         let entry = &self.entries[*matched.value];
         match entry.routes.iter().find(|(m, _)| Some(*m) == method) {
             Some(&(_, route)) => Lookup::Found { route, params: matched.params },
             None => Lookup::MethodNotAllowed { allow: &entry.allow },
+        }
+    }
+}
+
+impl Router {
+    /// Whether `path` with its trailing slash toggled has a route.
+    fn has_other_slash(&self, path: &str) -> bool {
+        if path == "/" {
+            return false;
+        }
+        match path.strip_suffix('/') {
+            Some(without) => self.tree.at(without).is_ok(),
+            None => self.tree.at(&format!("{path}/")).is_ok(),
         }
     }
 }
@@ -128,6 +150,24 @@ mod tests {
             Lookup::MethodNotAllowed { allow: "GET, POST" }
         ));
         assert!(matches!(router.lookup(None, "/users/1"), Lookup::MethodNotAllowed { allow: "GET" }));
+    }
+
+    #[test]
+    fn the_other_slash_is_a_redirect_and_the_first_of_twins_serves() {
+        let router = Router::new(&[
+            route(Method::Get, "/items"),
+            route(Method::Get, "/items"),
+            route(Method::Get, "/dir/"),
+        ])
+        .unwrap();
+        assert!(matches!(router.lookup(Some(Method::Get), "/items"), Lookup::Found { route: 0, .. }));
+        assert!(matches!(
+            router.lookup(Some(Method::Post), "/items"),
+            Lookup::MethodNotAllowed { allow: "GET" }
+        ));
+        assert!(matches!(router.lookup(Some(Method::Get), "/items/"), Lookup::RedirectSlash));
+        assert!(matches!(router.lookup(Some(Method::Get), "/dir"), Lookup::RedirectSlash));
+        assert!(matches!(router.lookup(Some(Method::Get), "/"), Lookup::NotFound));
     }
 
     #[test]

@@ -7,8 +7,9 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::constraints::Constraints;
 use crate::template::template_params;
-use crate::value::Value;
+use crate::value::{List, Value};
 
 /// An HTTP method a route can be declared for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,6 +69,8 @@ pub enum ParamSource {
     Query,
     /// A request header (names are lower-case).
     Header,
+    /// A cookie of the `Cookie` header.
+    Cookie,
 }
 
 impl ParamSource {
@@ -77,6 +80,7 @@ impl ParamSource {
             ParamSource::Path => "path",
             ParamSource::Query => "query",
             ParamSource::Header => "header",
+            ParamSource::Cookie => "cookie",
         }
     }
 }
@@ -95,15 +99,25 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
-    fn accepts(self, value: &Value) -> bool {
-        matches!(
-            (self, value),
-            (_, Value::None)
-                | (ParamKind::Int, Value::Int(_))
-                | (ParamKind::Float, Value::Float(_))
-                | (ParamKind::Bool, Value::Bool(_))
-                | (ParamKind::Text, Value::Text(_))
-        )
+    fn accepts(self, value: &Value, repeated: bool) -> bool {
+        match (value, repeated) {
+            (Value::None, _) => true,
+            (Value::List(list), true) => matches!(
+                (self, list),
+                (ParamKind::Int, List::Int(_))
+                    | (ParamKind::Float, List::Float(_))
+                    | (ParamKind::Bool, List::Bool(_))
+                    | (ParamKind::Text, List::Text(_))
+            ),
+            (value, false) => matches!(
+                (self, value),
+                (ParamKind::Int, Value::Int(_))
+                    | (ParamKind::Float, Value::Float(_))
+                    | (ParamKind::Bool, Value::Bool(_))
+                    | (ParamKind::Text, Value::Text(_))
+            ),
+            _ => false,
+        }
     }
 }
 
@@ -122,6 +136,11 @@ pub struct ParamSpec {
     pub default: Value,
     /// What the parameter means, for the OpenAPI document.
     pub description: Option<String>,
+    /// Every value is taken (`?q=a&q=b`, each line of a header) and the
+    /// guest gets a list; a query or header parameter only.
+    pub repeated: bool,
+    /// What each value must meet beyond its type.
+    pub constraints: Constraints,
 }
 
 /// The JSON body a route takes; the guest parses it.
@@ -192,8 +211,6 @@ pub struct RouteSpec {
 pub enum SpecError {
     #[error("route {method} {path}: the path must start with '/'")]
     RelativePath { method: Method, path: String },
-    #[error("route {method} {path} is declared twice")]
-    Duplicate { method: Method, path: String },
     #[error("route {method} {path}: parameter '{name}' is declared twice")]
     DuplicateParam { method: Method, path: String, name: String },
     #[error("route {method} {path}: the template has {{{name}}} but no path parameter declares it")]
@@ -206,12 +223,45 @@ pub enum SpecError {
     DefaultType { method: Method, path: String, name: String },
     #[error("route {method} {path}: {reason}")]
     Template { method: Method, path: String, reason: String },
+    #[error("route {method} {path}: {reason}")]
+    Constraint { method: Method, path: String, reason: String },
 }
 
 impl ParamSpec {
     /// A required parameter with no description.
     pub fn required(name: &str, source: ParamSource, kind: ParamKind) -> ParamSpec {
-        ParamSpec { name: name.into(), source, kind, required: true, default: Value::None, description: None }
+        ParamSpec {
+            name: name.into(),
+            source,
+            kind,
+            required: true,
+            default: Value::None,
+            description: None,
+            repeated: false,
+            constraints: Constraints::default(),
+        }
+    }
+}
+
+impl ParamSpec {
+    /// Why the parameter's constraints or repetition do not fit it, if they do not.
+    fn constraint_problem(&self) -> Option<&'static str> {
+        let c = &self.constraints;
+        let numeric = matches!(self.kind, ParamKind::Int | ParamKind::Float);
+        if c.has_numeric() && !numeric {
+            return Some("gt, ge, lt, le and multiple_of apply to int and float parameters");
+        }
+        if c.has_text() && self.kind != ParamKind::Text {
+            return Some("min_length, max_length and pattern apply to str parameters");
+        }
+        if self.repeated && !matches!(self.source, ParamSource::Query | ParamSource::Header) {
+            return Some("only query and header parameters can be lists");
+        }
+        if self.repeated && !c.is_empty() {
+            // FastAPI applies them to the list, not its items: not supported yet.
+            return Some("a list parameter cannot have constraints");
+        }
+        None
     }
 }
 
@@ -253,8 +303,15 @@ impl RouteSpec {
             if !seen.insert(key) {
                 return Err(SpecError::DuplicateParam { method, path, name });
             }
-            if !param.kind.accepts(&param.default) {
+            if !param.kind.accepts(&param.default, param.repeated) {
                 return Err(SpecError::DefaultType { method, path, name });
+            }
+            if let Some(reason) = param.constraint_problem() {
+                return Err(SpecError::Constraint {
+                    method,
+                    path,
+                    reason: format!("parameter '{name}': {reason}"),
+                });
             }
             if param.source == ParamSource::Path {
                 if !template.contains(&param.name) {
@@ -274,16 +331,10 @@ impl RouteSpec {
     }
 }
 
-/// Checks every route and that no method + path is declared twice.
+/// Checks every route. A method and path declared twice is legal, as in
+/// FastAPI: the first declaration serves.
 pub fn validate_routes(routes: &[RouteSpec]) -> Result<(), SpecError> {
-    let mut seen = HashSet::new();
-    for route in routes {
-        route.validate()?;
-        if !seen.insert((route.method, route.path.as_str())) {
-            return Err(SpecError::Duplicate { method: route.method, path: route.path.clone() });
-        }
-    }
-    Ok(())
+    routes.iter().try_for_each(RouteSpec::validate)
 }
 
 #[cfg(test)]
@@ -320,8 +371,13 @@ mod tests {
     #[test]
     fn bad_tables_are_refused() {
         let id = || vec![param("id", ParamSource::Path)];
-        let dup = [route(Method::Get, "/u/{id}", id()), route(Method::Get, "/u/{id}", id())];
-        assert!(matches!(validate_routes(&dup), Err(SpecError::Duplicate { .. })));
+        let twice = [route(Method::Get, "/u/{id}", id()), route(Method::Get, "/u/{id}", id())];
+        assert_eq!(validate_routes(&twice), Ok(()), "FastAPI serves the first");
+
+        let mut text = ParamSpec::required("q", ParamSource::Query, ParamKind::Text);
+        text.constraints.ge = Some(crate::constraints::Number::Int(1));
+        let bounded_text = [route(Method::Get, "/u", vec![text])];
+        assert!(matches!(validate_routes(&bounded_text), Err(SpecError::Constraint { .. })));
 
         let undeclared = [route(Method::Get, "/u/{id}", vec![])];
         assert!(matches!(validate_routes(&undeclared), Err(SpecError::UndeclaredPathParam { .. })));

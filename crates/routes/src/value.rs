@@ -18,6 +18,18 @@ pub enum Value {
     Bool(bool),
     /// Text (`str`).
     Text(String),
+    /// Every value of a repeated parameter (`list[int]`), in request order.
+    List(List),
+}
+
+/// The values of a repeated parameter, all of the parameter's kind.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)] // one case per parameter kind
+pub enum List {
+    Int(Vec<i64>),
+    Float(Vec<f64>),
+    Bool(Vec<bool>),
+    Text(Vec<String>),
 }
 
 /// A type that parsed parameters can be built as.
@@ -32,6 +44,8 @@ pub trait ArgValue: Sized {
     fn text(value: String) -> Self;
     /// No value (an absent optional parameter without default).
     fn none() -> Self;
+    /// The values of a repeated parameter.
+    fn list(values: List) -> Self;
 
     /// The value of a declared default.
     fn from_value(value: &Value) -> Self {
@@ -41,6 +55,7 @@ pub trait ArgValue: Sized {
             Value::Float(v) => Self::float(*v),
             Value::Bool(v) => Self::bool(*v),
             Value::Text(v) => Self::text(v.clone()),
+            Value::List(v) => Self::list(v.clone()),
         }
     }
 }
@@ -60,5 +75,8 @@ impl ArgValue for Value {
     }
     fn none() -> Self {
         Value::None
+    }
+    fn list(values: List) -> Self {
+        Value::List(values)
     }
 }

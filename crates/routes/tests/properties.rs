@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use fasterapi_routes::constraints::{Number, Pattern};
+use fasterapi_routes::extract::Headers;
 use fasterapi_routes::router::{Lookup, Router};
 use fasterapi_routes::spec::{Method, ParamKind, ParamSource, ParamSpec, RouteSpec};
 use fasterapi_routes::value::Value;
@@ -16,10 +18,32 @@ fn route() -> RouteSpec {
         params.push(ParamSpec { required: false, ..ParamSpec::required(name, ParamSource::Query, kind) });
         params.push(ParamSpec { required: false, ..ParamSpec::required(name, ParamSource::Header, kind) });
     }
+    let mut bounded = ParamSpec::required("n", ParamSource::Query, ParamKind::Float);
+    bounded.constraints.gt = Some(Number::Int(0));
+    bounded.constraints.multiple_of = Some(Number::Float(0.5));
+    bounded.required = false;
+    let mut patterned = ParamSpec::required("p", ParamSource::Cookie, ParamKind::Text);
+    patterned.constraints.pattern = Some(Pattern::new("^[a-z]+$").unwrap());
+    patterned.constraints.min_length = Some(2);
+    let mut listed = ParamSpec::required("l", ParamSource::Query, ParamKind::Int);
+    listed.repeated = true;
+    params.extend([bounded, patterned, listed]);
     RouteSpec::new(Method::Get, "/items/{id}/{*rest}", "h", {
         params.push(ParamSpec::required("rest", ParamSource::Path, ParamKind::Text));
         params
     })
+}
+
+/// Every header, the `Cookie` header too, has the same text.
+struct Every<'a>(&'a str);
+
+impl<'a> Headers<'a> for Every<'a> {
+    fn first(&self, _: &str) -> Option<Cow<'a, str>> {
+        Some(Cow::Borrowed(self.0))
+    }
+    fn all(&self, _: &str) -> Vec<Cow<'a, str>> {
+        vec![Cow::Borrowed(self.0); 2]
+    }
 }
 
 proptest! {
@@ -34,8 +58,7 @@ proptest! {
         let router = Router::new(&routes).unwrap();
         // Most such paths match; the others are a 404, which is fine too.
         if let Lookup::Found { route, params } = router.lookup(Some(Method::Get), &path) {
-            let header = |_: &str| Some(Cow::Borrowed(header.as_str()));
-            match fasterapi_routes::extract::arguments::<Value>(&routes[route], &params, query.as_deref(), header) {
+            match fasterapi_routes::extract::arguments::<Value>(&routes[route], &params, query.as_deref(), &Every(&header)) {
                 Ok(args) => prop_assert_eq!(args.len(), routes[route].params.len()),
                 Err(errors) => prop_assert!(!errors.is_empty()),
             }

@@ -2,10 +2,11 @@
 //! become [`RouteSpec`]s once, at load, and parsed request parameters are
 //! built straight into WIT values ([`ArgValue`] for `param-value`).
 
+use fasterapi_routes::constraints::{Constraints, Number, Pattern};
 use fasterapi_routes::spec::{
     ApiInfo, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteDocs, RouteSpec,
 };
-use fasterapi_routes::value::{ArgValue, Value};
+use fasterapi_routes::value::{ArgValue, List, Value};
 
 use crate::bindings::types as wit;
 
@@ -26,6 +27,14 @@ impl ArgValue for wit::ParamValue {
     fn none() -> Self {
         wit::ParamValue::None
     }
+    fn list(values: List) -> Self {
+        match values {
+            List::Int(v) => wit::ParamValue::Ints(v),
+            List::Float(v) => wit::ParamValue::Floats(v),
+            List::Bool(v) => wit::ParamValue::Booleans(v),
+            List::Text(v) => wit::ParamValue::Texts(v),
+        }
+    }
 }
 
 /// The WIT form of a request method (for handlers that read the raw request).
@@ -45,11 +54,18 @@ pub(crate) fn info_from_wit(info: wit::AppInfo) -> ApiInfo {
     ApiInfo { title: info.title, version: info.version, description: info.description }
 }
 
-pub(crate) fn route_from_wit(route: wit::Route) -> RouteSpec {
-    RouteSpec {
+/// The route's spec; a pattern that is not a regular expression is refused.
+pub(crate) fn route_from_wit(route: wit::Route) -> Result<RouteSpec, String> {
+    let params = route
+        .params
+        .into_iter()
+        .map(param_from_wit)
+        .collect::<Result<_, _>>()
+        .map_err(|reason| format!("route {} {}: {reason}", method_from_wit(route.method), route.path))?;
+    Ok(RouteSpec {
         method: method_from_wit(route.method),
         path: route.path,
-        params: route.params.into_iter().map(param_from_wit).collect(),
+        params,
         body: route.body.map(|b| BodySpec {
             required: b.required,
             media_type: b.media_type,
@@ -67,16 +83,19 @@ pub(crate) fn route_from_wit(route: wit::Route) -> RouteSpec {
             response_media_type: route.docs.response_media_type,
             response_schema: route.docs.response_schema,
         },
-    }
+    })
 }
 
-fn param_from_wit(param: wit::ParamSpec) -> ParamSpec {
+fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
     let source = match param.source {
         wit::ParamSource::Path => ParamSource::Path,
         wit::ParamSource::Query => ParamSource::Query,
         wit::ParamSource::Header => ParamSource::Header,
+        wit::ParamSource::Cookie => ParamSource::Cookie,
     };
-    ParamSpec {
+    let constraints = constraints_from_wit(param.constraints)
+        .map_err(|reason| format!("parameter '{}': pattern: {reason}", param.name))?;
+    Ok(ParamSpec {
         // Header names are matched case-insensitively; FastAPI reports them lower-case.
         name: if source == ParamSource::Header { param.name.to_ascii_lowercase() } else { param.name },
         source,
@@ -89,7 +108,30 @@ fn param_from_wit(param: wit::ParamSpec) -> ParamSpec {
         required: param.required,
         default: param.default.map(value_from_wit).unwrap_or(Value::None),
         description: param.description,
+        repeated: param.repeated,
+        constraints,
+    })
+}
+
+fn constraints_from_wit(declared: Vec<wit::Constraint>) -> Result<Constraints, String> {
+    let number = |n: wit::Number| match n {
+        wit::Number::Int(v) => Number::Int(v),
+        wit::Number::Float(v) => Number::Float(v),
+    };
+    let mut c = Constraints::default();
+    for constraint in declared {
+        match constraint {
+            wit::Constraint::Gt(n) => c.gt = Some(number(n)),
+            wit::Constraint::Ge(n) => c.ge = Some(number(n)),
+            wit::Constraint::Lt(n) => c.lt = Some(number(n)),
+            wit::Constraint::Le(n) => c.le = Some(number(n)),
+            wit::Constraint::MultipleOf(n) => c.multiple_of = Some(number(n)),
+            wit::Constraint::MinLength(n) => c.min_length = Some(n),
+            wit::Constraint::MaxLength(n) => c.max_length = Some(n),
+            wit::Constraint::Pattern(p) => c.pattern = Some(Pattern::new(&p)?),
+        }
     }
+    Ok(c)
 }
 
 fn value_from_wit(value: wit::ParamValue) -> Value {
@@ -99,6 +141,10 @@ fn value_from_wit(value: wit::ParamValue) -> Value {
         wit::ParamValue::Float(v) => Value::Float(v),
         wit::ParamValue::Boolean(v) => Value::Bool(v),
         wit::ParamValue::Text(v) => Value::Text(v),
+        wit::ParamValue::Ints(v) => Value::List(List::Int(v)),
+        wit::ParamValue::Floats(v) => Value::List(List::Float(v)),
+        wit::ParamValue::Booleans(v) => Value::List(List::Bool(v)),
+        wit::ParamValue::Texts(v) => Value::List(List::Text(v)),
     }
 }
 

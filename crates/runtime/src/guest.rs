@@ -132,6 +132,9 @@ pub enum LoadError {
     /// [`DECLARE_DEADLINE`] (or the app's timeout, if shorter).
     #[error("did not declare its routes and info within {0:?} (does `routes()` or `info()` block?)")]
     DeclareTimeout(Duration),
+    /// A declared route cannot be served as declared (a bad pattern).
+    #[error("declares a route the host cannot serve: {0}")]
+    BadRoute(String),
 }
 
 /// Why one request could not be answered by the guest.
@@ -205,6 +208,8 @@ impl Guest {
         let (routes, info) = tokio::time::timeout(limit, declared(&runtime.engine, &shared, &pre))
             .await
             .map_err(|_| LoadError::DeclareTimeout(limit))??;
+        let routes =
+            routes.into_iter().map(route_from_wit).collect::<Result<_, _>>().map_err(LoadError::BadRoute)?;
         let preferred = info.instances.map(|mode| match mode {
             wit::InstanceMode::PerRequest => InstanceMode::PerRequest,
             wit::InstanceMode::Reuse => InstanceMode::Reuse,
@@ -218,7 +223,7 @@ impl Guest {
             observer,
             hash,
             origin,
-            routes: routes.into_iter().map(route_from_wit).collect(),
+            routes,
             info: info_from_wit(info),
         })
     }

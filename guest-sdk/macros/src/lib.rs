@@ -141,6 +141,100 @@ struct ParamArg {
     ty: Type,
     value_ty: Type,
     default: Option<Expr>,
+    /// `Constraint` expressions from `#[query(ge = 1, ...)]`.
+    constraints: Vec<TokenStream2>,
+}
+
+/// What `#[query(...)]`, `#[path(...)]`, `#[header(...)]` or `#[cookie(...)]`
+/// on an argument says: its source, wire name and constraints.
+#[derive(Default)]
+struct ParamAttr {
+    source: Option<(&'static str, proc_macro2::Span)>,
+    alias: Option<String>,
+    constraints: Vec<TokenStream2>,
+}
+
+const SOURCE_ATTRS: [(&str, &str); 4] =
+    [("query", "Query"), ("path", "Path"), ("header", "Header"), ("cookie", "Cookie")];
+
+/// Removes the source attribute from an argument and reads it.
+fn take_param_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ParamAttr> {
+    let mut found = ParamAttr::default();
+    let mut kept = Vec::new();
+    for attr in attrs.drain(..) {
+        let Some(&(_, source)) = SOURCE_ATTRS.iter().find(|(name, _)| attr.path().is_ident(name)) else {
+            kept.push(attr);
+            continue;
+        };
+        if found.source.is_some() {
+            return Err(Error::new(attr.span(), "an argument has one source attribute"));
+        }
+        found.source = Some((source, attr.span()));
+        if matches!(attr.meta, syn::Meta::Path(_)) {
+            continue;
+        }
+        attr.parse_nested_meta(|meta| {
+            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let private = quote!(::fasterapi::__private);
+            match key.as_str() {
+                "alias" => found.alias = Some(meta.value()?.parse::<syn::LitStr>()?.value()),
+                "gt" | "ge" | "lt" | "le" | "multiple_of" => {
+                    let number = number_tokens(&meta.value()?.parse::<Expr>()?)?;
+                    let variant = format_ident!(
+                        "{}",
+                        if key == "multiple_of" { "MultipleOf".to_owned() } else { capitalize(&key) }
+                    );
+                    found.constraints.push(quote!(#private::Constraint::#variant(#number)));
+                }
+                "min_length" | "max_length" => {
+                    let n = meta.value()?.parse::<syn::LitInt>()?.base10_parse::<u32>()?;
+                    let variant =
+                        format_ident!("{}", if key == "min_length" { "MinLength" } else { "MaxLength" });
+                    found.constraints.push(quote!(#private::Constraint::#variant(#n)));
+                }
+                "pattern" => {
+                    let pattern = meta.value()?.parse::<syn::LitStr>()?;
+                    found
+                        .constraints
+                        .push(quote!(#private::Constraint::Pattern(::std::string::String::from(#pattern))));
+                }
+                _ => {
+                    return Err(meta.error(
+                        "expected alias, gt, ge, lt, le, multiple_of, min_length, max_length or pattern",
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+    }
+    *attrs = kept;
+    Ok(found)
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str()).unwrap_or_default()
+}
+
+/// `1`, `-1`, `0.5`: a `Number` that stays an int or a float, as written.
+fn number_tokens(expr: &Expr) -> syn::Result<TokenStream2> {
+    let private = quote!(::fasterapi::__private);
+    let (negative, lit) = match expr {
+        Expr::Unary(syn::ExprUnary { op: syn::UnOp::Neg(_), expr, .. }) => (true, &**expr),
+        other => (false, other),
+    };
+    let sign = if negative { quote!(-) } else { quote!() };
+    match lit {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(int), .. }) => {
+            let value = int.base10_parse::<i64>()?;
+            Ok(quote!(#private::Number::Int(#sign #value)))
+        }
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Float(float), .. }) => {
+            let value = float.base10_parse::<f64>()?;
+            Ok(quote!(#private::Number::Float(#sign #value)))
+        }
+        _ => Err(Error::new(expr.span(), "a bound is a number literal (`1`, `-2`, `0.5`)")),
+    }
 }
 
 /// How one handler argument is filled.
@@ -173,7 +267,8 @@ fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<To
             _ => None,
         };
         let default = take_default(&mut arg.attrs)?;
-        kinds.push(classify(name.as_deref(), &arg.pat, &arg.ty, default, &path_names)?);
+        let attr = take_param_attr(&mut arg.attrs)?;
+        kinds.push(classify(name.as_deref(), &arg.pat, &arg.ty, default, attr, &path_names)?);
     }
     for name in &path_names {
         let declared = kinds
@@ -215,6 +310,7 @@ fn classify(
     pat: &Pat,
     ty: &Type,
     default: Option<Expr>,
+    attr: ParamAttr,
     path_names: &[String],
 ) -> syn::Result<ArgKind> {
     if let Type::Reference(reference) = ty {
@@ -234,17 +330,40 @@ fn classify(
     let Some(name) = name else {
         return Err(Error::new(pat.span(), "name a parameter with a plain identifier"));
     };
-    let (source, wire_name, value_ty) = if let Some(inner) = generic_arg(ty, "Header") {
-        ("Header", name.replace('_', "-"), inner.clone())
+    let (source, value_ty) = if let Some(inner) = generic_arg(ty, "Header") {
+        ("Header", inner.clone())
+    } else if let Some(inner) = generic_arg(ty, "Cookie") {
+        ("Cookie", inner.clone())
     } else if path_names.iter().any(|p| p == name) {
-        ("Path", name.to_owned(), ty.clone())
+        ("Path", ty.clone())
     } else {
-        ("Query", name.to_owned(), ty.clone())
+        (attr.source.map_or("Query", |(source, _)| source), ty.clone())
+    };
+    if let Some((declared, span)) = attr.source.filter(|(declared, _)| *declared != source) {
+        let msg = format!(
+            "`{name}` is a {} parameter, not a {} one",
+            source.to_lowercase(),
+            declared.to_lowercase()
+        );
+        return Err(Error::new(span, msg));
+    }
+    let wire_name = match (attr.alias, source) {
+        (Some(alias), _) => alias,
+        (None, "Header") => name.replace('_', "-"),
+        (None, _) => name.to_owned(),
     };
     if source == "Path" && (default.is_some() || generic_arg(ty, "Option").is_some()) {
         return Err(Error::new(ty.span(), "a path parameter is always required"));
     }
-    Ok(ArgKind::Param(Box::new(ParamArg { source, wire_name, ty: ty.clone(), value_ty, default })))
+    let constraints = attr.constraints;
+    Ok(ArgKind::Param(Box::new(ParamArg {
+        source,
+        wire_name,
+        ty: ty.clone(),
+        value_ty,
+        default,
+        constraints,
+    })))
 }
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
@@ -333,7 +452,7 @@ fn handler_tokens(
         let var = format_ident!("__arg{}", index);
         match kind {
             ArgKind::Param(param) => {
-                let ParamArg { source, wire_name, ty, value_ty, default } = &**param;
+                let ParamArg { source, wire_name, ty, value_ty, default, constraints } = &**param;
                 let source = format_ident!("{}", source);
                 let default = match default {
                     Some(expr) => quote! {
@@ -345,7 +464,12 @@ fn handler_tokens(
                     None => quote!(::core::option::Option::None),
                 };
                 specs.push(quote! {
-                    #private::param_spec::<#ty>(#wire_name, #private::ParamSource::#source, #default)
+                    #private::param_spec::<#ty>(
+                        #wire_name,
+                        #private::ParamSource::#source,
+                        #default,
+                        ::std::vec![#(#constraints),*],
+                    )
                 });
                 bindings.push(quote! {
                     let ::core::option::Option::Some(#var) = #private::arg::<#ty>(&mut __args) else {

@@ -18,7 +18,7 @@ use percent_encoding::percent_decode_str;
 use tokio::sync::Semaphore;
 
 use super::docs::DocsSite;
-use super::request::{GuestRequestParts, header_text};
+use super::request::{GuestRequestParts, HeaderText};
 use super::response::{body_timeout, detail_list, from_guest, unavailable};
 use crate::config::{AppConfig, Limits};
 use crate::http::{HttpResponse, detail, json, read_limited};
@@ -121,6 +121,10 @@ impl TypedApp {
         let (index, path_params) = match self.router.lookup(method, &path) {
             Lookup::Found { route, params } => (route, params),
             Lookup::MethodNotAllowed { allow } => return super::response::method_not_allowed(allow),
+            Lookup::RedirectSlash => {
+                let host = parts.headers.get(hyper::header::HOST).and_then(|h| h.to_str().ok());
+                return super::response::redirect_slash(&parts.uri, host.or(parts.uri.host()));
+            }
             // The app's own routes come first: it may serve its own `/docs`.
             Lookup::NotFound => {
                 return docs
@@ -130,10 +134,12 @@ impl TypedApp {
         };
         let route = &self.guest.routes()[index];
         let query = parts.uri.query();
-        let args =
-            fasterapi_routes::extract::arguments::<wit::ParamValue>(route, &path_params, query, |name| {
-                header_text(&parts.headers, name)
-            });
+        let args = fasterapi_routes::extract::arguments::<wit::ParamValue>(
+            route,
+            &path_params,
+            query,
+            &HeaderText(&parts.headers),
+        );
         if let (Err(errors), None) = (&args, &route.body) {
             return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
         }

@@ -64,18 +64,31 @@ fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
         .collect()
 }
 
-/// The first value of a header, decoded as Latin-1 as Starlette does.
-pub(crate) fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<Cow<'h, str>> {
-    let bytes = headers.get(name)?.as_bytes();
-    Some(match std::str::from_utf8(bytes) {
+/// A request's headers as the parameter extractor reads them: decoded as
+/// Latin-1, as Starlette does.
+pub(crate) struct HeaderText<'h>(pub &'h HeaderMap);
+
+impl<'h> fasterapi_routes::extract::Headers<'h> for HeaderText<'h> {
+    fn first(&self, name: &str) -> Option<Cow<'h, str>> {
+        self.0.get(name).map(latin_1)
+    }
+    fn all(&self, name: &str) -> Vec<Cow<'h, str>> {
+        self.0.get_all(name).iter().map(latin_1).collect()
+    }
+}
+
+fn latin_1(value: &hyper::header::HeaderValue) -> Cow<'_, str> {
+    let bytes = value.as_bytes();
+    match std::str::from_utf8(bytes) {
         Ok(text) if text.is_ascii() => text.into(),
         _ => bytes.iter().map(|&b| b as char).collect::<String>().into(),
-    })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fasterapi_routes::extract::Headers;
 
     #[test]
     fn headers_are_decoded_as_latin_1() {
@@ -83,8 +96,10 @@ mod tests {
         headers.append("x-a", "plain".parse().unwrap());
         headers.append("x-a", "second".parse().unwrap());
         headers.insert("x-b", hyper::header::HeaderValue::from_bytes(b"caf\xe9").unwrap());
-        assert_eq!(header_text(&headers, "x-a").as_deref(), Some("plain"));
-        assert_eq!(header_text(&headers, "x-b").as_deref(), Some("café"));
-        assert_eq!(header_text(&headers, "x-c"), None);
+        let text = HeaderText(&headers);
+        assert_eq!(text.first("x-a").as_deref(), Some("plain"));
+        assert_eq!(text.all("x-a"), ["plain", "second"]);
+        assert_eq!(text.first("x-b").as_deref(), Some("café"));
+        assert_eq!(text.first("x-c"), None);
     }
 }

@@ -96,6 +96,27 @@ pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
     response
 }
 
+/// Starlette's `redirect_slashes`: a 307 to the same URL with the trailing
+/// slash of its path toggled (absolute when the request names its host).
+pub(crate) fn redirect_slash(uri: &hyper::Uri, host: Option<&str>) -> HttpResponse {
+    let path = uri.path();
+    let toggled = match path.strip_suffix('/') {
+        Some(without) => without.to_owned(),
+        None => format!("{path}/"),
+    };
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    let location = match host {
+        Some(host) => format!("http://{host}{toggled}{query}"),
+        None => format!("{toggled}{query}"),
+    };
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(hyper::header::LOCATION, value);
+    }
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use fasterapi::{Header, HttpError, Json, Request, Response, delete, get, model, patch, post, put};
+use fasterapi::{Cookie, Header, HttpError, Json, Request, Response, delete, get, model, patch, post, put};
 use serde_json::{Value, json};
 
 #[get("/path/{i}/{f}/{b}/{s}")]
@@ -138,6 +138,40 @@ fn internal() -> &'static str {
     "hidden"
 }
 
+/// Constraints on every source, checked by the host.
+#[get("/bounded/{item_id}")]
+fn bounded(
+    #[path(ge = 1, le = 1000)] item_id: i64,
+    #[query(gt = 0, le = 100, multiple_of = 5)]
+    #[default(10)]
+    limit: i64,
+    #[query(ge = -1.5, lt = 1)] ratio: Option<f64>,
+    #[query(alias = "item-name", min_length = 2, max_length = 5, pattern = "^[a-z]+$")] name: Option<String>,
+    #[header(max_length = 4)] x_id: Header<Option<String>>,
+) -> Json<Value> {
+    Json(json!({ "item_id": item_id, "limit": limit, "ratio": ratio, "name": name, "x_id": x_id.0 }))
+}
+
+/// Repeated query and header parameters, and cookies.
+#[get("/lists")]
+fn lists(
+    q: Vec<String>,
+    #[default(vec![1, 2])] ids: Vec<i64>,
+    flags: Option<Vec<bool>>,
+    x_tag: Header<Option<Vec<String>>>,
+    session: Cookie<Option<String>>,
+    #[cookie(ge = 0)]
+    #[default(0)]
+    visits: i64,
+) -> Json<Value> {
+    Json(json!({ "q": q, "ids": ids, "flags": flags, "x_tag": x_tag.0, "session": session.0, "visits": visits }))
+}
+
+#[get("/lists")]
+fn lists_again() -> &'static str {
+    "the first route of a method and path serves"
+}
+
 fasterapi::app!(
     path_types,
     query_types,
@@ -156,4 +190,7 @@ fasterapi::app!(
     bad_status,
     legacy,
     internal,
+    bounded,
+    lists,
+    lists_again,
 );
