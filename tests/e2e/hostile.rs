@@ -229,6 +229,7 @@ fn the_admin_api_wants_a_long_token_beyond_loopback_and_any_case_of_bearer() {
     let output = fasterapi()
         .arg("serve")
         .arg(manifest("hostile-admin-exposed", &exposed))
+        .args(["--listen", "127.0.0.1:0"])
         .env("FASTERAPI_ADMIN_TOKEN", "short")
         .output()
         .unwrap();

@@ -1,15 +1,16 @@
-//! A test guest whose route table the host must refuse: a route is declared twice.
+//! A test guest whose route table the host must refuse: a text parameter
+//! with a numeric bound (the SDK passes it on; the host checks the table).
 
 use fasterapi::get;
 
-#[get("/twice")]
-fn first() -> &'static str {
-    "first"
+#[get("/fine")]
+fn fine() -> &'static str {
+    "fine"
 }
 
-#[get("/twice")]
-fn second() -> &'static str {
-    "second"
+#[get("/bad")]
+fn bad(#[query(ge = 1)] q: String) -> String {
+    q
 }
 
-fasterapi::app!(first, second);
+fasterapi::app!(fine, bad);
