@@ -44,11 +44,13 @@ mod request;
 mod response;
 
 pub use body::Json;
-pub use fasterapi_macros::{app, delete, get, model, patch, post, put};
+pub use fasterapi_macros::{app, choice, delete, get, model, patch, post, put};
 pub use model::{FieldError, Loc, LocItem, MAX_ERRORS, Model, Schemas};
 pub use param::{Cookie, Header, Param};
 pub use request::Request;
 pub use response::{HttpError, IntoResponse, Response};
+/// The `uuid` crate, whose `Uuid` is a parameter type.
+pub use uuid;
 
 /// Items the macros expand to; not part of the public API.
 #[doc(hidden)]
@@ -59,7 +61,8 @@ pub mod __private {
 
     pub use crate::bindings::Guest;
     pub use crate::bindings::fasterapi::http::types::{
-        AppInfo, BodySpec, Constraint, Method, Number, ParamSource, ParamValue, Route, RouteDocs,
+        AppInfo, BodySpec, Choices, Constraint, Method, Number, ParamSource, ParamType, ParamValue, Route,
+        RouteDocs,
     };
     pub use crate::body::FromBody;
     pub use crate::model::{Fields, Schemas, model_schema, schema_of};

@@ -1,7 +1,7 @@
 //! Typed parameters: what the host parses for a handler argument.
 
 use crate::__private::{ParamSource, ParamValue};
-use crate::bindings::fasterapi::http::types::{Constraint, ParamSpec, ParamType};
+use crate::bindings::fasterapi::http::types::{Choices, Constraint, ParamSpec, ParamType};
 
 /// A type a path, query, header or cookie parameter can have.
 pub trait Param: Sized {
@@ -11,6 +11,10 @@ pub trait Param: Sized {
     const REQUIRED: bool = true;
     /// Whether every value is taken, as a list (`Vec<T>`).
     const REPEATED: bool = false;
+    /// The only values allowed (a `#[choice]` enum's).
+    fn choices() -> Option<Choices> {
+        None
+    }
     /// Converts the host's value; `None` if it does not fit.
     fn from_value(value: ParamValue) -> Option<Self>;
     /// Converts a default value for the route table.
@@ -46,6 +50,9 @@ scalar_param!(Vec<String>, Text, Texts, true);
 
 impl<T: Param> Param for Option<T> {
     const KIND: ParamType = T::KIND;
+    fn choices() -> Option<Choices> {
+        T::choices()
+    }
     const REQUIRED: bool = false;
     const REPEATED: bool = T::REPEATED;
     fn from_value(value: ParamValue) -> Option<Self> {
@@ -59,6 +66,20 @@ impl<T: Param> Param for Option<T> {
     }
 }
 
+/// A UUID in any form pydantic accepts; the host passes it canonical.
+impl Param for uuid::Uuid {
+    const KIND: ParamType = ParamType::Uuid;
+    fn from_value(value: ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Text(text) => uuid::Uuid::parse_str(&text).ok(),
+            _ => None,
+        }
+    }
+    fn into_value(self) -> ParamValue {
+        ParamValue::Text(self.hyphenated().to_string())
+    }
+}
+
 /// A parameter read from the request header named like the argument, with
 /// underscores as dashes (`x_token: Header<String>` reads `x-token`).
 #[derive(Debug, Clone, PartialEq)]
@@ -66,6 +87,9 @@ pub struct Header<T>(pub T);
 
 impl<T: Param> Param for Header<T> {
     const KIND: ParamType = T::KIND;
+    fn choices() -> Option<Choices> {
+        T::choices()
+    }
     const REQUIRED: bool = T::REQUIRED;
     const REPEATED: bool = T::REPEATED;
     fn from_value(value: ParamValue) -> Option<Self> {
@@ -83,6 +107,9 @@ pub struct Cookie<T>(pub T);
 
 impl<T: Param> Param for Cookie<T> {
     const KIND: ParamType = T::KIND;
+    fn choices() -> Option<Choices> {
+        T::choices()
+    }
     const REQUIRED: bool = T::REQUIRED;
     const REPEATED: bool = T::REPEATED;
     fn from_value(value: ParamValue) -> Option<Self> {
@@ -98,8 +125,9 @@ pub fn param_spec<T: Param>(
     name: &str,
     source: ParamSource,
     default: Option<ParamValue>,
-    constraints: Vec<Constraint>,
+    mut constraints: Vec<Constraint>,
 ) -> ParamSpec {
+    constraints.extend(T::choices().map(Constraint::OneOf));
     ParamSpec {
         name: name.into(),
         source,

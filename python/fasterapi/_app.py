@@ -1,12 +1,14 @@
 """``FasterAPI``: FastAPI-style route declarations, turned into a typed route
 table for the host, and the dispatch of requests the host already validated."""
 
+import enum
 import inspect
 import json
 import re
 import traceback
 import types
 import typing
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -17,7 +19,7 @@ from ._params import NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
 
 # Python types the host can parse natively, and their WIT `param-type`.
-SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str"}
+SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -34,6 +36,7 @@ class ParamSpec:
     description: Optional[str] = None
     repeated: bool = False  # `list[T]`: every value, as a list
     constraints: Dict[str, Any] = field(default_factory=dict)
+    convert: Optional[Callable[[Any], Any]] = None  # the host's value -> the handler's
 
 
 @dataclass
@@ -73,6 +76,9 @@ class Route:
     docs: RouteDocs = field(default_factory=RouteDocs)
     # The handler's argument names of `params`, in order (set once built).
     arg_names: Tuple[str, ...] = ()
+    # (position, converter) for arguments the host passes as text but the
+    # handler gets as objects (UUID, Enum members); empty for most routes.
+    converters: Tuple[Tuple[int, Callable[[Any], Any]], ...] = ()
 
     def __post_init__(self) -> None:
         media_type = getattr(self.response_class, "media_type", None)
@@ -194,6 +200,9 @@ class FasterAPI:
         body is validated: 422 with its errors, or 204.
         """
         route = self.routes[index]
+        for position, convert in route.converters:
+            if args[position] is not None:
+                args[position] = convert(args[position])
         kwargs = dict(zip(route.arg_names, args))
         if route.body is not None:
             try:
@@ -325,6 +334,7 @@ def _build_route(method: str, path: str, endpoint: Callable, status_code: Option
     if missing:
         raise ValueError(f"{endpoint.__name__}: the path has {{{missing[0]}}} but no argument of that name")
     route.arg_names = tuple(spec.arg for spec in route.params)
+    route.converters = tuple((i, spec.convert) for i, spec in enumerate(route.params) if spec.convert is not None)
     return route
 
 
@@ -359,9 +369,15 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
     inner, _ = _unwrap_optional(annotation)
     item = _list_item(inner)
     repeated = item is not None and info.source in ("query", "header")
-    kind = SCALAR_KINDS.get(item if repeated else inner)
+    value_type = item if repeated else inner
+    kind = SCALAR_KINDS.get(value_type)
     if item is list:
         kind = "str"
+    choices = _choices(where, value_type)
+    if choices is not None:
+        if repeated:
+            raise ValueError(f"{where}: a list of Enum or Literal values is not supported yet")
+        kind = choices.pop("kind")
     source = info.source or ("path" if arg in path_names else "query" if kind else "body")
     if source == "body":
         if info.constraints:
@@ -372,30 +388,79 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         validator(annotation)  # built now, so a component's snapshot holds it
         return
     if kind is None:
-        what = "a list of int, float, bool or str" if repeated else "int, float, bool or str"
+        what = "a list of int, float, bool, str or UUID" if repeated else "int, float, bool, str, UUID, an Enum or a Literal"
         raise ValueError(f"{where}: a {source} parameter must be {what}, not {annotation!r}")
     if item is not None and not repeated:
         raise ValueError(f"{where}: only query and header parameters can be lists (use Query() or Header())")
     if source == "path" and arg not in path_names:
         raise ValueError(f"{where}: declared Path() but the path has no {{{arg}}}")
     _check_constraints(where, kind, repeated, info.constraints)
+    constraints = dict(info.constraints)
+    if choices is not None:
+        if constraints:
+            raise ValueError(f"{where}: an Enum or Literal parameter takes no other constraints")
+        constraints["choices"] = choices
     name = info.alias or arg
     if source == "header" and info.alias is None and info.convert_underscores:
         name = arg.replace("_", "-")
     default = None if info.required else info.default
     if repeated:
-        default = _list_default(where, kind, default)
+        default = _list_default(where, kind, [_wire_value(v) for v in default] if default else default)
+    elif choices is not None:
+        default = _wire_value(default)
+        if default is not None and default not in choices["values"]:
+            raise ValueError(f"{where}: the default {default!r} is not one of {choices['values']!r}")
     else:
-        default = _scalar_default(where, kind, default)
+        default = _scalar_default(where, kind, _wire_value(default))
+    convert = _converter(value_type)
+    if convert is not None and repeated:
+        convert = (lambda one: lambda values: [one(v) for v in values])(convert)
     if source == "path" and not info.required:
         raise ValueError(f"{where}: a path parameter cannot have a default")
     # As in FastAPI, `Optional[X]` without a default is still required.
     wire = name.lower() if source == "header" else name
     route.params.append(ParamSpec(arg, wire, source, kind, info.required, default, info.description,
-                                  repeated, dict(info.constraints)))
+                                  repeated, constraints, convert))
 
 
-KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str}
+KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str}
+
+
+def _choices(where: str, tp: Any) -> Optional[Dict[str, Any]]:
+    """The values of an ``Enum`` subclass or a ``Literal[...]`` as the host
+    checks them, with the parameter kind; ``None`` for other types."""
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        values, literal, name = [m.value for m in tp], False, tp.__name__
+        description = tp.__dict__.get("__doc__")
+    elif typing.get_origin(tp) is typing.Literal:
+        values, literal, name, description = list(typing.get_args(tp)), True, None, None
+    else:
+        return None
+    if values and all(isinstance(v, str) for v in values):
+        kind = "str"
+    elif values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        # An IntEnum parses laxly; a Literal of ints never matches query text (as in FastAPI).
+        kind = "str" if literal else "int"
+    else:
+        raise ValueError(f"{where}: an Enum or Literal parameter has all-str or all-int values, not {values!r}")
+    return {"kind": kind, "values": values, "literal": literal, "name": name, "description": description}
+
+
+def _wire_value(value: Any) -> Any:
+    """A default as the host passes it: an Enum member as its value, a UUID as text."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def _converter(tp: Any) -> Optional[Callable[[Any], Any]]:
+    if tp is uuid.UUID:
+        return uuid.UUID
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return tp
+    return None
 
 
 def _scalar_default(where: str, kind: str, default: Any) -> Any:
@@ -425,5 +490,5 @@ def _check_constraints(where: str, kind: str, repeated: bool, constraints: Dict[
     text = [k for k in TEXT_CONSTRAINTS if k in constraints]
     if numeric and kind not in ("int", "float"):
         raise ValueError(f"{where}: {numeric[0]} applies to int and float parameters, not {kind}")
-    if text and kind != "str":
+    if text and kind not in ("str",):
         raise ValueError(f"{where}: {text[0]} applies to str parameters, not {kind}")

@@ -1,7 +1,9 @@
 """Responses and ``HTTPException``, as in FastAPI/Starlette."""
 
 import functools
+import enum
 import json
+import uuid
 from typing import Any, Dict, Mapping, Optional
 
 
@@ -38,13 +40,17 @@ def _content_type(media_type: str, charset: str) -> str:
 
 
 def _encode_default(value: Any) -> Any:
-    """What ``json`` cannot encode by itself: models and sets, as FastAPI's
+    """What ``json`` cannot encode by itself: models, sets, enums and UUIDs, as FastAPI's
     ``jsonable_encoder`` turns them into JSON."""
     dump = getattr(value, "model_dump", None)
     if dump is not None:
         return dump()
     if isinstance(value, (set, frozenset)):
         return list(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, uuid.UUID):
+        return str(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 

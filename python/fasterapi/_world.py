@@ -13,7 +13,7 @@ _METHODS = {m.name: m for m in wit.Method}
 _SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "header": wit.ParamSource.HEADER,
             "cookie": wit.ParamSource.COOKIE}
 _KINDS = {"int": wit.ParamType.INT, "float": wit.ParamType.FLOAT, "bool": wit.ParamType.BOOLEAN,
-          "str": wit.ParamType.TEXT}
+          "str": wit.ParamType.TEXT, "uuid": wit.ParamType.UUID}
 
 
 def _value(kind: str, value: Any, repeated: bool = False) -> wit.ParamValue:
@@ -21,9 +21,11 @@ def _value(kind: str, value: Any, repeated: bool = False) -> wit.ParamValue:
         return wit.ParamValue_None_()
     if repeated:
         return {"int": wit.ParamValue_Ints, "float": wit.ParamValue_Floats,
-                "bool": wit.ParamValue_Booleans, "str": wit.ParamValue_Texts}[kind](list(value))
+                "bool": wit.ParamValue_Booleans, "str": wit.ParamValue_Texts, "uuid": wit.ParamValue_Texts}[kind](list(value))
+    if isinstance(value, int) and not isinstance(value, bool) and kind == "str":
+        return wit.ParamValue_Int(value)  # the default of a Literal of ints
     return {"int": wit.ParamValue_Int, "float": wit.ParamValue_Float,
-            "bool": wit.ParamValue_Boolean, "str": wit.ParamValue_Text}[kind](value)
+            "bool": wit.ParamValue_Boolean, "str": wit.ParamValue_Text, "uuid": wit.ParamValue_Text}[kind](value)
 
 
 _BOUNDS = {"gt": wit.Constraint_Gt, "ge": wit.Constraint_Ge, "lt": wit.Constraint_Lt, "le": wit.Constraint_Le,
@@ -36,7 +38,11 @@ def _constraints(constraints: dict) -> List[Any]:
     """The WIT form of a parameter's constraints; a bound keeps its type (``1`` vs ``1.0``)."""
     out = []
     for key, value in constraints.items():
-        if key in _BOUNDS:
+        if key == "choices":
+            values = [wit.ParamValue_Int(v) if isinstance(v, int) else wit.ParamValue_Text(v) for v in value["values"]]
+            out.append(wit.Constraint_OneOf(wit.Choices(values=values, literal=value["literal"], name=value["name"],
+                                                        description=value["description"])))
+        elif key in _BOUNDS:
             number = wit.Number_Int(value) if isinstance(value, int) else wit.Number_Float(float(value))
             out.append(_BOUNDS[key](number))
         else:

@@ -108,7 +108,7 @@ def test_bad_declarations_are_refused():
     def listing(ids: list[dict] = Query([])):
         return ids
 
-    with pytest.raises(ValueError, match="must be a list of int, float, bool or str"):
+    with pytest.raises(ValueError, match="must be a list of int, float, bool, str or UUID"):
         bad.get("/z")(listing)
 
     def bounded_flag(flag: bool = Query(ge=1)):

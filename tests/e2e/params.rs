@@ -251,3 +251,25 @@ fn lists_and_cookies_reach_the_guest_typed() {
         ]
     );
 }
+
+#[test]
+fn choice_enums_and_uuids_are_checked_by_the_host() {
+    let server = serve(TYPED);
+    let ok = server.get("/models/le-net?id=%7BA3BB189E-8BF9-3888-9912-ACE4E6543002%7D");
+    assert_eq!(
+        ok.json(),
+        json!({"model_name": "le-net", "deep": false, "id": "a3bb189e-8bf9-3888-9912-ace4e6543002"})
+    );
+    assert_eq!(server.get("/models/alexnet").json()["deep"], true);
+    assert_eq!(server.get("/models/res_net").json()["model_name"], "res_net");
+    let bad = server.get("/models/resnet?id=abc").json();
+    assert_eq!(bad["detail"][0]["type"], "enum");
+    assert_eq!(bad["detail"][0]["msg"], "Input should be 'alexnet', 'res_net' or 'le-net'");
+    assert_eq!(bad["detail"][1]["msg"], "Input should be a valid UUID, invalid length: found 3");
+    let document = server.get("/openapi.json").json();
+    let schema = &document["components"]["schemas"]["ModelName"];
+    assert_eq!(
+        schema,
+        &json!({"type": "string", "enum": ["alexnet", "res_net", "le-net"], "title": "ModelName", "description": "A model architecture."})
+    );
+}

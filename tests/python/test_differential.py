@@ -149,4 +149,10 @@ def test_same_documented_parameters_as_fastapi(app_pair):
             mine = ours[path].get(method, {}).get("parameters")
             if mine != operation.get("parameters"):
                 mismatches.append(f"{method.upper()} {path}\n  fasterapi: {mine}\n  fastapi:   {operation.get('parameters')}")
+    # The schemas those parameters reference (an Enum's) must agree too.
+    theirs_schemas = client.get("/openapi.json").json().get("components", {}).get("schemas", {})
+    ours_schemas = json.loads(body).get("components", {}).get("schemas", {})
+    for name in re.findall(r"#/components/schemas/(\w+)", json.dumps(theirs)):
+        if ours_schemas.get(name) != theirs_schemas.get(name):
+            mismatches.append(f"schema {name}\n  fasterapi: {ours_schemas.get(name)}\n  fastapi:   {theirs_schemas.get(name)}")
     assert not mismatches, "\n".join(mismatches)

@@ -80,6 +80,83 @@ pub struct Constraints {
     pub min_length: Option<u32>,
     pub max_length: Option<u32>,
     pub pattern: Option<Pattern>,
+    /// The only values allowed: an `Enum`'s or a `Literal`'s.
+    pub choices: Option<Choices>,
+}
+
+/// The values of an `Enum` or a `Literal`, checked as pydantic does: the
+/// text must equal a text value; an int value is matched after pydantic's
+/// lax int parsing only for an int parameter (an `IntEnum`), never for a
+/// text one (a `Literal[1, 2]` in a query is never met, as in FastAPI).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Choices {
+    /// The allowed values, `Int` or `Text`.
+    pub values: Vec<crate::value::Value>,
+    /// A `Literal` (error `literal_error`) rather than an `Enum` (`enum`).
+    pub literal: bool,
+    /// An `Enum`'s class name: its schema goes to `components/schemas`.
+    pub name: Option<String>,
+    /// An `Enum`'s docstring.
+    pub description: Option<String>,
+}
+
+impl Choices {
+    /// The value `text` names, or pydantic's error.
+    pub fn pick(&self, kind: crate::spec::ParamKind, text: &str) -> Result<crate::value::Value, Violation> {
+        use crate::value::Value;
+        let int =
+            (kind == crate::spec::ParamKind::Int).then(|| fasterapi_lax::parse_int(text).ok()).flatten();
+        let found = self.values.iter().find(|value| match value {
+            Value::Text(choice) => choice == text,
+            Value::Int(choice) => int == Some(*choice),
+            _ => false,
+        });
+        match found {
+            Some(value) => Ok(value.clone()),
+            None => {
+                let expected = self.expected();
+                let kind = if self.literal { "literal_error" } else { "enum" };
+                Err(Violation::new(kind, format!("Input should be {expected}"), "expected", json!(expected)))
+            }
+        }
+    }
+
+    /// pydantic's `expected`: `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`.
+    fn expected(&self) -> String {
+        let reprs: Vec<String> = self.values.iter().map(python_repr).collect();
+        match reprs.split_last() {
+            None => String::new(),
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        }
+    }
+}
+
+/// Python's `repr` of an int or a str.
+fn python_repr(value: &crate::value::Value) -> String {
+    match value {
+        crate::value::Value::Int(v) => v.to_string(),
+        crate::value::Value::Text(text) => {
+            let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+            let mut out = String::from(quote);
+            for c in text.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if c == quote => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    c => out.push(c),
+                }
+            }
+            out.push(quote);
+            out
+        }
+        other => format!("{other:?}"),
+    }
 }
 
 /// A value that broke a constraint: pydantic's error `type`, message and `ctx`.
@@ -94,7 +171,8 @@ pub struct Violation {
 }
 
 impl Violation {
-    fn new(kind: &'static str, msg: String, key: &str, value: Json) -> Violation {
+    /// An error of pydantic type `kind` whose `ctx` is `{key: value}`.
+    pub fn new(kind: &'static str, msg: String, key: &str, value: Json) -> Violation {
         let mut ctx = serde_json::Map::new();
         ctx.insert(key.into(), value);
         Violation { kind, msg: msg.into(), ctx: Json::Object(ctx) }
@@ -238,6 +316,30 @@ mod tests {
         assert_eq!(c.check_number(Number::Int(6)).unwrap_err().kind, "greater_than_equal");
         assert_eq!(c.check_number(Number::Int(12)), Ok(()));
         assert_eq!(numbers(None, None, Some(Number::Float(0.1))).check_number(Number::Float(0.3)), Ok(()));
+    }
+
+    #[test]
+    fn choices_say_what_was_expected() {
+        use crate::spec::ParamKind;
+        use crate::value::Value;
+        let colors = Choices {
+            values: vec![Value::Text("red".into()), Value::Text("it's".into()), Value::Text("b".into())],
+            literal: false,
+            name: Some("Color".into()),
+            description: None,
+        };
+        assert_eq!(colors.pick(ParamKind::Text, "red"), Ok(Value::Text("red".into())));
+        let err = colors.pick(ParamKind::Text, "RED").unwrap_err();
+        assert_eq!((err.kind, err.msg.as_ref()), ("enum", "Input should be 'red', \"it's\" or 'b'"));
+        let numbers = Choices {
+            values: vec![Value::Int(1), Value::Int(2)],
+            literal: true,
+            name: None,
+            description: None,
+        };
+        assert_eq!(numbers.pick(ParamKind::Int, "2.0"), Ok(Value::Int(2)));
+        let err = numbers.pick(ParamKind::Text, "2").unwrap_err();
+        assert_eq!((err.kind, err.ctx), ("literal_error", json!({"expected": "1 or 2"})));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::constraints::{Constraints, Number};
+use crate::constraints::{Choices, Constraints, Number};
 use crate::spec::{ApiInfo, ParamKind, ParamSpec, RouteSpec};
 use crate::value::{List, Value as ParamValue};
 
@@ -94,7 +94,8 @@ fn operation(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Valu
     let mut params: Vec<&ParamSpec> = route.params.iter().collect();
     params.sort_by_key(|p| p.source);
     if !params.is_empty() {
-        operation.insert("parameters".into(), params.into_iter().map(parameter).collect());
+        let params = params.into_iter().map(|param| parameter(param, schemas)).collect();
+        operation.insert("parameters".into(), params);
     }
     if let Some(body) = &route.body {
         let schema = guest_schema(body.schema.as_deref(), route, "body", schemas)?;
@@ -190,9 +191,22 @@ fn rewrite_refs(schema: &mut Value) {
     }
 }
 
-fn parameter(param: &ParamSpec) -> Value {
+fn parameter(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     let location = param.source.as_str();
     let mut kind = json!({ "type": json_type(param.kind) });
+    if param.kind == ParamKind::Uuid {
+        kind["format"] = json!("uuid");
+    }
+    let mut named = false;
+    if let Some(choices) = &param.constraints.choices {
+        kind = choices_schema(choices);
+        if let Some(name) = &choices.name {
+            // An Enum is a named schema, referenced (FastAPI gives it no title here).
+            schemas.insert(name.clone(), kind);
+            kind = json!({ "$ref": format!("{OPENAPI_REFS}{name}") });
+            named = true;
+        }
+    }
     constraint_keywords(&param.constraints, &mut kind);
     if param.repeated {
         kind = json!({ "type": "array", "items": kind });
@@ -206,13 +220,33 @@ fn parameter(param: &ParamSpec) -> Value {
     if let Some(default) = default_value(&param.default) {
         schema["default"] = default;
     }
-    schema["title"] = json!(fasterapi_lax::title(&param.name));
+    if !named {
+        schema["title"] = json!(fasterapi_lax::title(&param.name));
+    }
     let mut object =
         json!({ "name": param.name, "in": location, "required": param.required, "schema": schema });
     if let Some(description) = &param.description {
         object["description"] = json!(description);
     }
     object
+}
+
+/// An Enum's schema (`type`, `enum`, `title`, `description`) or a Literal's
+/// (`enum`, `type`).
+fn choices_schema(choices: &Choices) -> Value {
+    let values: Vec<Value> = choices.values.iter().filter_map(default_value).collect();
+    let all_ints = choices.values.iter().all(|v| matches!(v, ParamValue::Int(_)));
+    let kind = if all_ints { "integer" } else { "string" };
+    match &choices.name {
+        Some(name) => {
+            let mut schema = json!({ "type": kind, "enum": values, "title": name });
+            if let Some(description) = &choices.description {
+                schema["description"] = json!(description);
+            }
+            schema
+        }
+        None => json!({ "enum": values, "type": kind }),
+    }
 }
 
 /// pydantic's JSON Schema keywords for the constraints.
@@ -249,7 +283,7 @@ fn json_type(kind: ParamKind) -> &'static str {
         ParamKind::Int => "integer",
         ParamKind::Float => "number",
         ParamKind::Bool => "boolean",
-        ParamKind::Text => "string",
+        ParamKind::Text | ParamKind::Uuid => "string",
     }
 }
 

@@ -99,8 +99,9 @@ pub fn validation_body(errors: &[ValidationError], body_errors: Vec<serde_json::
 pub enum Refusal {
     /// It is not a value of the parameter's type.
     Parse(ErrorKind),
-    /// It is, but it breaks a constraint.
-    Constraint(Violation),
+    /// It breaks a rule whose error has a message and `ctx` of its own: a
+    /// constraint, a UUID's syntax, an `Enum`'s or `Literal`'s values.
+    Invalid(Violation),
 }
 
 impl Refusal {
@@ -114,7 +115,7 @@ impl Refusal {
                 input: Some(input.to_owned()),
                 ctx: None,
             },
-            Refusal::Constraint(violation) => ValidationError::violation(violation, loc, input),
+            Refusal::Invalid(violation) => ValidationError::violation(violation, loc, input),
         }
     }
 }
@@ -125,28 +126,45 @@ pub fn parse_checked<V: ArgValue>(
     constraints: &Constraints,
     text: &str,
 ) -> Result<V, Refusal> {
+    if let Some(choices) = &constraints.choices {
+        return choices.pick(kind, text).map(|value| V::from_value(&value)).map_err(Refusal::Invalid);
+    }
     match kind {
         ParamKind::Int => int(constraints, text).map(V::int),
         ParamKind::Float => float(constraints, text).map(V::float),
         ParamKind::Bool => fasterapi_lax::parse_bool(text).map(V::bool).map_err(Refusal::Parse),
         ParamKind::Text => text_value(constraints, text).map(V::text),
+        ParamKind::Uuid => uuid(text).map(V::text),
+    }
+}
+
+/// A UUID in any form pydantic accepts (hyphenated, simple, braced, URN),
+/// as canonical lower-case hyphenated text; pydantic's `uuid_parsing` else.
+fn uuid(text: &str) -> Result<String, Refusal> {
+    match uuid::Uuid::parse_str(text) {
+        Ok(uuid) => Ok(uuid.hyphenated().to_string()),
+        Err(err) => {
+            let error = err.to_string();
+            let msg = format!("Input should be a valid UUID, {error}");
+            Err(Refusal::Invalid(Violation::new("uuid_parsing", msg, "error", error.into())))
+        }
     }
 }
 
 fn int(constraints: &Constraints, text: &str) -> Result<i64, Refusal> {
     let value = fasterapi_lax::parse_int(text).map_err(Refusal::Parse)?;
-    constraints.check_number(Number::Int(value)).map_err(Refusal::Constraint)?;
+    constraints.check_number(Number::Int(value)).map_err(Refusal::Invalid)?;
     Ok(value)
 }
 
 fn float(constraints: &Constraints, text: &str) -> Result<f64, Refusal> {
     let value = fasterapi_lax::parse_float(text).map_err(Refusal::Parse)?;
-    constraints.check_number(Number::Float(value)).map_err(Refusal::Constraint)?;
+    constraints.check_number(Number::Float(value)).map_err(Refusal::Invalid)?;
     Ok(value)
 }
 
 fn text_value(constraints: &Constraints, text: &str) -> Result<String, Refusal> {
-    constraints.check_text(text).map_err(Refusal::Constraint)?;
+    constraints.check_text(text).map_err(Refusal::Invalid)?;
     Ok(text.to_owned())
 }
 
@@ -181,6 +199,7 @@ pub fn parse_list<'t>(
             each(texts, |t| fasterapi_lax::parse_bool(t).map_err(Refusal::Parse)).map(List::Bool)
         }
         ParamKind::Text => each(texts, |t| text_value(constraints, t)).map(List::Text),
+        ParamKind::Uuid => each(texts, uuid).map(List::Text),
     }
 }
 

@@ -96,6 +96,8 @@ pub enum ParamKind {
     Bool,
     /// `str`: the text as it is.
     Text,
+    /// `uuid.UUID`: passed as canonical hyphenated lower-case text.
+    Uuid,
 }
 
 impl ParamKind {
@@ -107,14 +109,14 @@ impl ParamKind {
                 (ParamKind::Int, List::Int(_))
                     | (ParamKind::Float, List::Float(_))
                     | (ParamKind::Bool, List::Bool(_))
-                    | (ParamKind::Text, List::Text(_))
+                    | (ParamKind::Text | ParamKind::Uuid, List::Text(_))
             ),
             (value, false) => matches!(
                 (self, value),
                 (ParamKind::Int, Value::Int(_))
                     | (ParamKind::Float, Value::Float(_))
                     | (ParamKind::Bool, Value::Bool(_))
-                    | (ParamKind::Text, Value::Text(_))
+                    | (ParamKind::Text | ParamKind::Uuid, Value::Text(_))
             ),
             _ => false,
         }
@@ -257,6 +259,17 @@ impl ParamSpec {
         if self.repeated && !matches!(self.source, ParamSource::Query | ParamSource::Header) {
             return Some("only query and header parameters can be lists");
         }
+        if let Some(choices) = &c.choices {
+            let fits =
+                |v: &Value| matches!((self.kind, v), (ParamKind::Int, Value::Int(_)) | (ParamKind::Text, _));
+            if c.has_numeric()
+                || c.has_text()
+                || choices.values.is_empty()
+                || !choices.values.iter().all(fits)
+            {
+                return Some("choices are ints (of an int parameter) or texts, not empty, and stand alone");
+            }
+        }
         if self.repeated && !c.is_empty() {
             // FastAPI applies them to the list, not its items: not supported yet.
             return Some("a list parameter cannot have constraints");
@@ -303,7 +316,8 @@ impl RouteSpec {
             if !seen.insert(key) {
                 return Err(SpecError::DuplicateParam { method, path, name });
             }
-            if !param.kind.accepts(&param.default, param.repeated) {
+            let choice = |d: &Value| param.constraints.choices.as_ref().is_some_and(|c| c.values.contains(d));
+            if !param.kind.accepts(&param.default, param.repeated) && !choice(&param.default) {
                 return Err(SpecError::DefaultType { method, path, name });
             }
             if let Some(reason) = param.constraint_problem() {

@@ -2,7 +2,7 @@
 //! become [`RouteSpec`]s once, at load, and parsed request parameters are
 //! built straight into WIT values ([`ArgValue`] for `param-value`).
 
-use fasterapi_routes::constraints::{Constraints, Number, Pattern};
+use fasterapi_routes::constraints::{Choices, Constraints, Number, Pattern};
 use fasterapi_routes::spec::{
     ApiInfo, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteDocs, RouteSpec,
 };
@@ -94,7 +94,7 @@ fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
         wit::ParamSource::Cookie => ParamSource::Cookie,
     };
     let constraints = constraints_from_wit(param.constraints)
-        .map_err(|reason| format!("parameter '{}': pattern: {reason}", param.name))?;
+        .map_err(|reason| format!("parameter '{}': {reason}", param.name))?;
     Ok(ParamSpec {
         // Header names are matched case-insensitively; FastAPI reports them lower-case.
         name: if source == ParamSource::Header { param.name.to_ascii_lowercase() } else { param.name },
@@ -104,6 +104,7 @@ fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
             wit::ParamType::Float => ParamKind::Float,
             wit::ParamType::Boolean => ParamKind::Bool,
             wit::ParamType::Text => ParamKind::Text,
+            wit::ParamType::Uuid => ParamKind::Uuid,
         },
         required: param.required,
         default: param.default.map(value_from_wit).unwrap_or(Value::None),
@@ -128,7 +129,17 @@ fn constraints_from_wit(declared: Vec<wit::Constraint>) -> Result<Constraints, S
             wit::Constraint::MultipleOf(n) => c.multiple_of = Some(number(n)),
             wit::Constraint::MinLength(n) => c.min_length = Some(n),
             wit::Constraint::MaxLength(n) => c.max_length = Some(n),
-            wit::Constraint::Pattern(p) => c.pattern = Some(Pattern::new(&p)?),
+            wit::Constraint::Pattern(p) => {
+                c.pattern = Some(Pattern::new(&p).map_err(|e| format!("pattern: {e}"))?)
+            }
+            wit::Constraint::OneOf(choices) => {
+                c.choices = Some(Choices {
+                    values: choices.values.into_iter().map(value_from_wit).collect(),
+                    literal: choices.literal,
+                    name: choices.name,
+                    description: choices.description,
+                })
+            }
         }
     }
     Ok(c)

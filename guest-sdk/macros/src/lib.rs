@@ -57,6 +57,101 @@ pub fn model(args: TokenStream, item: TokenStream) -> TokenStream {
     model_impl(item).unwrap_or_else(Error::into_compile_error).into()
 }
 
+/// Makes a fieldless enum a parameter type whose values are its variants:
+/// the host accepts only those (pydantic's `enum` error otherwise) and
+/// documents them as a named schema, as FastAPI does for an `Enum`. A
+/// variant's value is its name in snake_case, or `#[value("...")]`.
+#[proc_macro_attribute]
+pub fn choice(args: TokenStream, item: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        return Error::new(Span::call_site(), "#[choice] takes no arguments").to_compile_error().into();
+    }
+    let item = syn::parse_macro_input!(item as syn::ItemEnum);
+    choice_impl(item).unwrap_or_else(Error::into_compile_error).into()
+}
+
+fn choice_impl(mut item: syn::ItemEnum) -> syn::Result<TokenStream2> {
+    let mut idents = Vec::new();
+    let mut values = Vec::new();
+    for variant in &mut item.variants {
+        if !matches!(variant.fields, syn::Fields::Unit) {
+            return Err(Error::new(variant.span(), "a #[choice] enum has only unit variants"));
+        }
+        let mut value = snake_case(&variant.ident.to_string());
+        let mut kept = Vec::new();
+        for attr in variant.attrs.drain(..) {
+            if attr.path().is_ident("value") {
+                value = attr.parse_args::<LitStr>()?.value();
+            } else {
+                kept.push(attr);
+            }
+        }
+        variant.attrs = kept;
+        idents.push(variant.ident.clone());
+        values.push(value);
+    }
+    let name = &item.ident;
+    let name_text = name.to_string();
+    let description = doc_text(&item.attrs);
+    let private = quote!(::fasterapi::__private);
+    Ok(quote! {
+        #item
+
+        impl #name {
+            /// The variant's value on the wire.
+            pub fn as_str(&self) -> &'static str {
+                match self { #(Self::#idents => #values,)* }
+            }
+        }
+
+        impl ::fasterapi::Param for #name {
+            const KIND: #private::ParamType = #private::ParamType::Text;
+            fn choices() -> ::core::option::Option<#private::Choices> {
+                ::core::option::Option::Some(#private::Choices {
+                    values: ::std::vec![#(#private::ParamValue::Text(::std::string::String::from(#values))),*],
+                    literal: false,
+                    name: ::core::option::Option::Some(::std::string::String::from(#name_text)),
+                    description: #private::doc(#description),
+                })
+            }
+            fn from_value(value: #private::ParamValue) -> ::core::option::Option<Self> {
+                match value {
+                    #private::ParamValue::Text(text) => match text.as_str() {
+                        #(#values => ::core::option::Option::Some(Self::#idents),)*
+                        _ => ::core::option::Option::None,
+                    },
+                    _ => ::core::option::Option::None,
+                }
+            }
+            fn into_value(self) -> #private::ParamValue {
+                #private::ParamValue::Text(::std::string::String::from(self.as_str()))
+            }
+        }
+
+        impl #private::serde::Serialize for #name {
+            fn serialize<S: #private::serde::Serializer>(&self, serializer: S) -> ::core::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    })
+}
+
+/// `ResNet50` -> `res_net50`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `fasterapi::app!(get_user, create_item);`: registers the handlers, in
 /// that order, and exports the app's WIT world.
 #[proc_macro]

@@ -167,6 +167,21 @@ fn lists(
     Json(json!({ "q": q, "ids": ids, "flags": flags, "x_tag": x_tag.0, "session": session.0, "visits": visits }))
 }
 
+/// A model architecture.
+#[fasterapi::choice]
+enum ModelName {
+    Alexnet,
+    ResNet,
+    #[value("le-net")]
+    LeNet,
+}
+
+#[get("/models/{model_name}")]
+fn model_by_name(model_name: ModelName, id: Option<fasterapi::uuid::Uuid>) -> Json<Value> {
+    let deep = matches!(model_name, ModelName::Alexnet);
+    Json(json!({ "model_name": model_name, "deep": deep, "id": id.map(|id| id.to_string()) }))
+}
+
 #[get("/lists")]
 fn lists_again() -> &'static str {
     "the first route of a method and path serves"
@@ -193,4 +208,5 @@ fasterapi::app!(
     bounded,
     lists,
     lists_again,
+    model_by_name,
 );
