@@ -90,6 +90,7 @@ fn routes_benches(c: &mut Criterion, guest: &Guest) {
                 &params,
                 Some(black_box("q=pen&limit=5")),
                 &[][..],
+                None,
             )
         })
     });

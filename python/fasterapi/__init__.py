@@ -26,12 +26,13 @@ from ._app import FastAPI, FasterAPI, Request
 from ._errors import ValidationError
 from .kv import KvError
 from ._model import BaseModel
-from ._params import Body, Cookie, Header, Path, Query
+from ._files import UploadFile
+from ._params import Body, Cookie, File, Form, Header, Path, Query
 from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
                          Response)
 
 __all__ = [
-    "BaseModel", "Body", "Cookie", "FastAPI", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
-    "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response",
+    "BaseModel", "Body", "Cookie", "FastAPI", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
+    "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response", "UploadFile",
     "ValidationError", "config", "kv", "log",
 ]

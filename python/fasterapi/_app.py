@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from . import log
 from ._errors import error
 from ._model import _unwrap_optional, schema_document, validate, validator
+from ._files import UploadFile
 from ._params import NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
 
@@ -368,18 +369,28 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         return
     inner, _ = _unwrap_optional(annotation)
     item = _list_item(inner)
-    repeated = item is not None and info.source in ("query", "header")
+    declared = info.source
+    if (item if item is not None else inner) is UploadFile and declared in ("", "form"):
+        declared = "file"  # an UploadFile is a file part, marked or not
+    repeated = item is not None and declared in ("query", "header", "form", "file")
     value_type = item if repeated else inner
     kind = SCALAR_KINDS.get(value_type)
     if item is list:
         kind = "str"
+    if declared == "file" or (declared == "form" and value_type is bytes):
+        if value_type not in (bytes, UploadFile):
+            raise ValueError(f"{where}: a File() parameter is bytes or UploadFile, not {annotation!r}")
+        kind = "bytes" if value_type is bytes else "file"
+        declared = "form"
     choices = _choices(where, value_type)
     if choices is not None:
         if repeated:
             raise ValueError(f"{where}: a list of Enum or Literal values is not supported yet")
         kind = choices.pop("kind")
-    source = info.source or ("path" if arg in path_names else "query" if kind else "body")
+    source = declared or ("path" if arg in path_names else "query" if kind else "body")
     if source == "body":
+        if any(p.source == "form" for p in route.params):
+            raise ValueError(f"{where}: a handler takes form fields or a JSON body, not both")
         if info.constraints:
             raise ValueError(f"{where}: constraints on a body parameter are not supported yet")
         if route.body is not None:
@@ -391,7 +402,9 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         what = "a list of int, float, bool, str or UUID" if repeated else "int, float, bool, str, UUID, an Enum or a Literal"
         raise ValueError(f"{where}: a {source} parameter must be {what}, not {annotation!r}")
     if item is not None and not repeated:
-        raise ValueError(f"{where}: only query and header parameters can be lists (use Query() or Header())")
+        raise ValueError(f"{where}: only query, header and form parameters can be lists (use Query() or Header())")
+    if source == "form" and route.body is not None or (source == "body" and any(p.source == "form" for p in route.params)):
+        raise ValueError(f"{where}: a handler takes form fields or a JSON body, not both")
     if source == "path" and arg not in path_names:
         raise ValueError(f"{where}: declared Path() but the path has no {{{arg}}}")
     _check_constraints(where, kind, repeated, info.constraints)
@@ -423,7 +436,8 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
                                   repeated, constraints, convert))
 
 
-KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str}
+KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str, "bytes": type(None),
+              "file": type(None)}
 
 
 def _choices(where: str, tp: Any) -> Optional[Dict[str, Any]]:
@@ -446,6 +460,10 @@ def _choices(where: str, tp: Any) -> Optional[Dict[str, Any]]:
     return {"kind": kind, "values": values, "literal": literal, "name": name, "description": description}
 
 
+def _upload_data(upload: Any) -> bytes:
+    return upload.data
+
+
 def _wire_value(value: Any) -> Any:
     """A default as the host passes it: an Enum member as its value, a UUID as text."""
     if isinstance(value, enum.Enum):
@@ -456,6 +474,10 @@ def _wire_value(value: Any) -> Any:
 
 
 def _converter(tp: Any) -> Optional[Callable[[Any], Any]]:
+    if tp is UploadFile:
+        return UploadFile._from_upload
+    if tp is bytes:
+        return _upload_data
     if tp is uuid.UUID:
         return uuid.UUID
     if isinstance(tp, type) and issubclass(tp, enum.Enum):

@@ -1,4 +1,4 @@
-"""``Query()``, ``Header()``, ``Cookie()``, ``Path()`` and ``Body()``: where a
+"""``Query()``, ``Header()``, ``Cookie()``, ``Path()``, ``Form()``, ``File()`` and ``Body()``: where a
 parameter comes from, and the constraints its value must meet."""
 
 import re
@@ -77,6 +77,16 @@ def Header(default: Any = Required, *, convert_underscores: bool = True, **optio
 def Cookie(default: Any = Required, **options: Any) -> Any:
     """A cookie of the request's ``Cookie`` header."""
     return ParamInfo("cookie", default, **options)
+
+
+def Form(default: Any = Required, **options: Any) -> Any:
+    """A field of a form body (urlencoded or multipart), parsed by the host."""
+    return ParamInfo("form", default, **options)
+
+
+def File(default: Any = Required, **options: Any) -> Any:
+    """A file of a multipart form: ``bytes`` (its content) or ``UploadFile``."""
+    return ParamInfo("file", default, **options)
 
 
 def Path(default: Any = Required, **options: Any) -> Any:

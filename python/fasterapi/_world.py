@@ -11,9 +11,10 @@ from ._app import FasterAPI, Route
 
 _METHODS = {m.name: m for m in wit.Method}
 _SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "header": wit.ParamSource.HEADER,
-            "cookie": wit.ParamSource.COOKIE}
+            "cookie": wit.ParamSource.COOKIE, "form": wit.ParamSource.FORM}
 _KINDS = {"int": wit.ParamType.INT, "float": wit.ParamType.FLOAT, "bool": wit.ParamType.BOOLEAN,
-          "str": wit.ParamType.TEXT, "uuid": wit.ParamType.UUID}
+          "str": wit.ParamType.TEXT, "uuid": wit.ParamType.UUID, "bytes": wit.ParamType.BYTES,
+          "file": wit.ParamType.FILE}
 
 
 def _value(kind: str, value: Any, repeated: bool = False) -> wit.ParamValue:

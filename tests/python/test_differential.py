@@ -135,8 +135,9 @@ def test_enough_cases():
 
 def test_same_documented_parameters_as_fastapi(app_pair):
     """Every operation's `parameters` in `/openapi.json` (names, places,
-    required flags, schemas with their constraints and defaults) equal
-    FastAPI's for the same source."""
+    required flags, schemas with their constraints and defaults), a form's
+    request body and the schemas they reference equal FastAPI's for the
+    same source."""
     server, client, _ = app_pair
     theirs = client.get("/openapi.json").json()["paths"]
     status, _, body, _ = server.request("GET", "/openapi.json", {}, None)
@@ -144,15 +145,22 @@ def test_same_documented_parameters_as_fastapi(app_pair):
     ours = json.loads(body)["paths"]
     assert sorted(ours) == sorted(theirs)
     mismatches = []
+    documented = [op.get("parameters", []) for ops in theirs.values() for op in ops.values()]
     for path, operations in theirs.items():
         for method, operation in operations.items():
             mine = ours[path].get(method, {}).get("parameters")
             if mine != operation.get("parameters"):
                 mismatches.append(f"{method.upper()} {path}\n  fasterapi: {mine}\n  fastapi:   {operation.get('parameters')}")
+            # A form's request body is built from parameters too.
+            content = operation.get("requestBody", {}).get("content", {})
+            if set(content) & {"application/x-www-form-urlencoded", "multipart/form-data"}:
+                mine = ours[path].get(method, {}).get("requestBody")
+                if mine != operation["requestBody"]:
+                    mismatches.append(f"{method.upper()} {path} body\n  fasterapi: {mine}\n  fastapi:   {operation['requestBody']}")
+                documented.append(operation["requestBody"])
     # The schemas those parameters reference (an Enum's) must agree too.
     theirs_schemas = client.get("/openapi.json").json().get("components", {}).get("schemas", {})
     ours_schemas = json.loads(body).get("components", {}).get("schemas", {})
-    documented = [op.get("parameters", []) for ops in theirs.values() for op in ops.values()]
     for name in re.findall(r"#/components/schemas/(\w+)", json.dumps(documented)):
         if ours_schemas.get(name) != theirs_schemas.get(name):
             mismatches.append(f"schema {name}\n  fasterapi: {ours_schemas.get(name)}\n  fastapi:   {theirs_schemas.get(name)}")

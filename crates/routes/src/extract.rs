@@ -4,8 +4,31 @@
 use std::borrow::Cow;
 
 use crate::params::{self, ErrorKind, Loc, ValidationError};
-use crate::spec::{ParamSource, ParamSpec, RouteSpec};
-use crate::value::ArgValue;
+use crate::spec::{ParamKind, ParamSource, ParamSpec, RouteSpec};
+use crate::value::{ArgValue, List, Upload};
+
+/// A form body's fields in request order, as the host parsed them
+/// (urlencoded or multipart).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Form {
+    /// (field name, value).
+    pub fields: Vec<(String, FormValue)>,
+}
+
+/// One field of a form.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormValue {
+    /// A text field.
+    Text(String),
+    /// A file part.
+    File(Upload),
+}
+
+impl Form {
+    fn values<'f>(&'f self, name: &'f str) -> impl Iterator<Item = &'f FormValue> + 'f {
+        self.fields.iter().filter(move |(n, _)| n == name).map(|(_, v)| v)
+    }
+}
 
 /// A request's headers, as the extractor reads them. Values are text,
 /// already decoded (Starlette decodes Latin-1); names are lower-case.
@@ -27,19 +50,30 @@ impl<'h> Headers<'h> for [(&'h str, &'h str)] {
 }
 
 /// The typed arguments of `route`, in declaration order, or every validation
-/// error in FastAPI's order (path, query, header, then cookie parameters).
+/// error in FastAPI's order (path, query, header, cookie, then form
+/// parameters).
 ///
-/// `query` is the raw query string.
+/// `query` is the raw query string; `form` the parsed form body of a route
+/// that takes one (`None`: its fields are all absent).
 pub fn arguments<'h, V: ArgValue>(
     route: &RouteSpec,
     path_params: &matchit::Params<'_, '_>,
     query: Option<&str>,
     headers: &(impl Headers<'h> + ?Sized),
+    form: Option<&Form>,
 ) -> Result<Vec<V>, Vec<ValidationError>> {
     let mut args = Vec::with_capacity(route.params.len());
     let mut errors = Vec::new();
     let mut cookies: Option<Vec<(String, String)>> = None;
+    let empty = Form::default();
     for param in &route.params {
+        if param.source == ParamSource::Form {
+            match form_argument(param, form.unwrap_or(&empty)) {
+                Ok(value) => args.push(value),
+                Err(mut found) => errors.append(&mut found),
+            }
+            continue;
+        }
         if param.repeated {
             match repeated(param, query, headers) {
                 Ok(value) => args.push(value),
@@ -52,6 +86,7 @@ pub fn arguments<'h, V: ArgValue>(
             ParamSource::Query => query.and_then(|q| last_query_value(q, &param.name)),
             ParamSource::Header => headers.first(&param.name),
             ParamSource::Cookie => cookie(cookies.get_or_insert_with(|| parse_cookies(headers)), &param.name),
+            ParamSource::Form => None,
         };
         let parsed = match text {
             Some(text) => params::parse_checked(param.kind, &param.constraints, &text)
@@ -73,6 +108,72 @@ pub fn arguments<'h, V: ArgValue>(
         errors.sort_by_key(|e| e.loc.source);
         Err(errors)
     }
+}
+
+/// A form parameter: the last value of its field (every value for a list);
+/// an empty text field counts as absent, as in FastAPI.
+fn form_argument<V: ArgValue>(param: &ParamSpec, form: &Form) -> Result<V, Vec<ValidationError>> {
+    let absent = || {
+        if param.required {
+            Err(vec![ValidationError::new(ErrorKind::Missing, param.source, &param.name, None)])
+        } else {
+            Ok(V::from_value(&param.default))
+        }
+    };
+    if param.repeated {
+        let values: Vec<&FormValue> = form.values(&param.name).collect();
+        if values.is_empty() {
+            return absent();
+        }
+        return form_list(param, &values).map(V::list);
+    }
+    match form.values(&param.name).last() {
+        None => absent(),
+        Some(FormValue::Text(text)) if text.is_empty() => absent(),
+        Some(value) => form_scalar(param, value),
+    }
+}
+
+fn form_scalar<V: ArgValue>(param: &ParamSpec, value: &FormValue) -> Result<V, Vec<ValidationError>> {
+    let text = match (value, param.kind) {
+        (FormValue::File(upload), ParamKind::Bytes | ParamKind::File) => {
+            return Ok(V::upload(upload.clone()));
+        }
+        (FormValue::Text(text), _) => Cow::Borrowed(text.as_str()),
+        // A file where a value is declared: its content is the text.
+        (FormValue::File(upload), _) => String::from_utf8_lossy(&upload.data),
+    };
+    params::parse_checked(param.kind, &param.constraints, &text)
+        .map_err(|r| vec![r.into_error(loc(param), &text)])
+}
+
+fn form_list(param: &ParamSpec, values: &[&FormValue]) -> Result<List, Vec<ValidationError>> {
+    let files = matches!(param.kind, ParamKind::Bytes | ParamKind::File);
+    if !files {
+        let texts: Vec<Cow<'_, str>> = values
+            .iter()
+            .map(|v| match v {
+                FormValue::Text(text) => Cow::Borrowed(text.as_str()),
+                FormValue::File(upload) => String::from_utf8_lossy(&upload.data),
+            })
+            .collect();
+        let texts: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
+        return params::parse_list(param.kind, &param.constraints, &texts).map_err(|bad| {
+            bad.into_iter()
+                .map(|(index, refusal, text)| refusal.into_error(loc(param), text).at(Some(index)))
+                .collect()
+        });
+    }
+    let mut uploads = Vec::with_capacity(values.len());
+    let mut errors = Vec::new();
+    for (index, value) in values.iter().enumerate() {
+        match form_scalar::<crate::value::Value>(param, value) {
+            Ok(crate::value::Value::Upload(upload)) => uploads.push(upload),
+            Ok(_) => {}
+            Err(found) => errors.extend(found.into_iter().map(|e| e.at(Some(index)))),
+        }
+    }
+    if errors.is_empty() { Ok(List::Upload(uploads)) } else { Err(errors) }
 }
 
 fn loc(param: &ParamSpec) -> Loc {
@@ -205,7 +306,7 @@ mod tests {
         let mut tree = matchit::Router::new();
         tree.insert("/users/{user_id}", ()).unwrap();
         let matched = tree.at(path).unwrap();
-        arguments(&route(), &matched.params, query, headers)
+        arguments(&route(), &matched.params, query, headers, None)
     }
 
     #[test]
@@ -271,7 +372,7 @@ mod tests {
         let mut tree = matchit::Router::new();
         tree.insert("/s", ()).unwrap();
         let matched = tree.at("/s").unwrap();
-        arguments(&lists_cookies_and_constraints(), &matched.params, Some(query), headers)
+        arguments(&lists_cookies_and_constraints(), &matched.params, Some(query), headers, None)
     }
 
     #[test]

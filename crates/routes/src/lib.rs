@@ -28,7 +28,7 @@
 //!     panic!("no match")
 //! };
 //! let args: Vec<Value> =
-//!     fasterapi_routes::extract::arguments(&routes[route], &params, None, &[][..]).unwrap();
+//!     fasterapi_routes::extract::arguments(&routes[route], &params, None, &[][..], None).unwrap();
 //! assert_eq!(args, [Value::Int(42)]);
 //! ```
 

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::constraints::{Choices, Constraints, Number};
-use crate::spec::{ApiInfo, ParamKind, ParamSpec, RouteSpec};
+use crate::spec::{ApiInfo, ParamKind, ParamSource, ParamSpec, RouteSpec};
 use crate::value::{List, Value as ParamValue};
 
 /// A schema a guest declared that is not a JSON Schema object.
@@ -91,11 +91,14 @@ fn operation(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Valu
         operation.insert("deprecated".into(), json!(true));
     }
     // FastAPI lists path, then query, then header parameters.
-    let mut params: Vec<&ParamSpec> = route.params.iter().collect();
+    let mut params: Vec<&ParamSpec> = route.params.iter().filter(|p| p.source != ParamSource::Form).collect();
     params.sort_by_key(|p| p.source);
     if !params.is_empty() {
         let params = params.into_iter().map(|param| parameter(param, schemas)).collect();
         operation.insert("parameters".into(), params);
+    }
+    if route.takes_form() {
+        operation.insert("requestBody".into(), form_body(route, schemas));
     }
     if let Some(body) = &route.body {
         let schema = guest_schema(body.schema.as_deref(), route, "body", schemas)?;
@@ -192,8 +195,48 @@ fn rewrite_refs(schema: &mut Value) {
 }
 
 fn parameter(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
-    let location = param.source.as_str();
+    let schema = param_schema(param, schemas);
+    let mut object = json!({ "name": param.name, "in": param.source.as_str(), "required": param.required, "schema": schema });
+    if let Some(description) = &param.description {
+        object["description"] = json!(description);
+    }
+    object
+}
+
+/// A form route's request body, as FastAPI documents it: a `Body_<operation
+/// id>` object schema of the fields, urlencoded or (with files) multipart.
+fn form_body(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Value {
+    let name = format!("Body_{}", operation_id(route));
+    let fields: Vec<&ParamSpec> = route.params.iter().filter(|p| p.source == ParamSource::Form).collect();
+    let mut properties = Map::new();
+    for field in &fields {
+        let mut schema = param_schema(field, schemas);
+        if let Some(description) = &field.description {
+            schema["description"] = json!(description);
+        }
+        properties.insert(field.name.clone(), schema);
+    }
+    let required: Vec<&str> = fields.iter().filter(|f| f.required).map(|f| f.name.as_str()).collect();
+    let mut schema = json!({ "properties": properties, "type": "object" });
+    if !required.is_empty() {
+        schema["required"] = json!(required);
+    }
+    schema["title"] = json!(name);
+    schemas.insert(name.clone(), schema);
+    let media = if route.takes_files() { "multipart/form-data" } else { "application/x-www-form-urlencoded" };
+    let mut body = json!({ "content": { media: { "schema": { "$ref": format!("{OPENAPI_REFS}{name}") } } } });
+    if !required.is_empty() {
+        body["required"] = json!(true);
+    }
+    body
+}
+
+/// A parameter's (or form field's) JSON Schema, as pydantic writes it.
+fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     let mut kind = json!({ "type": json_type(param.kind) });
+    if matches!(param.kind, ParamKind::Bytes | ParamKind::File) {
+        kind["contentMediaType"] = json!("application/octet-stream");
+    }
     if param.kind == ParamKind::Uuid {
         kind["format"] = json!("uuid");
     }
@@ -223,12 +266,7 @@ fn parameter(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     if !named {
         schema["title"] = json!(fasterapi_lax::title(&param.name));
     }
-    let mut object =
-        json!({ "name": param.name, "in": location, "required": param.required, "schema": schema });
-    if let Some(description) = &param.description {
-        object["description"] = json!(description);
-    }
-    object
+    schema
 }
 
 /// An Enum's schema (`type`, `enum`, `title`, `description`) or a Literal's
@@ -283,7 +321,7 @@ fn json_type(kind: ParamKind) -> &'static str {
         ParamKind::Int => "integer",
         ParamKind::Float => "number",
         ParamKind::Bool => "boolean",
-        ParamKind::Text | ParamKind::Uuid => "string",
+        ParamKind::Text | ParamKind::Uuid | ParamKind::Bytes | ParamKind::File => "string",
     }
 }
 
@@ -300,7 +338,10 @@ fn default_value(value: &ParamValue) -> Option<Value> {
             List::Float(v) => json!(v),
             List::Bool(v) => json!(v),
             List::Text(v) => json!(v),
+            // A file has no default worth documenting.
+            List::Upload(_) => return None,
         }),
+        ParamValue::Upload(_) => None,
     }
 }
 
@@ -358,7 +399,7 @@ fn validation_schemas() -> Map<String, Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{BodySpec, Method, ParamSource};
+    use crate::spec::{BodySpec, Method};
 
     fn route(method: Method, path: &str, name: &str, params: Vec<ParamSpec>) -> RouteSpec {
         RouteSpec::new(method, path, name, params)

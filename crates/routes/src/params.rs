@@ -7,12 +7,13 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 use serde::ser::SerializeSeq;
+use serde_json::json;
 
 pub use fasterapi_lax::ErrorKind;
 
 use crate::constraints::{Constraints, Number, Violation};
 use crate::spec::{ParamKind, ParamSource};
-use crate::value::{ArgValue, List};
+use crate::value::{ArgValue, List, Upload};
 
 /// Where a value was read: `["query", "q"]`, or `["query", "q", 1]` for the
 /// second value of a repeated parameter.
@@ -135,7 +136,19 @@ pub fn parse_checked<V: ArgValue>(
         ParamKind::Bool => fasterapi_lax::parse_bool(text).map(V::bool).map_err(Refusal::Parse),
         ParamKind::Text => text_value(constraints, text).map(V::text),
         ParamKind::Uuid => uuid(text).map(V::text),
+        ParamKind::Bytes => Ok(V::upload(Upload { data: text.as_bytes().to_vec(), ..Upload::default() })),
+        ParamKind::File => Err(Refusal::Invalid(not_a_file())),
     }
+}
+
+/// FastAPI's error for a text field where an `UploadFile` is declared.
+pub fn not_a_file() -> Violation {
+    Violation::new(
+        "value_error",
+        "Value error, Expected UploadFile, received: <class 'str'>".into(),
+        "error",
+        json!({}),
+    )
 }
 
 /// A UUID in any form pydantic accepts (hyphenated, simple, braced, URN),
@@ -200,6 +213,10 @@ pub fn parse_list<'t>(
         }
         ParamKind::Text => each(texts, |t| text_value(constraints, t)).map(List::Text),
         ParamKind::Uuid => each(texts, uuid).map(List::Text),
+        ParamKind::Bytes => {
+            each(texts, |t| Ok(Upload { data: t.as_bytes().to_vec(), ..Upload::default() })).map(List::Upload)
+        }
+        ParamKind::File => each(texts, |_| Err(Refusal::Invalid(not_a_file()))).map(List::Upload),
     }
 }
 

@@ -71,6 +71,9 @@ pub enum ParamSource {
     Header,
     /// A cookie of the `Cookie` header.
     Cookie,
+    /// A field of a form body (urlencoded or multipart); its error `loc`
+    /// starts with `body`, as FastAPI writes it.
+    Form,
 }
 
 impl ParamSource {
@@ -81,6 +84,7 @@ impl ParamSource {
             ParamSource::Query => "query",
             ParamSource::Header => "header",
             ParamSource::Cookie => "cookie",
+            ParamSource::Form => "body",
         }
     }
 }
@@ -98,6 +102,10 @@ pub enum ParamKind {
     Text,
     /// `uuid.UUID`: passed as canonical hyphenated lower-case text.
     Uuid,
+    /// `bytes` from a form: a file's content, or a text field's bytes.
+    Bytes,
+    /// `UploadFile`: a file part of a multipart form (name, type, content).
+    File,
 }
 
 impl ParamKind {
@@ -110,6 +118,7 @@ impl ParamKind {
                     | (ParamKind::Float, List::Float(_))
                     | (ParamKind::Bool, List::Bool(_))
                     | (ParamKind::Text | ParamKind::Uuid, List::Text(_))
+                    | (ParamKind::Bytes | ParamKind::File, List::Upload(_))
             ),
             (value, false) => matches!(
                 (self, value),
@@ -117,6 +126,7 @@ impl ParamKind {
                     | (ParamKind::Float, Value::Float(_))
                     | (ParamKind::Bool, Value::Bool(_))
                     | (ParamKind::Text | ParamKind::Uuid, Value::Text(_))
+                    | (ParamKind::Bytes | ParamKind::File, Value::Upload(_))
             ),
             _ => false,
         }
@@ -256,8 +266,14 @@ impl ParamSpec {
         if c.has_text() && self.kind != ParamKind::Text {
             return Some("min_length, max_length and pattern apply to str parameters");
         }
-        if self.repeated && !matches!(self.source, ParamSource::Query | ParamSource::Header) {
-            return Some("only query and header parameters can be lists");
+        if self.repeated
+            && !matches!(self.source, ParamSource::Query | ParamSource::Header | ParamSource::Form)
+        {
+            return Some("only query, header and form parameters can be lists");
+        }
+        let file = matches!(self.kind, ParamKind::Bytes | ParamKind::File);
+        if file && self.source != ParamSource::Form {
+            return Some("bytes and file parameters come from a form");
         }
         if let Some(choices) = &c.choices {
             let fits =
@@ -279,6 +295,16 @@ impl ParamSpec {
 }
 
 impl RouteSpec {
+    /// Whether the route reads a form body (it has form parameters).
+    pub fn takes_form(&self) -> bool {
+        self.params.iter().any(|p| p.source == ParamSource::Form)
+    }
+
+    /// Whether the form must be multipart (it has bytes or file parameters).
+    pub fn takes_files(&self) -> bool {
+        self.params.iter().any(|p| matches!(p.kind, ParamKind::Bytes | ParamKind::File))
+    }
+
     /// A route without body, raw request or docs beyond the defaults
     /// (included in the schema, status 200, JSON).
     pub fn new(method: Method, path: &str, name: &str, params: Vec<ParamSpec>) -> RouteSpec {
@@ -325,6 +351,13 @@ impl RouteSpec {
                     method,
                     path,
                     reason: format!("parameter '{name}': {reason}"),
+                });
+            }
+            if param.source == ParamSource::Form && self.body.is_some() {
+                return Err(SpecError::Constraint {
+                    method,
+                    path,
+                    reason: format!("parameter '{name}': a route takes a form or a JSON body, not both"),
                 });
             }
             if param.source == ParamSource::Path {

@@ -20,6 +20,21 @@ pub enum Value {
     Text(String),
     /// Every value of a repeated parameter (`list[int]`), in request order.
     List(List),
+    /// A part of a form body: a file, or a text field's bytes.
+    Upload(Upload),
+}
+
+/// A part of a form body as a handler gets it (FastAPI's `UploadFile`, or
+/// `bytes`): a file's name, media type and content; a text field has
+/// neither name nor media type.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Upload {
+    /// The part's `filename`, for a file.
+    pub filename: Option<String>,
+    /// The part's `Content-Type`, for a file.
+    pub content_type: Option<String>,
+    /// The content.
+    pub data: Vec<u8>,
 }
 
 /// The values of a repeated parameter, all of the parameter's kind.
@@ -30,6 +45,7 @@ pub enum List {
     Float(Vec<f64>),
     Bool(Vec<bool>),
     Text(Vec<String>),
+    Upload(Vec<Upload>),
 }
 
 /// A type that parsed parameters can be built as.
@@ -46,6 +62,8 @@ pub trait ArgValue: Sized {
     fn none() -> Self;
     /// The values of a repeated parameter.
     fn list(values: List) -> Self;
+    /// A part of a form body.
+    fn upload(upload: Upload) -> Self;
 
     /// The value of a declared default.
     fn from_value(value: &Value) -> Self {
@@ -56,6 +74,7 @@ pub trait ArgValue: Sized {
             Value::Bool(v) => Self::bool(*v),
             Value::Text(v) => Self::text(v.clone()),
             Value::List(v) => Self::list(v.clone()),
+            Value::Upload(v) => Self::upload(v.clone()),
         }
     }
 }
@@ -78,5 +97,8 @@ impl ArgValue for Value {
     }
     fn list(values: List) -> Self {
         Value::List(values)
+    }
+    fn upload(upload: Upload) -> Self {
+        Value::Upload(upload)
     }
 }

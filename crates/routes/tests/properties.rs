@@ -4,10 +4,10 @@
 use std::borrow::Cow;
 
 use fasterapi_routes::constraints::{Number, Pattern};
-use fasterapi_routes::extract::Headers;
+use fasterapi_routes::extract::{Form, FormValue, Headers};
 use fasterapi_routes::router::{Lookup, Router};
 use fasterapi_routes::spec::{Method, ParamKind, ParamSource, ParamSpec, RouteSpec};
-use fasterapi_routes::value::Value;
+use fasterapi_routes::value::{Upload, Value};
 use proptest::prelude::*;
 
 fn route() -> RouteSpec {
@@ -27,7 +27,13 @@ fn route() -> RouteSpec {
     patterned.constraints.min_length = Some(2);
     let mut listed = ParamSpec::required("l", ParamSource::Query, ParamKind::Int);
     listed.repeated = true;
-    params.extend([bounded, patterned, listed]);
+    let mut field = ParamSpec::required("fo", ParamSource::Form, ParamKind::Float);
+    field.constraints.le = Some(Number::Float(2.5));
+    let upload = ParamSpec::required("up", ParamSource::Form, ParamKind::File);
+    let mut texts = ParamSpec::required("fo", ParamSource::Form, ParamKind::Bytes);
+    texts.repeated = true;
+    texts.name = "many".into();
+    params.extend([bounded, patterned, listed, field, upload, texts]);
     RouteSpec::new(Method::Get, "/items/{id}/{*rest}", "h", {
         params.push(ParamSpec::required("rest", ParamSource::Path, ParamKind::Text));
         params
@@ -58,7 +64,17 @@ proptest! {
         let router = Router::new(&routes).unwrap();
         // Most such paths match; the others are a 404, which is fine too.
         if let Lookup::Found { route, params } = router.lookup(Some(Method::Get), &path) {
-            match fasterapi_routes::extract::arguments::<Value>(&routes[route], &params, query.as_deref(), &Every(&header)) {
+            let form = Form {
+                fields: vec![
+                    ("fo".into(), FormValue::Text(header.clone())),
+                    ("up".into(), FormValue::Text(header.clone())),
+                    ("many".into(), FormValue::File(Upload { data: header.clone().into_bytes(), ..Upload::default() })),
+                ],
+            };
+            let args = fasterapi_routes::extract::arguments::<Value>(
+                &routes[route], &params, query.as_deref(), &Every(&header), Some(&form),
+            );
+            match args {
                 Ok(args) => prop_assert_eq!(args.len(), routes[route].params.len()),
                 Err(errors) => prop_assert!(!errors.is_empty()),
             }

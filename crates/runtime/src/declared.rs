@@ -6,7 +6,7 @@ use fasterapi_routes::constraints::{Choices, Constraints, Number, Pattern};
 use fasterapi_routes::spec::{
     ApiInfo, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteDocs, RouteSpec,
 };
-use fasterapi_routes::value::{ArgValue, List, Value};
+use fasterapi_routes::value::{ArgValue, List, Upload, Value};
 
 use crate::bindings::types as wit;
 
@@ -33,8 +33,20 @@ impl ArgValue for wit::ParamValue {
             List::Float(v) => wit::ParamValue::Floats(v),
             List::Bool(v) => wit::ParamValue::Booleans(v),
             List::Text(v) => wit::ParamValue::Texts(v),
+            List::Upload(v) => wit::ParamValue::Files(v.into_iter().map(upload_to_wit).collect()),
         }
     }
+    fn upload(upload: Upload) -> Self {
+        wit::ParamValue::File(upload_to_wit(upload))
+    }
+}
+
+fn upload_to_wit(upload: Upload) -> wit::Upload {
+    wit::Upload { filename: upload.filename, content_type: upload.content_type, data: upload.data }
+}
+
+fn upload_from_wit(upload: wit::Upload) -> Upload {
+    Upload { filename: upload.filename, content_type: upload.content_type, data: upload.data }
 }
 
 /// The WIT form of a request method (for handlers that read the raw request).
@@ -92,6 +104,7 @@ fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
         wit::ParamSource::Query => ParamSource::Query,
         wit::ParamSource::Header => ParamSource::Header,
         wit::ParamSource::Cookie => ParamSource::Cookie,
+        wit::ParamSource::Form => ParamSource::Form,
     };
     let constraints = constraints_from_wit(param.constraints)
         .map_err(|reason| format!("parameter '{}': {reason}", param.name))?;
@@ -105,6 +118,8 @@ fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
             wit::ParamType::Boolean => ParamKind::Bool,
             wit::ParamType::Text => ParamKind::Text,
             wit::ParamType::Uuid => ParamKind::Uuid,
+            wit::ParamType::Bytes => ParamKind::Bytes,
+            wit::ParamType::File => ParamKind::File,
         },
         required: param.required,
         default: param.default.map(value_from_wit).unwrap_or(Value::None),
@@ -156,6 +171,8 @@ fn value_from_wit(value: wit::ParamValue) -> Value {
         wit::ParamValue::Floats(v) => Value::List(List::Float(v)),
         wit::ParamValue::Booleans(v) => Value::List(List::Bool(v)),
         wit::ParamValue::Texts(v) => Value::List(List::Text(v)),
+        wit::ParamValue::File(v) => Value::Upload(upload_from_wit(v)),
+        wit::ParamValue::Files(v) => Value::List(List::Upload(v.into_iter().map(upload_from_wit).collect())),
     }
 }
 

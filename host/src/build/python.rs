@@ -18,6 +18,7 @@ const SDK: &[(&str, &str)] = &[
     ("__init__.py", include_str!("../../../python/fasterapi/__init__.py")),
     ("_app.py", include_str!("../../../python/fasterapi/_app.py")),
     ("_errors.py", include_str!("../../../python/fasterapi/_errors.py")),
+    ("_files.py", include_str!("../../../python/fasterapi/_files.py")),
     ("_lax.py", include_str!("../../../python/fasterapi/_lax.py")),
     ("_model.py", include_str!("../../../python/fasterapi/_model.py")),
     ("_params.py", include_str!("../../../python/fasterapi/_params.py")),

@@ -134,13 +134,19 @@ impl TypedApp {
         };
         let route = &self.guest.routes()[index];
         let query = parts.uri.query();
-        let args = fasterapi_routes::extract::arguments::<wit::ParamValue>(
-            route,
-            &path_params,
-            query,
-            &HeaderText(&parts.headers),
-        );
-        if let (Err(errors), None) = (&args, &route.body) {
+        let headers = HeaderText(&parts.headers);
+        // Parameters outside a form are checked before the body is read: a
+        // bad query costs neither the body nor a guest call.
+        let early = (!route.takes_form()).then(|| {
+            fasterapi_routes::extract::arguments::<wit::ParamValue>(
+                route,
+                &path_params,
+                query,
+                &headers,
+                None,
+            )
+        });
+        if let (Some(Err(errors)), None) = (&early, &route.body) {
             return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
         }
         let body =
@@ -152,6 +158,26 @@ impl TypedApp {
                 }
                 Err(_) => return body_timeout(),
             };
+        let args = match early {
+            Some(args) => args,
+            None => {
+                let content_type =
+                    parts.headers.get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+                let form = match super::form::parse(content_type, body.clone()).await {
+                    Ok(form) => form,
+                    Err(err) => {
+                        tracing::debug!(app = %self.guest.name(), "form body: {err}");
+                        return detail(StatusCode::BAD_REQUEST, &err.detail());
+                    }
+                };
+                let args =
+                    fasterapi_routes::extract::arguments(route, &path_params, query, &headers, Some(&form));
+                if let Err(errors) = &args {
+                    return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
+                }
+                args
+            }
+        };
         let Ok(_slot) = self.slots.try_acquire() else { return unavailable() };
         // A route matched, so the method is one a route can declare.
         let method = method.unwrap_or(Method::Get);

@@ -5,6 +5,7 @@
 
 mod app;
 mod docs;
+mod form;
 mod request;
 mod response;
 
