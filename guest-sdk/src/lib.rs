@@ -46,7 +46,7 @@ mod response;
 pub use body::Json;
 pub use fasterapi_macros::{app, choice, delete, get, model, patch, post, put};
 pub use model::{FieldError, Loc, LocItem, MAX_ERRORS, Model, Schemas};
-pub use param::{Cookie, Header, Param};
+pub use param::{Cookie, Form, Header, Param, UploadFile};
 pub use request::Request;
 pub use response::{HttpError, IntoResponse, Response};
 /// The `uuid` crate, whose `Uuid` is a parameter type.

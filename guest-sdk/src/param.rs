@@ -120,6 +120,87 @@ impl<T: Param> Param for Cookie<T> {
     }
 }
 
+/// A field of a form body (urlencoded or multipart), parsed by the host:
+/// `username: Form<String>` reads the field `username`; `Form<Vec<u8>>` its
+/// bytes (a file's content or a text field's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form<T>(pub T);
+
+impl<T: Param> Param for Form<T> {
+    const KIND: ParamType = T::KIND;
+    const REQUIRED: bool = T::REQUIRED;
+    const REPEATED: bool = T::REPEATED;
+    fn choices() -> Option<Choices> {
+        T::choices()
+    }
+    fn from_value(value: ParamValue) -> Option<Self> {
+        T::from_value(value).map(Form)
+    }
+    fn into_value(self) -> ParamValue {
+        self.0.into_value()
+    }
+}
+
+/// A file part of a multipart form, as FastAPI's `UploadFile`: an argument
+/// of this type (or `Option<UploadFile>`, `Vec<UploadFile>`) reads the file
+/// field of its name.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UploadFile {
+    /// The part's file name.
+    pub filename: Option<String>,
+    /// The part's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The content.
+    pub data: Vec<u8>,
+}
+
+impl UploadFile {
+    fn from_wit(upload: crate::bindings::fasterapi::http::types::Upload) -> UploadFile {
+        UploadFile { filename: upload.filename, content_type: upload.content_type, data: upload.data }
+    }
+}
+
+impl Param for UploadFile {
+    const KIND: ParamType = ParamType::File;
+    fn from_value(value: ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::File(upload) => Some(UploadFile::from_wit(upload)),
+            _ => None,
+        }
+    }
+    fn into_value(self) -> ParamValue {
+        ParamValue::None // a file has no default
+    }
+}
+
+impl Param for Vec<UploadFile> {
+    const KIND: ParamType = ParamType::File;
+    const REPEATED: bool = true;
+    fn from_value(value: ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::Files(uploads) => Some(uploads.into_iter().map(UploadFile::from_wit).collect()),
+            _ => None,
+        }
+    }
+    fn into_value(self) -> ParamValue {
+        ParamValue::None
+    }
+}
+
+/// A form field's bytes (with `Form<Vec<u8>>`).
+impl Param for Vec<u8> {
+    const KIND: ParamType = ParamType::Bytes;
+    fn from_value(value: ParamValue) -> Option<Self> {
+        match value {
+            ParamValue::File(upload) => Some(upload.data),
+            _ => None,
+        }
+    }
+    fn into_value(self) -> ParamValue {
+        ParamValue::None
+    }
+}
+
 /// The spec of one argument of type `T`.
 pub fn param_spec<T: Param>(
     name: &str,

@@ -273,3 +273,53 @@ fn choice_enums_and_uuids_are_checked_by_the_host() {
         &json!({"type": "string", "enum": ["alexnet", "res_net", "le-net"], "title": "ModelName", "description": "A model architecture."})
     );
 }
+
+/// A multipart body of text fields (name, value) and files (name, filename, data).
+fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body += &format!("--B\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n");
+    }
+    for (name, filename, data) in files {
+        body += &format!(
+            "--B\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: text/plain\r\n\r\n{data}\r\n"
+        );
+    }
+    (body + "--B--\r\n").into_bytes()
+}
+
+#[test]
+fn forms_and_files_reach_the_guest_typed() {
+    let server = serve(TYPED);
+    let multipart_type = [("content-type", "multipart/form-data; boundary=B")];
+    let body = multipart(
+        &[("owner", "ann"), ("blob", "raw")],
+        &[("file", "a.txt", "hello"), ("extras", "b", "1"), ("extras", "c", "2")],
+    );
+    let ok = server.send("POST", "/upload", &multipart_type, &body);
+    assert_eq!(ok.status, 201, "{}", ok.text());
+    assert_eq!(
+        ok.json(),
+        json!({"owner": "ann", "copies": 1, "blob": "raw", "file": {"name": "a.txt", "type": "text/plain", "data": "hello"}, "extras": ["b", "c"]})
+    );
+    let body = multipart(&[("owner", "a"), ("copies", "x"), ("file", "text")], &[]);
+    let bad = server.send("POST", "/upload", &multipart_type, &body);
+    assert_eq!(
+        bad.errors(),
+        [
+            ("string_too_short".into(), json!(["body", "owner"])),
+            ("int_parsing".into(), json!(["body", "copies"])),
+            ("value_error".into(), json!(["body", "file"])),
+            ("missing".into(), json!(["body", "extras"])),
+        ]
+    );
+    let urlencoded =
+        server.send("POST", "/upload", &[("content-type", "application/x-www-form-urlencoded")], b"owner=bo");
+    assert_eq!(urlencoded.errors()[0], ("missing".into(), json!(["body", "file"])));
+    let broken = server.send("POST", "/upload", &multipart_type, b"garbage");
+    assert_eq!((broken.status, broken.text()), (400, r#"{"detail":"Invalid multipart data."}"#.to_owned()));
+    let document = server.get("/openapi.json").json();
+    let schema = &document["components"]["schemas"]["Body_upload_upload_post"];
+    assert_eq!(schema["required"], json!(["owner", "file", "extras"]));
+    assert_eq!(schema["properties"]["file"]["contentMediaType"], "application/octet-stream");
+}

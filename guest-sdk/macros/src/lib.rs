@@ -249,8 +249,8 @@ struct ParamAttr {
     constraints: Vec<TokenStream2>,
 }
 
-const SOURCE_ATTRS: [(&str, &str); 4] =
-    [("query", "Query"), ("path", "Path"), ("header", "Header"), ("cookie", "Cookie")];
+const SOURCE_ATTRS: [(&str, &str); 5] =
+    [("query", "Query"), ("path", "Path"), ("header", "Header"), ("cookie", "Cookie"), ("form", "Form")];
 
 /// Removes the source attribute from an argument and reads it.
 fn take_param_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ParamAttr> {
@@ -429,6 +429,10 @@ fn classify(
         ("Header", inner.clone())
     } else if let Some(inner) = generic_arg(ty, "Cookie") {
         ("Cookie", inner.clone())
+    } else if let Some(inner) = generic_arg(ty, "Form") {
+        ("Form", inner.clone())
+    } else if quote!(#ty).to_string().contains("UploadFile") {
+        ("Form", ty.clone())
     } else if path_names.iter().any(|p| p == name) {
         ("Path", ty.clone())
     } else {

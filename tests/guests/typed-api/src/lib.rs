@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use fasterapi::{Cookie, Header, HttpError, Json, Request, Response, delete, get, model, patch, post, put};
+use fasterapi::{
+    Cookie, Form, Header, HttpError, Json, Request, Response, UploadFile, delete, get, model, patch, post, put,
+};
 use serde_json::{Value, json};
 
 #[get("/path/{i}/{f}/{b}/{s}")]
@@ -182,6 +184,24 @@ fn model_by_name(model_name: ModelName, id: Option<fasterapi::uuid::Uuid>) -> Js
     Json(json!({ "model_name": model_name, "deep": deep, "id": id.map(|id| id.to_string()) }))
 }
 
+/// A form with text fields, bytes and files.
+#[post("/upload", status = 201)]
+fn upload(
+    #[form(min_length = 2)] owner: Form<String>,
+    #[default(1)] copies: Form<i64>,
+    blob: Form<Option<Vec<u8>>>,
+    file: UploadFile,
+    extras: Vec<UploadFile>,
+) -> Json<Value> {
+    Json(json!({
+        "owner": owner.0,
+        "copies": copies.0,
+        "blob": blob.0.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        "file": { "name": file.filename, "type": file.content_type, "data": String::from_utf8_lossy(&file.data) },
+        "extras": extras.iter().map(|f| f.filename.clone()).collect::<Vec<_>>(),
+    }))
+}
+
 #[get("/lists")]
 fn lists_again() -> &'static str {
     "the first route of a method and path serves"
@@ -209,4 +229,5 @@ fasterapi::app!(
     lists,
     lists_again,
     model_by_name,
+    upload,
 );
