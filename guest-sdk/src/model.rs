@@ -164,9 +164,9 @@ pub fn schema_of<T: Model>() -> String {
 }
 
 /// One field of a `#[model]` struct, for its schema: the wire name, the
-/// type's schema, whether it may be absent, and its doc comment.
+/// type's schema and its doc comment.
 #[doc(hidden)]
-pub type FieldSchema = (&'static str, Value, bool, Option<&'static str>);
+pub type FieldSchema = (&'static str, Value, Option<&'static str>);
 
 /// The schema of a `#[model]` struct: put into `defs` under `name` (once,
 /// so recursive models terminate) and referenced.
@@ -181,12 +181,10 @@ pub fn model_schema(
     if !defs.contains_key(name) {
         defs.insert(name.into(), Value::Null);
         let mut properties = Schemas::new();
-        for (wire, mut schema, optional, doc) in fields(defs) {
+        // An optional field's `None` default is not documented, as in FastAPI.
+        for (wire, mut schema, doc) in fields(defs) {
             let is_reference = is_reference(&schema);
             if let Value::Object(field) = &mut schema {
-                if optional {
-                    field.insert("default".into(), Value::Null);
-                }
                 // pydantic gives a model field, optional or not, no title.
                 if !is_reference {
                     field.insert("title".into(), fasterapi_lax::title(wire).into());
@@ -574,7 +572,7 @@ mod schema_tests {
                         "name": { "type": "string", "title": "Name" },
                         "price": { "type": "number", "title": "Price" },
                         "tags": { "type": "array", "items": { "type": "string" }, "title": "Tags" },
-                        "dims": { "anyOf": [{ "$ref": "#/$defs/Dimensions" }, { "type": "null" }], "default": null },
+                        "dims": { "anyOf": [{ "$ref": "#/$defs/Dimensions" }, { "type": "null" }] },
                         "stock": { "type": "object", "additionalProperties": { "type": "integer" }, "title": "Stock" },
                         "extra": { "title": "Extra" }
                     },

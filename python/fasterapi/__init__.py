@@ -25,14 +25,14 @@ from . import config, kv, log
 from ._app import FastAPI, FasterAPI, Request
 from ._errors import ValidationError
 from .kv import KvError
-from ._model import BaseModel
+from ._model import BaseModel, Field
 from ._files import UploadFile
 from ._params import Body, Cookie, File, Form, Header, Path, Query
 from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
                          Response)
 
 __all__ = [
-    "BaseModel", "Body", "Cookie", "FastAPI", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
+    "BaseModel", "Body", "Cookie", "FastAPI", "Field", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
     "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response", "UploadFile",
     "ValidationError", "config", "kv", "log",
 ]

@@ -14,7 +14,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import log
 from ._errors import error
-from ._model import _unwrap_optional, schema_document, validate, validator
+from ._constraints import add_schema_keywords, constrained
+from ._model import _dump, _is_reference, _unwrap_optional, json_schema, schema_document, title, validator
 from ._files import UploadFile
 from ._params import NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
@@ -42,12 +43,32 @@ class ParamSpec:
 
 @dataclass
 class BodyParam:
-    """The handler argument filled from the JSON body."""
+    """A handler argument filled from the JSON body."""
 
     arg: str
     annotation: Any
     required: bool
     default: Any = None
+    name: str = ""  # its key in an embedded body (the alias, or the argument's name)
+    constraints: Dict[str, Any] = field(default_factory=dict)
+    embed: bool = False
+    check: Any = None  # the validator, constraints included (set once declared)
+
+
+@dataclass
+class Body:
+    """The JSON body of a route: one argument is the whole body; several (or
+    one with ``Body(embed=True)``) are the keys of a JSON object, as in FastAPI."""
+
+    params: List[BodyParam] = field(default_factory=list)
+
+    @property
+    def embedded(self) -> bool:
+        return len(self.params) > 1 or self.params[0].embed
+
+    @property
+    def required(self) -> bool:
+        return any(p.required for p in self.params)
 
 
 @dataclass
@@ -72,7 +93,7 @@ class Route:
     status_code: int
     response_class: type
     params: List[ParamSpec] = field(default_factory=list)
-    body: Optional[BodyParam] = None
+    body: Optional[Body] = None
     request_arg: Optional[str] = None
     docs: RouteDocs = field(default_factory=RouteDocs)
     # The handler's argument names of `params`, in order (set once built).
@@ -109,8 +130,26 @@ class Route:
         return response
 
     def body_schema(self) -> Optional[dict]:
-        """The JSON Schema of the body (with ``$defs``), if the route takes one."""
-        return None if self.body is None else schema_document(self.body.annotation)
+        """The JSON Schema of the body (with ``$defs``), if the route takes one:
+        an embedded body is FastAPI's ``Body_<operation id>`` object."""
+        if self.body is None:
+            return None
+        defs: Dict[str, dict] = {}
+        if not self.body.embedded:
+            schema = _body_field_schema(self.body.params[0], defs)
+        else:
+            name = f"Body_{_operation_id(self)}"
+            properties = {p.name: _body_field_schema(p, defs) for p in self.body.params}
+            body = {"properties": properties, "type": "object"}
+            required = [p.name for p in self.body.params if p.required]
+            if required:
+                body["required"] = required
+            body["title"] = name
+            defs[name] = body
+            schema = {"$ref": f"#/$defs/{name}"}
+        if defs:
+            schema["$defs"] = defs
+        return schema
 
     def response_schema(self) -> Optional[dict]:
         """The JSON Schema of a successful answer, if declared (``response_model``)."""
@@ -207,12 +246,12 @@ class FasterAPI:
         kwargs = dict(zip(route.arg_names, args))
         if route.body is not None:
             try:
-                value, errors = _read_body(route.body, headers, body)
+                values, errors = _read_body(route.body, headers, body)
             except HTTPException as exc:
                 return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
             if errors:
                 return JSONResponse({"detail": errors}, status_code=422)
-            kwargs[route.body.arg] = value
+            kwargs.update(values)
         if validate_only:
             return Response(status_code=204)
         if route.request_arg is not None:
@@ -261,26 +300,64 @@ async def _resume(coroutine: Any) -> Any:
 _COROUTINE = types.CoroutineType
 
 
-def _read_body(param: BodyParam, headers: List[Tuple[str, bytes]], body: bytes) -> Tuple[Any, List[dict]]:
-    if not body:
-        if param.required:
-            return None, [error("missing", ("body",), None)]
-        return param.default, []
-    content_type = next((v for n, v in headers if n == "content-type"), b"").decode("latin-1")
-    if _is_json(content_type):
-        try:
-            value = json.loads(_json_text(body))
-        except json.JSONDecodeError as exc:
-            return None, [error("json_invalid", ("body", exc.pos), {}, error=exc.msg)]
-        except Exception as exc:
-            # Too deeply nested, not UTF-8, ...: FastAPI's answer.
-            raise HTTPException(400, "There was an error parsing the body") from exc
-    else:
-        # FastAPI reads a body without a JSON content type as text.
-        value = body.decode("utf-8", errors="replace")
+def _read_body(spec: Body, headers: List[Tuple[str, bytes]], body: bytes) -> Tuple[Dict[str, Any], List[dict]]:
+    """The body arguments by name, or the errors pydantic would report."""
+    value = _MISSING
+    if body:
+        content_type = next((v for n, v in headers if n == "content-type"), b"").decode("latin-1")
+        if _is_json(content_type):
+            try:
+                value = json.loads(_json_text(body))
+            except json.JSONDecodeError as exc:
+                return {}, [error("json_invalid", ("body", exc.pos), {}, error=exc.msg)]
+            except Exception as exc:
+                # Too deeply nested, not UTF-8, ...: FastAPI's answer.
+                raise HTTPException(400, "There was an error parsing the body") from exc
+        else:
+            # FastAPI reads a body without a JSON content type as text.
+            value = body.decode("utf-8", errors="replace")
     errors: List[dict] = []
-    validated = validate(param.annotation, value, ("body",), errors)
-    return validated, errors
+    values: Dict[str, Any] = {}
+    if not spec.embedded:
+        param = spec.params[0]
+        if value is _MISSING:
+            if param.required:
+                errors.append(error("missing", ("body",), None))
+            values[param.arg] = param.default
+        else:
+            values[param.arg] = param.check(value, ("body",), errors)
+        return values, errors
+    # Several body arguments: the keys of an object (anything else has none).
+    fields = value if isinstance(value, dict) else {}
+    for param in spec.params:
+        if param.name in fields:
+            values[param.arg] = param.check(fields[param.name], ("body", param.name), errors)
+        elif param.required:
+            errors.append(error("missing", ("body", param.name), None))
+        else:
+            values[param.arg] = param.default
+    return values, errors
+
+
+_MISSING = object()
+
+
+def _body_field_schema(param: BodyParam, defs: Dict[str, dict]) -> dict:
+    """One body argument's schema: its type's, its constraints, a title
+    unless it is a bare model reference, a default unless it is ``None``."""
+    schema = json_schema(param.annotation, defs)
+    add_schema_keywords(schema, param.constraints)
+    if "$ref" not in schema:
+        schema["title"] = title(param.name)
+    if not param.required and param.default is not None:
+        schema["default"] = _dump(param.default)
+    return schema
+
+
+def _operation_id(route: "Route") -> str:
+    """FastAPI's default operation id: name and path, non-word characters as ``_``, then the method."""
+    path = route.path.replace("{*", "{")
+    return re.sub(r"\W", "_", f"{route.name}{path}") + f"_{route.method.lower()}"
 
 
 # Deeper JSON makes CPython raise RecursionError in FastAPI (a 400); in a
@@ -391,12 +468,12 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
     if source == "body":
         if any(p.source == "form" for p in route.params):
             raise ValueError(f"{where}: a handler takes form fields or a JSON body, not both")
-        if info.constraints:
-            raise ValueError(f"{where}: constraints on a body parameter are not supported yet")
-        if route.body is not None:
-            raise ValueError(f"{where}: a handler takes at most one body parameter")
-        route.body = BodyParam(arg, annotation, info.required, None if info.required else info.default)
-        validator(annotation)  # built now, so a component's snapshot holds it
+        param = BodyParam(arg, annotation, info.required, None if info.required else info.default,
+                          info.alias or arg, dict(info.constraints), info.embed)
+        # Built now, so a component's snapshot holds it.
+        param.check = constrained(validator(annotation), param.constraints)
+        route.body = route.body or Body()
+        route.body.params.append(param)
         return
     if kind is None:
         what = "a list of int, float, bool, str or UUID" if repeated else "int, float, bool, str, UUID, an Enum or a Literal"

@@ -23,7 +23,7 @@ import copy
 import inspect
 import json
 import typing
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _lax
 from ._errors import ValidationError, error
@@ -207,6 +207,40 @@ def title(name: str) -> str:
     return name.title().replace("_", " ")
 
 
+class FieldInfo:
+    """What ``Field(...)`` declares of a model field: its default (or
+    factory), constraints and documentation."""
+
+    DOC_ONLY = ("examples", "json_schema_extra", "deprecated")
+
+    def __init__(self, default: Any = _MISSING, *, default_factory: Optional[Callable[[], Any]] = None,
+                 title: Optional[str] = None, description: Optional[str] = None, gt: Any = None, ge: Any = None,
+                 lt: Any = None, le: Any = None, multiple_of: Any = None, min_length: Optional[int] = None,
+                 max_length: Optional[int] = None, pattern: Optional[str] = None, **options: Any) -> None:
+        unknown = sorted(set(options) - set(self.DOC_ONLY))
+        if unknown:
+            raise TypeError(f"Field() got an option FasterAPI does not support: {unknown[0]}")
+        if default is ...:
+            default = _MISSING
+        if default is not _MISSING and default_factory is not None:
+            raise TypeError("cannot give both default and default_factory")
+        self.default = default
+        self.default_factory = default_factory
+        self.title = title
+        self.description = description
+        self.examples = options.get("examples")
+        given = {"gt": gt, "ge": ge, "lt": lt, "le": le, "multiple_of": multiple_of, "min_length": min_length,
+                 "max_length": max_length, "pattern": pattern}
+        self.constraints = {k: v for k, v in given.items() if v is not None}
+
+
+def Field(default: Any = _MISSING, **options: Any) -> Any:
+    """pydantic's ``Field``: a default (or ``default_factory``), constraints
+    (``gt``, ``ge``, ``lt``, ``le``, ``multiple_of``, ``min_length``,
+    ``max_length``, ``pattern``), ``title``, ``description``, ``examples``."""
+    return FieldInfo(default, **options)
+
+
 class BaseModel:
     """A typed record validated from JSON the way pydantic validates it.
 
@@ -218,16 +252,30 @@ class BaseModel:
     """
 
     __fields__: Dict[str, Tuple[Any, Any]] = {}
+    # A field's Field(...), when it has one.
+    __field_info__: Dict[str, FieldInfo] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        hints = typing.get_type_hints(cls)
-        fields = {}
+        hints = typing.get_type_hints(cls, include_extras=True)
+        fields, infos = {}, dict(getattr(cls, "__field_info__", {}))
         for name, tp in hints.items():
             if name.startswith("_") or typing.get_origin(tp) is typing.ClassVar:
                 continue
-            fields[name] = (tp, cls.__dict__.get(name, _inherited_default(cls, name)))
+            default = cls.__dict__.get(name, _inherited_default(cls, name))
+            if typing.get_origin(tp) is typing.Annotated:
+                tp, *extras = typing.get_args(tp)
+                info = next((e for e in extras if isinstance(e, FieldInfo)), None)
+                if info is not None:
+                    infos[name] = info
+                    if default is _MISSING:
+                        default = info.default
+            if isinstance(default, FieldInfo):
+                infos[name] = default
+                default = default.default
+            fields[name] = (tp, default)
         cls.__fields__ = fields
+        cls.__field_info__ = infos
 
     def __init__(self, **data: Any) -> None:
         errors: List[dict] = []
@@ -265,7 +313,13 @@ class BaseModel:
         """(name, validator, default) of every field, built on first use."""
         validators = cls.__dict__.get("__validators__")
         if validators is None:
-            validators = [(name, validator(tp), default) for name, (tp, default) in cls.__fields__.items()]
+            from ._constraints import constrained  # it builds on this module's validators
+            validators = []
+            for name, (tp, default) in cls.__fields__.items():
+                info = cls.__field_info__.get(name)
+                check = validator(tp) if info is None else constrained(validator(tp), info.constraints)
+                factory = info.default_factory if info is not None else None
+                validators.append((name, check, _Factory(factory) if factory is not None else default))
             cls.__validators__ = validators
         return validators
 
@@ -275,6 +329,8 @@ class BaseModel:
         for name, check, default in cls._field_validators():
             if name in data:
                 values[name] = check(data[name], loc + (name,), errors)
+            elif isinstance(default, _Factory):
+                values[name] = default.make()
             elif default is not _MISSING:
                 values[name] = copy.deepcopy(default)
             else:
@@ -289,12 +345,21 @@ class BaseModel:
             properties = {}
             required = []
             for field, (tp, default) in cls.__fields__.items():
+                info = cls.__field_info__.get(field)
                 schema = json_schema(tp, defs)
+                if info is not None:
+                    from ._constraints import add_schema_keywords
+                    add_schema_keywords(schema, info.constraints)
                 if default is not _MISSING:
                     schema["default"] = _dump(default)
                 if not _is_reference(schema):
-                    schema["title"] = title(field)
-                if default is _MISSING:
+                    schema["title"] = info.title if info is not None and info.title else title(field)
+                if info is not None and info.description:
+                    schema["description"] = info.description
+                if info is not None and info.examples is not None:
+                    schema["examples"] = info.examples
+                has_factory = info is not None and info.default_factory is not None
+                if default is _MISSING and not has_factory:
                     required.append(field)
                 properties[field] = schema
             schema = {"properties": properties, "type": "object"}
@@ -331,6 +396,13 @@ class BaseModel:
     def __repr__(self) -> str:
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in type(self).__fields__)
         return f"{type(self).__name__}({fields})"
+
+
+class _Factory:
+    """A field's ``default_factory``, called for each instance."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
 
 
 def _inherited_default(cls: type, name: str) -> Any:

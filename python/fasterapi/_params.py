@@ -25,7 +25,7 @@ class ParamInfo:
                  gt: Any = None, ge: Any = None, lt: Any = None, le: Any = None, multiple_of: Any = None,
                  min_length: Optional[int] = None, max_length: Optional[int] = None,
                  pattern: Optional[str] = None, regex: Optional[str] = None,
-                 default_factory: Any = None, **options: Any) -> None:
+                 default_factory: Any = None, embed: bool = False, **options: Any) -> None:
         unknown = sorted(set(options) - set(DOC_ONLY))
         if unknown:
             raise TypeError(f"{source.title() or 'Param'}() got an option FasterAPI does not support: {unknown[0]}")
@@ -33,6 +33,9 @@ class ParamInfo:
             if default is not Required:
                 raise TypeError("cannot give both default and default_factory")
             default = default_factory()
+        if embed and source != "body":
+            raise TypeError(f"{source.title()}() got an option FasterAPI does not support: embed")
+        self.embed = embed
         self.source = source
         self.default = default
         self.alias = alias

@@ -168,11 +168,26 @@ fn guest_schema(
         };
         for (name, mut def) in defs {
             rewrite_refs(&mut def);
+            drop_null_defaults(&mut def);
             schemas.insert(name, def);
         }
     }
     rewrite_refs(&mut schema);
     Ok(schema)
+}
+
+/// FastAPI documents no `None` default of a model's property (pydantic's
+/// own `model_json_schema()` does).
+fn drop_null_defaults(schema: &mut Value) {
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        for property in properties.values_mut() {
+            if let Some(object) = property.as_object_mut() {
+                if object.get("default") == Some(&Value::Null) {
+                    object.remove("default");
+                }
+            }
+        }
+    }
 }
 
 fn rewrite_refs(schema: &mut Value) {

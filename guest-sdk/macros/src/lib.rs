@@ -661,7 +661,7 @@ fn model_impl(item: ItemStruct) -> syn::Result<TokenStream2> {
             quote!(::core::option::Option::Some(#doc))
         };
         field_schemas.push(quote! {
-            (#wire, <#ty as ::fasterapi::Model>::schema(__defs), <#ty as ::fasterapi::Model>::OPTIONAL && !#has_default, #doc)
+            (#wire, <#ty as ::fasterapi::Model>::schema(__defs), #doc)
         });
     }
     Ok(quote! {

@@ -17,6 +17,7 @@ const WIT: &str = include_str!("../../../wit/fasterapi.wit");
 const SDK: &[(&str, &str)] = &[
     ("__init__.py", include_str!("../../../python/fasterapi/__init__.py")),
     ("_app.py", include_str!("../../../python/fasterapi/_app.py")),
+    ("_constraints.py", include_str!("../../../python/fasterapi/_constraints.py")),
     ("_errors.py", include_str!("../../../python/fasterapi/_errors.py")),
     ("_files.py", include_str!("../../../python/fasterapi/_files.py")),
     ("_lax.py", include_str!("../../../python/fasterapi/_lax.py")),
