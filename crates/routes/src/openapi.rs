@@ -180,11 +180,9 @@ fn guest_schema(
 /// own `model_json_schema()` does).
 fn drop_null_defaults(schema: &mut Value) {
     if let Some(Value::Object(properties)) = schema.get_mut("properties") {
-        for property in properties.values_mut() {
-            if let Some(object) = property.as_object_mut() {
-                if object.get("default") == Some(&Value::Null) {
-                    object.remove("default");
-                }
+        for object in properties.values_mut().filter_map(Value::as_object_mut) {
+            if object.get("default") == Some(&Value::Null) {
+                object.remove("default");
             }
         }
     }
