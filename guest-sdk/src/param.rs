@@ -216,6 +216,7 @@ pub fn param_spec<T: Param>(
         required: T::REQUIRED && default.is_none(),
         default,
         description: None,
+        title: None,
         repeated: T::REPEATED,
         constraints,
     }

@@ -15,7 +15,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from . import log
 from ._errors import error
 from ._constraints import add_schema_keywords, constrained
-from ._model import _dump, _is_reference, _unwrap_optional, json_schema, schema_document, title, validator
+from ._model import (_MISSING as _MISSING_FIELD, BaseModel, _dump, _unwrap_optional, json_schema, schema_document,
+                     title, validator)
 from ._files import UploadFile
 from ._params import NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
@@ -39,6 +40,7 @@ class ParamSpec:
     repeated: bool = False  # `list[T]`: every value, as a list
     constraints: Dict[str, Any] = field(default_factory=dict)
     convert: Optional[Callable[[Any], Any]] = None  # the host's value -> the handler's
+    title: Optional[str] = None  # the schema's title in /openapi.json (default: from the wire name)
 
 
 @dataclass
@@ -101,6 +103,9 @@ class Route:
     # (position, converter) for arguments the host passes as text but the
     # handler gets as objects (UUID, Enum members); empty for most routes.
     converters: Tuple[Tuple[int, Callable[[Any], Any]], ...] = ()
+    # Parameter models (`Annotated[FilterParams, Query()]`): (argument, model
+    # class, its fields), built from the fields' own parameters.
+    models: Tuple[Tuple[str, type, Tuple[str, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         media_type = getattr(self.response_class, "media_type", None)
@@ -244,6 +249,10 @@ class FasterAPI:
             if args[position] is not None:
                 args[position] = convert(args[position])
         kwargs = dict(zip(route.arg_names, args))
+        for arg, model, fields in route.models:
+            instance = model.__new__(model)
+            instance.__dict__.update({name: kwargs.pop(f"{arg}.{name}") for name in fields})
+            kwargs[arg] = instance
         if route.body is not None:
             try:
                 values, errors = _read_body(route.body, headers, body)
@@ -407,7 +416,10 @@ def _build_route(method: str, path: str, endpoint: Callable, status_code: Option
     hints = typing.get_type_hints(endpoint, include_extras=True)
     for parameter in inspect.signature(endpoint).parameters.values():
         annotation, info = _annotation_and_info(hints.get(parameter.name, str), parameter)
-        _add_parameter(route, parameter.name, annotation, info, path_names)
+        if info.source in ("query", "header", "cookie", "form") and _is_model(annotation):
+            _add_model_parameters(route, parameter.name, annotation, info, path_names)
+        else:
+            _add_parameter(route, parameter.name, annotation, info, path_names)
     missing = [name for name in path_names if name not in {p.name for p in route.params if p.source == "path"}]
     if missing:
         raise ValueError(f"{endpoint.__name__}: the path has {{{missing[0]}}} but no argument of that name")
@@ -429,6 +441,34 @@ def _annotation_and_info(annotation: Any, parameter: inspect.Parameter) -> Tuple
         default = Required if parameter.default is inspect.Parameter.empty else parameter.default
         info = ParamInfo("", default)
     return annotation, info
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _add_model_parameters(route: Route, arg: str, model: type, info: ParamInfo, path_names: List[str]) -> None:
+    """A parameter model (``Annotated[FilterParams, Query()]``): each field is
+    a parameter of the model's source, as FastAPI declares it; the handler
+    gets the model built from their values."""
+    where = f"{route.endpoint.__name__}({arg})"
+    if getattr(model, "model_config", {}).get("extra") == "forbid":
+        raise ValueError(f"{where}: model_config extra='forbid' on a parameter model is not supported yet")
+    fields = []
+    for name, (tp, default) in model.__fields__.items():
+        field_info = model.__field_info__.get(name)
+        options: Dict[str, Any] = dict(field_info.constraints) if field_info else {}
+        if field_info is not None and field_info.description:
+            options["description"] = field_info.description
+        # A model field's title comes from its name, not from the wire name.
+        options["title"] = field_info.title if field_info is not None and field_info.title else title(name)
+        if field_info is not None and field_info.default_factory is not None:
+            default = field_info.default_factory()
+        wire = name.replace("_", "-") if info.source == "header" and info.convert_underscores else name
+        param_info = ParamInfo(info.source, Required if default is _MISSING_FIELD else default, alias=wire, **options)
+        _add_parameter(route, f"{arg}.{name}", tp, param_info, path_names)
+        fields.append(name)
+    route.models += ((arg, model, tuple(fields)),)
 
 
 def _list_item(annotation: Any) -> Any:
@@ -510,7 +550,7 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
     # As in FastAPI, `Optional[X]` without a default is still required.
     wire = name.lower() if source == "header" else name
     route.params.append(ParamSpec(arg, wire, source, kind, info.required, default, info.description,
-                                  repeated, constraints, convert))
+                                  repeated, constraints, convert, info.title))
 
 
 KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str, "bytes": type(None),

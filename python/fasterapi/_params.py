@@ -13,7 +13,7 @@ TEXT_CONSTRAINTS = ("min_length", "max_length", "pattern")
 
 # Options that only change the OpenAPI document FastAPI writes. FasterAPI's
 # document does not show them yet; they change nothing about serving.
-DOC_ONLY = ("title", "examples", "example", "openapi_examples", "deprecated", "include_in_schema",
+DOC_ONLY = ("examples", "example", "openapi_examples", "deprecated", "include_in_schema",
             "json_schema_extra")
 
 
@@ -21,7 +21,7 @@ class ParamInfo:
     """The declared source, default, alias and constraints of one handler parameter."""
 
     def __init__(self, source: str, default: Any = Required, *, alias: Optional[str] = None,
-                 convert_underscores: bool = True, description: Optional[str] = None,
+                 convert_underscores: bool = True, description: Optional[str] = None, title: Optional[str] = None,
                  gt: Any = None, ge: Any = None, lt: Any = None, le: Any = None, multiple_of: Any = None,
                  min_length: Optional[int] = None, max_length: Optional[int] = None,
                  pattern: Optional[str] = None, regex: Optional[str] = None,
@@ -41,6 +41,7 @@ class ParamInfo:
         self.alias = alias
         self.convert_underscores = convert_underscores
         self.description = description  # shown in /openapi.json and /docs
+        self.title = title
         pattern = pattern if pattern is not None else regex
         if pattern is not None:
             try:

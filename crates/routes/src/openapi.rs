@@ -277,7 +277,7 @@ fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
         schema["default"] = default;
     }
     if !named {
-        schema["title"] = json!(fasterapi_lax::title(&param.name));
+        schema["title"] = json!(param.title.clone().unwrap_or_else(|| fasterapi_lax::title(&param.name)));
     }
     schema
 }

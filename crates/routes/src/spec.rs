@@ -148,6 +148,9 @@ pub struct ParamSpec {
     pub default: Value,
     /// What the parameter means, for the OpenAPI document.
     pub description: Option<String>,
+    /// The schema's title in the OpenAPI document (default: the wire name
+    /// in title case).
+    pub title: Option<String>,
     /// Every value is taken (`?q=a&q=b`, each line of a header) and the
     /// guest gets a list; a query or header parameter only.
     pub repeated: bool,
@@ -249,6 +252,7 @@ impl ParamSpec {
             required: true,
             default: Value::None,
             description: None,
+            title: None,
             repeated: false,
             constraints: Constraints::default(),
         }

@@ -124,6 +124,7 @@ fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
         required: param.required,
         default: param.default.map(value_from_wit).unwrap_or(Value::None),
         description: param.description,
+        title: param.title,
         repeated: param.repeated,
         constraints,
     })
