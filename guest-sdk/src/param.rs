@@ -50,11 +50,11 @@ scalar_param!(Vec<String>, Text, Texts, true);
 
 impl<T: Param> Param for Option<T> {
     const KIND: ParamType = T::KIND;
+    const REQUIRED: bool = false;
+    const REPEATED: bool = T::REPEATED;
     fn choices() -> Option<Choices> {
         T::choices()
     }
-    const REQUIRED: bool = false;
-    const REPEATED: bool = T::REPEATED;
     fn from_value(value: ParamValue) -> Option<Self> {
         match value {
             ParamValue::None => Some(None),
@@ -80,66 +80,49 @@ impl Param for uuid::Uuid {
     }
 }
 
-/// A parameter read from the request header named like the argument, with
-/// underscores as dashes (`x_token: Header<String>` reads `x-token`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Header<T>(pub T);
+/// A wrapper that names where a parameter is read from; it carries its
+/// value's kind, defaults and choices.
+macro_rules! source_wrapper {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name<T>(pub T);
 
-impl<T: Param> Param for Header<T> {
-    const KIND: ParamType = T::KIND;
-    fn choices() -> Option<Choices> {
-        T::choices()
-    }
-    const REQUIRED: bool = T::REQUIRED;
-    const REPEATED: bool = T::REPEATED;
-    fn from_value(value: ParamValue) -> Option<Self> {
-        T::from_value(value).map(Header)
-    }
-    fn into_value(self) -> ParamValue {
-        self.0.into_value()
-    }
+        impl<T: Param> Param for $name<T> {
+            const KIND: ParamType = T::KIND;
+            const REQUIRED: bool = T::REQUIRED;
+            const REPEATED: bool = T::REPEATED;
+            fn choices() -> Option<Choices> {
+                T::choices()
+            }
+            fn from_value(value: ParamValue) -> Option<Self> {
+                T::from_value(value).map($name)
+            }
+            fn into_value(self) -> ParamValue {
+                self.0.into_value()
+            }
+        }
+    };
 }
 
-/// A parameter read from the cookie named like the argument
-/// (`session: Cookie<String>` reads the `session` cookie).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cookie<T>(pub T);
+source_wrapper!(
+    /// A parameter read from the request header named like the argument, with
+    /// underscores as dashes (`x_token: Header<String>` reads `x-token`).
+    Header
+);
 
-impl<T: Param> Param for Cookie<T> {
-    const KIND: ParamType = T::KIND;
-    fn choices() -> Option<Choices> {
-        T::choices()
-    }
-    const REQUIRED: bool = T::REQUIRED;
-    const REPEATED: bool = T::REPEATED;
-    fn from_value(value: ParamValue) -> Option<Self> {
-        T::from_value(value).map(Cookie)
-    }
-    fn into_value(self) -> ParamValue {
-        self.0.into_value()
-    }
-}
+source_wrapper!(
+    /// A parameter read from the cookie named like the argument
+    /// (`session: Cookie<String>` reads the `session` cookie).
+    Cookie
+);
 
-/// A field of a form body (urlencoded or multipart), parsed by the host:
-/// `username: Form<String>` reads the field `username`; `Form<Vec<u8>>` its
-/// bytes (a file's content or a text field's).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Form<T>(pub T);
-
-impl<T: Param> Param for Form<T> {
-    const KIND: ParamType = T::KIND;
-    const REQUIRED: bool = T::REQUIRED;
-    const REPEATED: bool = T::REPEATED;
-    fn choices() -> Option<Choices> {
-        T::choices()
-    }
-    fn from_value(value: ParamValue) -> Option<Self> {
-        T::from_value(value).map(Form)
-    }
-    fn into_value(self) -> ParamValue {
-        self.0.into_value()
-    }
-}
+source_wrapper!(
+    /// A field of a form body (urlencoded or multipart), parsed by the host:
+    /// `username: Form<String>` reads the field `username`; `Form<Vec<u8>>` its
+    /// bytes (a file's content or a text field's).
+    Form
+);
 
 /// A file part of a multipart form, as FastAPI's `UploadFile`: an argument
 /// of this type (or `Option<UploadFile>`, `Vec<UploadFile>`) reads the file
