@@ -201,6 +201,7 @@ pub fn param_spec<T: Param>(
         description: None,
         title: None,
         repeated: T::REPEATED,
+        unique: false,
         constraints,
     }
 }

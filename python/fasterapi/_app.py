@@ -41,6 +41,7 @@ class ParamSpec:
     constraints: Dict[str, Any] = field(default_factory=dict)
     convert: Optional[Callable[[Any], Any]] = None  # the host's value -> the handler's
     title: Optional[str] = None  # the schema's title in /openapi.json (default: from the wire name)
+    unique: bool = False  # a `set[T]`: documented with uniqueItems
 
 
 @dataclass
@@ -471,12 +472,16 @@ def _add_model_parameters(route: Route, arg: str, model: type, info: ParamInfo, 
     route.models += ((arg, model, tuple(fields)),)
 
 
+_SEQUENCES = (list, set, frozenset)
+
+
 def _list_item(annotation: Any) -> Any:
-    """``T`` of ``list[T]`` / ``List[T]``; ``None`` for anything else."""
-    if typing.get_origin(annotation) in (list, typing.List):
+    """``T`` of ``list[T]``, ``set[T]``, ``frozenset[T]`` (or their ``typing``
+    names); ``None`` for anything else."""
+    if typing.get_origin(annotation) in _SEQUENCES:
         args = typing.get_args(annotation)
         return args[0] if args else str
-    return list if annotation is list else None
+    return list if annotation in _SEQUENCES else None
 
 
 def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, path_names: List[str]) -> None:
@@ -535,7 +540,7 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         name = arg.replace("_", "-")
     default = None if info.required else info.default
     if repeated:
-        default = _list_default(where, kind, [_wire_value(v) for v in default] if default else default)
+        default = _list_default(where, kind, [_wire_value(v) for v in default] if default is not None else None)
     elif choices is not None:
         default = _wire_value(default)
         if default is not None and default not in choices["values"]:
@@ -545,12 +550,16 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
     convert = _converter(value_type)
     if convert is not None and repeated:
         convert = (lambda one: lambda values: [one(v) for v in values])(convert)
+    collection = typing.get_origin(inner) or inner
+    unique = repeated and collection in (set, frozenset)
+    if unique:
+        convert = (lambda one, make: lambda values: make(one(values) if one else values))(convert, collection)
     if source == "path" and not info.required:
         raise ValueError(f"{where}: a path parameter cannot have a default")
     # As in FastAPI, `Optional[X]` without a default is still required.
     wire = name.lower() if source == "header" else name
     route.params.append(ParamSpec(arg, wire, source, kind, info.required, default, info.description,
-                                  repeated, constraints, convert, info.title))
+                                  repeated, constraints, convert, info.title, unique))
 
 
 KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str, "bytes": type(None),
@@ -614,7 +623,7 @@ def _scalar_default(where: str, kind: str, default: Any) -> Any:
 def _list_default(where: str, kind: str, default: Any) -> Any:
     if default is None:
         return None
-    if not isinstance(default, (list, tuple)):
+    if not isinstance(default, (list, tuple, set, frozenset)):
         raise ValueError(f"{where}: the default {default!r} is not a list")
     return [_scalar_default(where, kind, item) for item in default]
 

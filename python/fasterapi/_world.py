@@ -59,7 +59,7 @@ def _route(route: Route) -> wit.Route:
     params = [
         wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
                       default=None if p.required else _value(p.kind, p.default, p.repeated),
-                      description=p.description, title=p.title, repeated=p.repeated,
+                      description=p.description, title=p.title, repeated=p.repeated, unique=p.unique,
                       constraints=_constraints(p.constraints))
         for p in route.params
     ]

@@ -265,7 +265,10 @@ fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     }
     constraint_keywords(&param.constraints, &mut kind);
     if param.repeated {
-        kind = json!({ "type": "array", "items": kind });
+        kind = match param.unique {
+            true => json!({ "type": "array", "uniqueItems": true, "items": kind }),
+            false => json!({ "type": "array", "items": kind }),
+        };
     }
     let mut schema = match (&param.default, param.required) {
         // An optional parameter without a default may be null, as FastAPI

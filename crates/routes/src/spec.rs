@@ -154,6 +154,9 @@ pub struct ParamSpec {
     /// Every value is taken (`?q=a&q=b`, each line of a header) and the
     /// guest gets a list; a query or header parameter only.
     pub repeated: bool,
+    /// A repeated parameter the guest takes as a set: documented with
+    /// `uniqueItems` (the values are passed as they came).
+    pub unique: bool,
     /// What each value must meet beyond its type.
     pub constraints: Constraints,
 }
@@ -254,6 +257,7 @@ impl ParamSpec {
             description: None,
             title: None,
             repeated: false,
+            unique: false,
             constraints: Constraints::default(),
         }
     }

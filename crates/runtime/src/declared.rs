@@ -126,6 +126,7 @@ fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
         description: param.description,
         title: param.title,
         repeated: param.repeated,
+        unique: param.unique,
         constraints,
     })
 }

@@ -23,6 +23,11 @@ def lists(q: List[str] = Query(), ids: list[int] = Query([1, 2]), flags: Optiona
     return {"q": q, "ids": ids, "flags": flags, "x_tag": x_tag}
 
 
+@app.get("/sets")
+def sets(q: set[int] = Query(), t: Optional[frozenset[str]] = Query(None), h: set[str] = Header(set())):
+    return {"q": sorted(q), "t": sorted(t) if t else t, "h": sorted(h)}
+
+
 @app.get("/cookies")
 def cookies(session: str = Cookie(), theme: Optional[str] = Cookie(None), visits: int = Cookie(0, ge=0),
             x_id: Annotated[str, Header(max_length=4)] = "none"):
@@ -73,6 +78,8 @@ CASES = [
     ("GET", "/lists?q=x&ids=3&ids=4&flags=yes&flags=off", {}, None),
     ("GET", "/lists?q=x&ids=3&ids=no&ids=5&ids=z&flags=maybe", {}, None),
     ("GET", "/lists?q=", {"x-tag": "one"}, None),
+    ("GET", "/sets?q=1&q=1&q=2&t=a&t=a", {}, None),
+    ("GET", "/sets?q=x&q=3", {"h": "one"}, None),
     ("GET", "/cookies", {"cookie": "session=abc"}, None),
     ("GET", "/cookies", {"cookie": "session=abc; theme=dark; visits=3"}, None),
     ("GET", "/cookies", {"cookie": "theme=dark; visits=-1"}, None),
