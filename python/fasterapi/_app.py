@@ -506,8 +506,6 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         declared = "form"
     choices = _choices(where, value_type)
     if choices is not None:
-        if repeated:
-            raise ValueError(f"{where}: a list of Enum or Literal values is not supported yet")
         kind = choices.pop("kind")
     source = declared or ("path" if arg in path_names else "query" if kind else "body")
     if source == "body":

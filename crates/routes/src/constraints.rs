@@ -111,14 +111,14 @@ impl Choices {
             Value::Int(choice) => int == Some(*choice),
             _ => false,
         });
-        match found {
-            Some(value) => Ok(value.clone()),
-            None => {
-                let expected = self.expected();
-                let kind = if self.literal { "literal_error" } else { "enum" };
-                Err(Violation::new(kind, format!("Input should be {expected}"), "expected", json!(expected)))
-            }
-        }
+        found.cloned().ok_or_else(|| self.miss())
+    }
+
+    /// pydantic's error for a value that is none of these.
+    pub fn miss(&self) -> Violation {
+        let expected = self.expected();
+        let kind = if self.literal { "literal_error" } else { "enum" };
+        Violation::new(kind, format!("Input should be {expected}"), "expected", json!(expected))
     }
 
     /// pydantic's `expected`: `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`.

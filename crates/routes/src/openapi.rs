@@ -279,7 +279,7 @@ fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     if let Some(default) = default_value(&param.default) {
         schema["default"] = default;
     }
-    if !named {
+    if !named || param.repeated {
         schema["title"] = json!(param.title.clone().unwrap_or_else(|| fasterapi_lax::title(&param.name)));
     }
     schema

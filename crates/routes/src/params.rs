@@ -205,6 +205,21 @@ pub fn parse_list<'t>(
         }
         if errors.is_empty() { Ok(values) } else { Err(errors) }
     }
+    if let Some(choices) = &constraints.choices {
+        let pick = |t: &str| choices.pick(kind, t).map_err(Refusal::Invalid);
+        return match kind {
+            ParamKind::Int => each(texts, |t| match pick(t)? {
+                crate::value::Value::Int(v) => Ok(v),
+                _ => Err(Refusal::Parse(ErrorKind::IntParsing)),
+            })
+            .map(List::Int),
+            _ => each(texts, |t| match pick(t)? {
+                crate::value::Value::Text(v) => Ok(v),
+                _ => Err(Refusal::Invalid(choices.miss())),
+            })
+            .map(List::Text),
+        };
+    }
     match kind {
         ParamKind::Int => each(texts, |t| int(constraints, t)).map(List::Int),
         ParamKind::Float => each(texts, |t| float(constraints, t)).map(List::Float),

@@ -294,7 +294,7 @@ impl ParamSpec {
                 return Some("choices are ints (of an int parameter) or texts, not empty, and stand alone");
             }
         }
-        if self.repeated && !c.is_empty() {
+        if self.repeated && (c.has_numeric() || c.has_text()) {
             // FastAPI applies them to the list, not its items: not supported yet.
             return Some("a list parameter cannot have constraints");
         }

@@ -40,7 +40,16 @@ def get_thing(thing_id: uuid.UUID, parent: Optional[uuid.UUID] = None,
     return {"thing_id": thing_id, "version": thing_id.version, "parent": parent, "tags": tags}
 
 
+@app.get("/picks")
+def picks(models: list[ModelName] = Query([ModelName.lenet]), levels: Optional[list[Level]] = Query(None),
+          orders: list[Literal["asc", "desc"]] = Query(["asc"])):
+    return {"models": models, "levels": levels, "orders": orders}
+
+
 CASES = [
+    ("GET", "/picks", {}, None),
+    ("GET", "/picks?models=alexnet&models=resnet&levels=2&levels=1.0&orders=desc", {}, None),
+    ("GET", "/picks?models=vgg&models=lenet&models=x&levels=3&orders=up", {}, None),
     ("GET", "/models/alexnet", {}, None),
     ("GET", "/models/lenet?size=l&level=2&order=desc", {}, None),
     ("GET", "/models/resnet?level=1.0&size=s", {}, None),
