@@ -523,7 +523,7 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         raise ValueError(f"{where}: a {source} parameter must be {what}, not {annotation!r}")
     if item is not None and not repeated:
         raise ValueError(f"{where}: only query, header and form parameters can be lists (use Query() or Header())")
-    if source == "form" and route.body is not None or (source == "body" and any(p.source == "form" for p in route.params)):
+    if source == "form" and route.body is not None:
         raise ValueError(f"{where}: a handler takes form fields or a JSON body, not both")
     if source == "path" and arg not in path_names:
         raise ValueError(f"{where}: declared Path() but the path has no {{{arg}}}")

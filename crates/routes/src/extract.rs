@@ -90,15 +90,12 @@ pub fn arguments<'h, V: ArgValue>(
         };
         let parsed = match text {
             Some(text) => params::parse_checked(param.kind, &param.constraints, &text)
-                .map_err(|refusal| refusal.into_error(loc(param), &text)),
-            None if param.required => {
-                Err(ValidationError::new(ErrorKind::Missing, param.source, &param.name, None))
-            }
-            None => Ok(V::from_value(&param.default)),
+                .map_err(|refusal| vec![refusal.into_error(loc(param), &text)]),
+            None => absent(param),
         };
         match parsed {
             Ok(value) => args.push(value),
-            Err(error) => errors.push(error),
+            Err(mut found) => errors.append(&mut found),
         }
     }
     if errors.is_empty() {
@@ -113,23 +110,16 @@ pub fn arguments<'h, V: ArgValue>(
 /// A form parameter: the last value of its field (every value for a list);
 /// an empty text field counts as absent, as in FastAPI.
 fn form_argument<V: ArgValue>(param: &ParamSpec, form: &Form) -> Result<V, Vec<ValidationError>> {
-    let absent = || {
-        if param.required {
-            Err(vec![ValidationError::new(ErrorKind::Missing, param.source, &param.name, None)])
-        } else {
-            Ok(V::from_value(&param.default))
-        }
-    };
     if param.repeated {
         let values: Vec<&FormValue> = form.values(&param.name).collect();
         if values.is_empty() {
-            return absent();
+            return absent(param);
         }
         return form_list(param, &values).map(V::list);
     }
     match form.values(&param.name).last() {
-        None => absent(),
-        Some(FormValue::Text(text)) if text.is_empty() => absent(),
+        None => absent(param),
+        Some(FormValue::Text(text)) if text.is_empty() => absent(param),
         Some(value) => form_scalar(param, value),
     }
 }
@@ -158,11 +148,8 @@ fn form_list(param: &ParamSpec, values: &[&FormValue]) -> Result<List, Vec<Valid
             })
             .collect();
         let texts: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-        return params::parse_list(param.kind, &param.constraints, &texts).map_err(|bad| {
-            bad.into_iter()
-                .map(|(index, refusal, text)| refusal.into_error(loc(param), text).at(Some(index)))
-                .collect()
-        });
+        return params::parse_list(param.kind, &param.constraints, &texts)
+            .map_err(|bad| list_errors(param, bad));
     }
     let mut uploads = Vec::with_capacity(values.len());
     let mut errors = Vec::new();
@@ -198,20 +185,28 @@ fn repeated<'h, V: ArgValue>(
         _ => headers.all(&param.name),
     };
     if texts.is_empty() {
-        return if param.required {
-            Err(vec![ValidationError::new(ErrorKind::Missing, param.source, &param.name, None)])
-        } else {
-            Ok(V::from_value(&param.default))
-        };
+        return absent(param);
     }
     let texts: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-    match params::parse_list(param.kind, &param.constraints, &texts) {
-        Ok(list) => Ok(V::list(list)),
-        Err(bad) => Err(bad
-            .into_iter()
-            .map(|(index, refusal, text)| refusal.into_error(loc(param), text).at(Some(index)))
-            .collect()),
+    params::parse_list(param.kind, &param.constraints, &texts)
+        .map(V::list)
+        .map_err(|bad| list_errors(param, bad))
+}
+
+/// An absent parameter: FastAPI's `missing` if it is required, else its default.
+fn absent<V: ArgValue>(param: &ParamSpec) -> Result<V, Vec<ValidationError>> {
+    if param.required {
+        Err(vec![ValidationError::new(ErrorKind::Missing, param.source, &param.name, None)])
+    } else {
+        Ok(V::from_value(&param.default))
     }
+}
+
+/// The 422 entries of a repeated parameter's bad values, located by index.
+fn list_errors(param: &ParamSpec, bad: Vec<params::ListError<'_>>) -> Vec<ValidationError> {
+    bad.into_iter()
+        .map(|(index, refusal, text)| refusal.into_error(loc(param), text).at(Some(index)))
+        .collect()
 }
 
 /// The last value of `key` in a query string (Starlette keeps the last),

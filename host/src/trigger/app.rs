@@ -147,7 +147,7 @@ impl TypedApp {
             )
         });
         if let (Some(Err(errors)), None) = (&early, &route.body) {
-            return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
+            return unprocessable(errors);
         }
         let body =
             match tokio::time::timeout(body_read_timeout, read_limited(body, self.limits.max_body)).await {
@@ -173,7 +173,7 @@ impl TypedApp {
                 let args =
                     fasterapi_routes::extract::arguments(route, &path_params, query, &headers, Some(&form));
                 if let Err(errors) = &args {
-                    return json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()));
+                    return unprocessable(errors);
                 }
                 args
             }
@@ -239,6 +239,11 @@ impl TypedApp {
         };
         json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, body_errors))
     }
+}
+
+/// FastAPI's 422 for parameters the host refused (no body errors to add).
+fn unprocessable(errors: &[ValidationError]) -> HttpResponse {
+    json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, Vec::new()))
 }
 
 fn internal_error() -> HttpResponse {
