@@ -42,6 +42,7 @@ mod model;
 mod param;
 mod request;
 mod response;
+mod temporal;
 
 pub use body::Json;
 pub use fasterapi_macros::{app, choice, delete, get, model, patch, post, put};
@@ -49,6 +50,11 @@ pub use model::{FieldError, Loc, LocItem, MAX_ERRORS, Model, Schemas};
 pub use param::{Cookie, Form, Header, Param, UploadFile};
 pub use request::Request;
 pub use response::{HttpError, IntoResponse, Response};
+/// The `rust_decimal` crate, whose `Decimal` is a parameter type (`Decimal`).
+pub use rust_decimal;
+/// The `time` crate: `Date`, `Time`, `PrimitiveDateTime`, `OffsetDateTime`
+/// and `Duration` are parameter types (`datetime`, `date`, `time`, `timedelta`).
+pub use time;
 /// The `uuid` crate, whose `Uuid` is a parameter type.
 pub use uuid;
 

@@ -1,6 +1,8 @@
 """``FasterAPI``: FastAPI-style route declarations, turned into a typed route
 table for the host, and the dispatch of requests the host already validated."""
 
+import datetime
+import decimal
 import enum
 import inspect
 import json
@@ -18,11 +20,13 @@ from ._constraints import add_schema_keywords, constrained
 from ._model import (_MISSING as _MISSING_FIELD, BaseModel, _dump, _unwrap_optional, json_schema, schema_document,
                      title, validator)
 from ._files import UploadFile
-from ._params import NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
+from ._params import DECIMAL_CONSTRAINTS, NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
 
 # Python types the host can parse natively, and their WIT `param-type`.
-SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str", uuid.UUID: "uuid"}
+SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str", uuid.UUID: "uuid",
+                datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time",
+                datetime.timedelta: "timedelta", decimal.Decimal: "decimal", bytes: "bytes"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -519,7 +523,8 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         route.body.params.append(param)
         return
     if kind is None:
-        what = "a list of int, float, bool, str or UUID" if repeated else "int, float, bool, str, UUID, an Enum or a Literal"
+        types = "int, float, bool, str, bytes, UUID, datetime, date, time, timedelta, Decimal"
+        what = f"a list of {types}" if repeated else f"{types}, an Enum or a Literal"
         raise ValueError(f"{where}: a {source} parameter must be {what}, not {annotation!r}")
     if item is not None and not repeated:
         raise ValueError(f"{where}: only query, header and form parameters can be lists (use Query() or Header())")
@@ -560,8 +565,8 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
                                   repeated, constraints, convert, info.title, unique))
 
 
-KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str, "bytes": type(None),
-              "file": type(None)}
+KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str, "bytes": bytes,
+              "file": type(None), "datetime": str, "date": str, "time": str, "timedelta": str, "decimal": str}
 
 
 def _choices(where: str, tp: Any) -> Optional[Dict[str, Any]]:
@@ -589,12 +594,41 @@ def _upload_data(upload: Any) -> bytes:
 
 
 def _wire_value(value: Any) -> Any:
-    """A default as the host passes it: an Enum member as its value, a UUID as text."""
+    """A default as the host passes it: an Enum member as its value, the
+    other types as the canonical text the host passes for them."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return _duration_text(value)
+    if isinstance(value, decimal.Decimal):
+        sign, digits, exponent = value.as_tuple()
+        return f"{'-' if sign else ''}{''.join(map(str, digits))}E{exponent}"
     return value
+
+
+def _duration_text(value: datetime.timedelta) -> str:
+    """``[-]P<days>DT<seconds>.<microseconds>S``, the sign on the magnitude."""
+    sign, value = ("-", -value) if value < datetime.timedelta(0) else ("", value)
+    return f"{sign}P{value.days}DT{value.seconds}.{value.microseconds:06d}S"
+
+
+_DURATION = re.compile(r"(-?)P(\d+)DT(\d+)\.(\d{6})S")
+
+
+def _timedelta(text: str) -> datetime.timedelta:
+    sign, days, seconds, micros = _DURATION.fullmatch(text).groups()
+    value = datetime.timedelta(days=int(days), seconds=int(seconds), microseconds=int(micros))
+    return -value if sign else value
+
+
+# What the handler gets for the canonical text the host passes.
+_FROM_TEXT = {uuid.UUID: uuid.UUID, datetime.datetime: datetime.datetime.fromisoformat,
+              datetime.date: datetime.date.fromisoformat, datetime.time: datetime.time.fromisoformat,
+              datetime.timedelta: _timedelta, decimal.Decimal: decimal.Decimal}
 
 
 def _converter(tp: Any) -> Optional[Callable[[Any], Any]]:
@@ -602,8 +636,8 @@ def _converter(tp: Any) -> Optional[Callable[[Any], Any]]:
         return UploadFile._from_upload
     if tp is bytes:
         return _upload_data
-    if tp is uuid.UUID:
-        return uuid.UUID
+    if tp in _FROM_TEXT:
+        return _FROM_TEXT[tp]
     if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return tp
     return None
@@ -631,10 +665,17 @@ def _check_constraints(where: str, kind: str, repeated: bool, constraints: Dict[
     if not constraints:
         return
     if repeated:
-        raise ValueError(f"{where}: constraints on a list parameter are not supported yet")
+        # FastAPI applies a list's constraints to the list: only its length fits.
+        other = [k for k in constraints if k not in ("min_length", "max_length")]
+        if other:
+            raise ValueError(f"{where}: a list parameter takes min_length and max_length only, not {other[0]}")
+        return
     numeric = [k for k in NUMERIC_CONSTRAINTS if k in constraints]
     text = [k for k in TEXT_CONSTRAINTS if k in constraints]
-    if numeric and kind not in ("int", "float"):
-        raise ValueError(f"{where}: {numeric[0]} applies to int and float parameters, not {kind}")
+    digits = [k for k in DECIMAL_CONSTRAINTS if k in constraints]
+    if numeric and kind not in ("int", "float", "decimal"):
+        raise ValueError(f"{where}: {numeric[0]} applies to int, float and Decimal parameters, not {kind}")
     if text and kind not in ("str",):
         raise ValueError(f"{where}: {text[0]} applies to str parameters, not {kind}")
+    if digits and kind != "decimal":
+        raise ValueError(f"{where}: {digits[0]} applies to Decimal parameters, not {kind}")

@@ -1,6 +1,7 @@
 """``Query()``, ``Header()``, ``Cookie()``, ``Path()``, ``Form()``, ``File()`` and ``Body()``: where a
 parameter comes from, and the constraints its value must meet."""
 
+import decimal
 import re
 from typing import Any, Dict, Optional
 
@@ -9,6 +10,7 @@ Required: Any = ...
 
 # pydantic's constraints, checked by the host before the handler runs.
 NUMERIC_CONSTRAINTS = ("gt", "ge", "lt", "le", "multiple_of")
+DECIMAL_CONSTRAINTS = ("max_digits", "decimal_places")
 TEXT_CONSTRAINTS = ("min_length", "max_length", "pattern")
 
 # Options that only change the OpenAPI document FastAPI writes. FasterAPI's
@@ -24,6 +26,7 @@ class ParamInfo:
                  convert_underscores: bool = True, description: Optional[str] = None, title: Optional[str] = None,
                  gt: Any = None, ge: Any = None, lt: Any = None, le: Any = None, multiple_of: Any = None,
                  min_length: Optional[int] = None, max_length: Optional[int] = None,
+                 max_digits: Optional[int] = None, decimal_places: Optional[int] = None,
                  pattern: Optional[str] = None, regex: Optional[str] = None,
                  default_factory: Any = None, embed: bool = False, **options: Any) -> None:
         unknown = sorted(set(options) - set(DOC_ONLY))
@@ -49,13 +52,19 @@ class ParamInfo:
             except re.error as exc:
                 raise ValueError(f"pattern {pattern!r} is not a regular expression: {exc}") from None
         given = {"gt": gt, "ge": ge, "lt": lt, "le": le, "multiple_of": multiple_of,
-                 "min_length": min_length, "max_length": max_length, "pattern": pattern}
+                 "min_length": min_length, "max_length": max_length, "pattern": pattern,
+                 "max_digits": max_digits, "decimal_places": decimal_places}
         self.constraints: Dict[str, Any] = {k: v for k, v in given.items() if v is not None}
+        if source == "body" and (max_digits is not None or decimal_places is not None):
+            raise TypeError("Body() got an option FasterAPI does not support: max_digits/decimal_places")
         for key in NUMERIC_CONSTRAINTS:
             value = self.constraints.get(key)
+            if isinstance(value, decimal.Decimal):
+                # The host takes int or float bounds; pydantic compares a Decimal exactly.
+                value = self.constraints[key] = int(value) if value == value.to_integral_value() else float(value)
             if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
                 raise TypeError(f"{key} must be a number, not {value!r}")
-        for key in ("min_length", "max_length"):
+        for key in ("min_length", "max_length") + DECIMAL_CONSTRAINTS:
             value = self.constraints.get(key)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise TypeError(f"{key} must be a non-negative int, not {value!r}")

@@ -3,6 +3,8 @@
 import functools
 import enum
 import json
+import datetime
+import decimal
 import uuid
 from typing import Any, Dict, Mapping, Optional
 
@@ -40,7 +42,8 @@ def _content_type(media_type: str, charset: str) -> str:
 
 
 def _encode_default(value: Any) -> Any:
-    """What ``json`` cannot encode by itself: models, sets, enums and UUIDs, as FastAPI's
+    """What ``json`` cannot encode by itself: models, sets, enums, UUIDs, dates, times,
+    durations, decimals and bytes, as FastAPI's
     ``jsonable_encoder`` turns them into JSON."""
     dump = getattr(value, "model_dump", None)
     if dump is not None:
@@ -51,6 +54,14 @@ def _encode_default(value: Any) -> Any:
         return value.value
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime too
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)
+    if isinstance(value, bytes):
+        return value.decode()
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 

@@ -14,25 +14,36 @@ _SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "heade
             "cookie": wit.ParamSource.COOKIE, "form": wit.ParamSource.FORM}
 _KINDS = {"int": wit.ParamType.INT, "float": wit.ParamType.FLOAT, "bool": wit.ParamType.BOOLEAN,
           "str": wit.ParamType.TEXT, "uuid": wit.ParamType.UUID, "bytes": wit.ParamType.BYTES,
-          "file": wit.ParamType.FILE}
+          "file": wit.ParamType.FILE, "datetime": wit.ParamType.DATETIME, "date": wit.ParamType.DATE,
+          "time": wit.ParamType.TIME, "timedelta": wit.ParamType.TIMEDELTA, "decimal": wit.ParamType.DECIMAL}
+# Kinds the host passes as text (canonical forms the handler's types are built from).
+_TEXT_KINDS = ("str", "uuid", "datetime", "date", "time", "timedelta", "decimal")
 
 
 def _value(kind: str, value: Any, repeated: bool = False) -> wit.ParamValue:
     if value is None:
         return wit.ParamValue_None_()
+    if kind == "bytes":
+        if repeated:
+            return wit.ParamValue_Files([wit.Upload(filename=None, content_type=None, data=v) for v in value])
+        return wit.ParamValue_File(wit.Upload(filename=None, content_type=None, data=value))
     if repeated:
+        if kind in _TEXT_KINDS:
+            return wit.ParamValue_Texts(list(value))
         return {"int": wit.ParamValue_Ints, "float": wit.ParamValue_Floats,
-                "bool": wit.ParamValue_Booleans, "str": wit.ParamValue_Texts, "uuid": wit.ParamValue_Texts}[kind](list(value))
+                "bool": wit.ParamValue_Booleans}[kind](list(value))
     if isinstance(value, int) and not isinstance(value, bool) and kind == "str":
         return wit.ParamValue_Int(value)  # the default of a Literal of ints
-    return {"int": wit.ParamValue_Int, "float": wit.ParamValue_Float,
-            "bool": wit.ParamValue_Boolean, "str": wit.ParamValue_Text, "uuid": wit.ParamValue_Text}[kind](value)
+    if kind in _TEXT_KINDS:
+        return wit.ParamValue_Text(value)
+    return {"int": wit.ParamValue_Int, "float": wit.ParamValue_Float, "bool": wit.ParamValue_Boolean}[kind](value)
 
 
 _BOUNDS = {"gt": wit.Constraint_Gt, "ge": wit.Constraint_Ge, "lt": wit.Constraint_Lt, "le": wit.Constraint_Le,
            "multiple_of": wit.Constraint_MultipleOf}
 _LIMITS = {"min_length": wit.Constraint_MinLength, "max_length": wit.Constraint_MaxLength,
-           "pattern": wit.Constraint_Pattern}
+           "pattern": wit.Constraint_Pattern, "max_digits": wit.Constraint_MaxDigits,
+           "decimal_places": wit.Constraint_DecimalPlaces}
 
 
 def _constraints(constraints: dict) -> List[Any]:

@@ -108,14 +108,26 @@ def test_bad_declarations_are_refused():
     def listing(ids: list[dict] = Query([])):
         return ids
 
-    with pytest.raises(ValueError, match="must be a list of int, float, bool, str or UUID"):
+    with pytest.raises(ValueError, match="must be a list of int, float, bool, str, bytes, UUID, datetime"):
         bad.get("/z")(listing)
 
     def bounded_flag(flag: bool = Query(ge=1)):
         return flag
 
-    with pytest.raises(ValueError, match="ge applies to int and float parameters, not bool"):
+    with pytest.raises(ValueError, match="ge applies to int, float and Decimal parameters, not bool"):
         bad.get("/f")(bounded_flag)
+
+    def bounded_list(ids: list[int] = Query([], ge=1)):
+        return ids
+
+    with pytest.raises(ValueError, match="a list parameter takes min_length and max_length only, not ge"):
+        bad.get("/l")(bounded_list)
+
+    def digits_of_a_float(price: float = Query(max_digits=3)):
+        return price
+
+    with pytest.raises(ValueError, match="max_digits applies to Decimal parameters, not float"):
+        bad.get("/d")(digits_of_a_float)
     with pytest.raises(TypeError, match="does not support: embed"):
         Query(embed=True)
     with pytest.raises(ValueError, match="not a regular expression"):

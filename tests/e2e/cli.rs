@@ -40,8 +40,7 @@ fn serve_names_what_is_wrong_with_the_file() {
 
     let bad_routes = guest("tests/guests/bad-routes");
     let error = serve_error(&[bad_routes.as_os_str()]);
-    let expected =
-        "route GET /bad: parameter 'q': gt, ge, lt, le and multiple_of apply to int and float parameters";
+    let expected = "route GET /bad: parameter 'q': gt, ge, lt, le and multiple_of apply to int, float and Decimal parameters";
     assert!(error.contains(expected), "{error}");
 }
 

@@ -274,6 +274,45 @@ fn choice_enums_and_uuids_are_checked_by_the_host() {
     );
 }
 
+#[test]
+fn dates_decimals_and_list_lengths_are_checked_by_the_host() {
+    let server = serve(TYPED);
+    let ok =
+        server.get("/schedule/2032-04-23T00:00:00?start=1700000000&at=10:20&price=12.50&pause=-P1DT1S&tag=a");
+    assert_eq!(
+        ok.json(),
+        json!({"day": [2032, 4, 23], "start": 1700000000, "offset": 0, "at": [10, 20, 0], "price": "12.50",
+               "pause_us": -86_401_000_000i64, "tags": ["a"]})
+    );
+    let aware =
+        server.get("/schedule/2032-04-23?start=2032-04-23T10:20:30%2B02:30&price=1&tag=a&tag=b").json();
+    assert_eq!((aware["offset"].clone(), aware["price"].clone()), (json!(9000), json!("1")));
+    let bad =
+        server.get("/schedule/2032-02-30?start=x&at=25:00&price=123456.5&pause=x&tag=a&tag=b&tag=c").json();
+    let kinds: Vec<&str> =
+        bad["detail"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "date_from_datetime_parsing",
+            "datetime_from_date_parsing",
+            "time_parsing",
+            "decimal_max_digits",
+            "time_delta_parsing",
+            "too_long"
+        ]
+    );
+    assert_eq!(bad["detail"][0]["ctx"], json!({"error": "day value is outside expected range"}));
+    let short = server.get("/schedule/2032-04-23?start=2032-04-23&price=0").json();
+    assert_eq!(short["detail"][0]["type"], "greater_than");
+    assert_eq!(short["detail"][1]["type"], "missing");
+    let document = server.get("/openapi.json").json();
+    let params = &document["paths"]["/schedule/{day}"]["get"]["parameters"];
+    assert_eq!(params[1]["schema"], json!({"type": "string", "format": "date-time", "title": "Start"}));
+    assert_eq!(params[3]["schema"]["anyOf"][0], json!({"type": "number", "exclusiveMinimum": 0.0}));
+    assert_eq!(params[5]["schema"]["maxItems"], 2);
+}
+
 /// A multipart body of text fields (name, value) and files (name, filename, data).
 fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> Vec<u8> {
     let mut body = String::new();

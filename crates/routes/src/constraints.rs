@@ -77,6 +77,10 @@ pub struct Constraints {
     pub lt: Option<Number>,
     pub le: Option<Number>,
     pub multiple_of: Option<Number>,
+    /// A `Decimal`'s most digits in all (pydantic's `max_digits`).
+    pub max_digits: Option<u32>,
+    /// A `Decimal`'s most digits after the point (`decimal_places`).
+    pub decimal_places: Option<u32>,
     pub min_length: Option<u32>,
     pub max_length: Option<u32>,
     pub pattern: Option<Pattern>,
@@ -178,6 +182,11 @@ impl Violation {
         Violation { kind, msg: msg.into(), ctx: Json::Object(ctx) }
     }
 
+    /// An error of pydantic type `kind` that has no `ctx`.
+    pub fn without_ctx(kind: &'static str, msg: &'static str) -> Violation {
+        Violation { kind, msg: msg.into(), ctx: Json::Null }
+    }
+
     fn bound(kind: &'static str, words: &str, key: &str, bound: Number) -> Violation {
         Violation::new(kind, format!("Input should be {words} {bound}"), key, bound.to_json())
     }
@@ -209,7 +218,7 @@ impl Constraints {
         if let Some(step) = self.multiple_of.filter(|step| !is_multiple(value, *step)) {
             return Err(Violation::bound("multiple_of", "a multiple of", "multiple_of", step));
         }
-        for (bound, check) in [(self.le, &LE), (self.lt, &LT), (self.ge, &GE), (self.gt, &GT)] {
+        for (bound, check) in self.bounds() {
             let Some(bound) = bound else { continue };
             // NaN compares to nothing and so breaks no bound, as in pydantic.
             if compare(value, bound).is_some_and(|order| check.breaks.contains(&order)) {
@@ -217,6 +226,11 @@ impl Constraints {
             }
         }
         Ok(())
+    }
+
+    /// The bounds in pydantic's order of checking, with how each is broken.
+    pub(crate) fn bounds(&self) -> [(Option<Number>, &'static BoundCheck); 4] {
+        [(self.le, &LE), (self.lt, &LT), (self.ge, &GE), (self.gt, &GT)]
     }
 
     /// Checks text: length in characters, then the pattern.
@@ -240,11 +254,11 @@ impl Constraints {
 
 /// One kind of bound: the orderings of value to bound that break it, and
 /// how pydantic names it.
-struct BoundCheck {
-    breaks: &'static [Ordering],
-    kind: &'static str,
-    words: &'static str,
-    key: &'static str,
+pub(crate) struct BoundCheck {
+    pub(crate) breaks: &'static [Ordering],
+    pub(crate) kind: &'static str,
+    pub(crate) words: &'static str,
+    pub(crate) key: &'static str,
 }
 
 const LE: BoundCheck =

@@ -148,8 +148,7 @@ fn form_list(param: &ParamSpec, values: &[&FormValue]) -> Result<List, Vec<Valid
             })
             .collect();
         let texts: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-        return params::parse_list(param.kind, &param.constraints, &texts)
-            .map_err(|bad| list_errors(param, bad));
+        return parse_repeated(param, &texts);
     }
     let mut uploads = Vec::with_capacity(values.len());
     let mut errors = Vec::new();
@@ -188,9 +187,27 @@ fn repeated<'h, V: ArgValue>(
         return absent(param);
     }
     let texts: Vec<&str> = texts.iter().map(|t| t.as_ref()).collect();
-    params::parse_list(param.kind, &param.constraints, &texts)
-        .map(V::list)
-        .map_err(|bad| list_errors(param, bad))
+    parse_repeated(param, &texts).map(V::list)
+}
+
+/// Every value of a list parameter, whose length is checked as pydantic
+/// checks it: too many values is the only error; too few, only when every
+/// value is good.
+fn parse_repeated(param: &ParamSpec, texts: &[&str]) -> Result<List, Vec<ValidationError>> {
+    let length_error = |violation| {
+        let mut error = ValidationError::violation(violation, loc(param), "");
+        error.input = serde_json::json!(texts);
+        vec![error]
+    };
+    if let Some(too_long) = params::list_too_long(&param.constraints, texts.len()) {
+        return Err(length_error(too_long));
+    }
+    let list =
+        params::parse_list(param.kind, &param.constraints, texts).map_err(|bad| list_errors(param, bad))?;
+    match params::list_too_short(&param.constraints, texts.len()) {
+        Some(too_short) => Err(length_error(too_short)),
+        None => Ok(list),
+    }
 }
 
 /// An absent parameter: FastAPI's `missing` if it is required, else its default.
@@ -337,21 +354,22 @@ mod tests {
                 ("missing", "header", "x-token"),
             ]
         );
-        assert_eq!(errors[0].input.as_deref(), Some("abc"));
-        assert_eq!(errors[3].input, None);
+        assert_eq!(errors[0].input, "abc");
+        assert_eq!(errors[3].input, serde_json::Value::Null);
     }
 
     #[test]
     fn empty_query_value_is_present_not_missing() {
         let errors = run("/users/1", Some("limit="), &[("x-token", "t")]).unwrap_err();
         assert_eq!(errors[0].kind, "int_parsing");
-        assert_eq!(errors[0].input.as_deref(), Some(""));
+        assert_eq!(errors[0].input, "");
     }
 
     fn lists_cookies_and_constraints() -> RouteSpec {
         let mut ids = spec("id", ParamSource::Query, ParamKind::Int, false, Value::None);
         ids.repeated = true;
-        ids.constraints.ge = Some(crate::constraints::Number::Int(1));
+        ids.constraints.min_length = Some(2);
+        ids.constraints.max_length = Some(3);
         let mut tags = spec("x-tag", ParamSource::Header, ParamKind::Text, true, Value::None);
         tags.repeated = true;
         let session = spec("session", ParamSource::Cookie, ParamKind::Text, true, Value::None);
@@ -387,15 +405,29 @@ mod tests {
 
     #[test]
     fn list_items_and_constraints_are_located() {
-        let errors = run_other("id=1&id=x&id=0&name=long", &[]).unwrap_err();
-        let body = String::from_utf8(params::validation_body(&errors, Vec::new())).unwrap();
-        let detail: serde_json::Value = serde_json::from_str(&body).unwrap();
-        let detail = &detail["detail"];
-        assert_eq!(detail[0]["loc"], serde_json::json!(["query", "id", 1]));
-        assert_eq!(detail[1]["loc"], serde_json::json!(["query", "id", 2]));
-        assert_eq!(detail[1]["ctx"], serde_json::json!({"ge": 1}));
-        assert_eq!(detail[2]["type"], "string_too_long");
-        assert_eq!(detail[3]["loc"], serde_json::json!(["header", "x-tag"]));
-        assert_eq!(detail[4]["loc"], serde_json::json!(["cookie", "session"]));
+        let detail = |query: &str| {
+            let errors = run_other(query, &[]).unwrap_err();
+            let body = String::from_utf8(params::validation_body(&errors, Vec::new())).unwrap();
+            serde_json::from_str::<serde_json::Value>(&body).unwrap()["detail"].clone()
+        };
+        let found = detail("id=1&id=x&id=y&name=long");
+        assert_eq!(found[0]["loc"], serde_json::json!(["query", "id", 1]));
+        assert_eq!(found[1]["loc"], serde_json::json!(["query", "id", 2]));
+        assert_eq!(found[2]["type"], "string_too_long");
+        assert_eq!(found[3]["loc"], serde_json::json!(["header", "x-tag"]));
+        assert_eq!(found[4]["loc"], serde_json::json!(["cookie", "session"]));
+        // Too many values is the only error; too few, only when all are good.
+        let found = detail("id=x&id=x&id=x&id=x");
+        assert_eq!(
+            (&found[0]["type"], &found[0]["input"]),
+            (&"too_long".into(), &serde_json::json!(["x", "x", "x", "x"]))
+        );
+        assert_eq!(
+            found[0]["ctx"],
+            serde_json::json!({"field_type": "List", "max_length": 3, "actual_length": 4})
+        );
+        assert_eq!(detail("id=x")[0]["type"], "int_parsing");
+        let found = detail("id=1");
+        assert_eq!(found[0]["msg"], "List should have at least 2 items after validation, not 1");
     }
 }

@@ -11,6 +11,8 @@
 //!   SDK's macros (the only module without the `full` feature);
 //! - [`spec`]: route specifications and their validation;
 //! - [`value`] and [`params`]: typed values, parsing, validation errors;
+//! - [`temporal`] and [`decimal`]: dates, times, durations and decimals,
+//!   parsed as pydantic parses them and passed on as canonical text;
 //! - [`extract`]: a route's arguments out of a request's path, query and headers;
 //! - [`router`]: matchit-based matching with 404/405;
 //! - [`openapi`]: the app's OpenAPI document.
@@ -39,6 +41,8 @@ pub mod template;
 #[cfg(feature = "full")]
 pub mod constraints;
 #[cfg(feature = "full")]
+pub mod decimal;
+#[cfg(feature = "full")]
 pub mod extract;
 #[cfg(feature = "full")]
 pub mod openapi;
@@ -48,5 +52,7 @@ pub mod params;
 pub mod router;
 #[cfg(feature = "full")]
 pub mod spec;
+#[cfg(feature = "full")]
+pub mod temporal;
 #[cfg(feature = "full")]
 pub mod value;

@@ -246,13 +246,7 @@ fn form_body(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Value {
 
 /// A parameter's (or form field's) JSON Schema, as pydantic writes it.
 fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
-    let mut kind = json!({ "type": json_type(param.kind) });
-    if matches!(param.kind, ParamKind::Bytes | ParamKind::File) {
-        kind["contentMediaType"] = json!("application/octet-stream");
-    }
-    if param.kind == ParamKind::Uuid {
-        kind["format"] = json!("uuid");
-    }
+    let mut kind = kind_schema(param.kind);
     let mut named = false;
     if let Some(choices) = &param.constraints.choices {
         kind = choices_schema(choices);
@@ -263,20 +257,31 @@ fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
             named = true;
         }
     }
-    constraint_keywords(&param.constraints, &mut kind);
     if param.repeated {
         kind = match param.unique {
             true => json!({ "type": "array", "uniqueItems": true, "items": kind }),
             false => json!({ "type": "array", "items": kind }),
         };
+        length_keywords(&param.constraints, "minItems", "maxItems", &mut kind);
+    } else if param.kind == ParamKind::Decimal {
+        // Bounds go on the number branch, as floats; digits are not documented.
+        constraint_keywords(&param.constraints, true, &mut kind["anyOf"][0]);
+    } else {
+        constraint_keywords(&param.constraints, false, &mut kind);
     }
     let mut schema = match (&param.default, param.required) {
         // An optional parameter without a default may be null, as FastAPI
-        // documents `Optional[X] = None`.
-        (ParamValue::None, false) => json!({ "anyOf": [kind, { "type": "null" }] }),
+        // documents `Optional[X] = None` (a union gains a branch).
+        (ParamValue::None, false) => match kind.get_mut("anyOf").and_then(Value::as_array_mut) {
+            Some(branches) => {
+                branches.push(json!({ "type": "null" }));
+                kind
+            }
+            None => json!({ "anyOf": [kind, { "type": "null" }] }),
+        },
         _ => kind,
     };
-    if let Some(default) = default_value(&param.default) {
+    if let Some(default) = default_value(&param.default, param.kind) {
         schema["default"] = default;
     }
     if !named || param.repeated {
@@ -285,10 +290,31 @@ fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     schema
 }
 
+/// The schema of one value of `kind`, as pydantic writes it.
+fn kind_schema(kind: ParamKind) -> Value {
+    let string = |format: &str| json!({ "type": "string", "format": format });
+    match kind {
+        ParamKind::Int => json!({ "type": "integer" }),
+        ParamKind::Float => json!({ "type": "number" }),
+        ParamKind::Bool => json!({ "type": "boolean" }),
+        ParamKind::Text => json!({ "type": "string" }),
+        ParamKind::Uuid => string("uuid"),
+        ParamKind::Datetime => string("date-time"),
+        ParamKind::Date => string("date"),
+        ParamKind::Time => string("time"),
+        ParamKind::Timedelta => string("duration"),
+        ParamKind::Decimal => json!({ "anyOf": [{ "type": "number" }, { "type": "string" }] }),
+        ParamKind::Bytes | ParamKind::File => {
+            json!({ "type": "string", "contentMediaType": "application/octet-stream" })
+        }
+    }
+}
+
 /// An Enum's schema (`type`, `enum`, `title`, `description`) or a Literal's
 /// (`enum`, `type`).
 fn choices_schema(choices: &Choices) -> Value {
-    let values: Vec<Value> = choices.values.iter().filter_map(default_value).collect();
+    let values: Vec<Value> =
+        choices.values.iter().filter_map(|v| default_value(v, ParamKind::Text)).collect();
     let all_ints = choices.values.iter().all(|v| matches!(v, ParamValue::Int(_)));
     let kind = if all_ints { "integer" } else { "string" };
     match &choices.name {
@@ -303,8 +329,9 @@ fn choices_schema(choices: &Choices) -> Value {
     }
 }
 
-/// pydantic's JSON Schema keywords for the constraints.
-fn constraint_keywords(constraints: &Constraints, schema: &mut Value) {
+/// pydantic's JSON Schema keywords for the constraints (bounds written as
+/// floats for a `Decimal`).
+fn constraint_keywords(constraints: &Constraints, as_floats: bool, schema: &mut Value) {
     let numbers = [
         ("multipleOf", constraints.multiple_of),
         ("maximum", constraints.le),
@@ -314,50 +341,67 @@ fn constraint_keywords(constraints: &Constraints, schema: &mut Value) {
     ];
     for (keyword, bound) in numbers {
         match bound {
-            Some(Number::Int(v)) => schema[keyword] = json!(v),
+            Some(Number::Int(v)) if !as_floats => schema[keyword] = json!(v),
+            Some(Number::Int(v)) => schema[keyword] = json!(v as f64),
             Some(Number::Float(v)) => {
                 schema[keyword] = serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
             }
             None => {}
         }
     }
-    if let Some(max) = constraints.max_length {
-        schema["maxLength"] = json!(max);
-    }
-    if let Some(min) = constraints.min_length {
-        schema["minLength"] = json!(min);
-    }
+    length_keywords(constraints, "minLength", "maxLength", schema);
     if let Some(pattern) = &constraints.pattern {
         schema["pattern"] = json!(pattern.as_str());
     }
 }
 
-fn json_type(kind: ParamKind) -> &'static str {
-    match kind {
-        ParamKind::Int => "integer",
-        ParamKind::Float => "number",
-        ParamKind::Bool => "boolean",
-        ParamKind::Text | ParamKind::Uuid | ParamKind::Bytes | ParamKind::File => "string",
+/// `min_length`/`max_length` under the names that fit the value.
+fn length_keywords(constraints: &Constraints, min_key: &str, max_key: &str, schema: &mut Value) {
+    if let Some(max) = constraints.max_length {
+        schema[max_key] = json!(max);
+    }
+    if let Some(min) = constraints.min_length {
+        schema[min_key] = json!(min);
     }
 }
 
-fn default_value(value: &ParamValue) -> Option<Value> {
+/// A default as pydantic documents it: the canonical text the guest passes
+/// becomes pydantic's JSON form (`Z` for UTC, `P1DT30S`, `1.50`).
+fn default_value(value: &ParamValue, kind: ParamKind) -> Option<Value> {
     match value {
         ParamValue::None => None,
         ParamValue::Int(v) => Some(json!(v)),
         // JSON has no NaN or infinity; such a default goes undocumented.
         ParamValue::Float(v) => serde_json::Number::from_f64(*v).map(Value::Number),
         ParamValue::Bool(v) => Some(json!(v)),
-        ParamValue::Text(v) => Some(json!(v)),
+        ParamValue::Text(v) => Some(json!(documented_text(kind, v))),
         ParamValue::List(list) => Some(match list {
             List::Int(v) => json!(v),
             List::Float(v) => json!(v),
             List::Bool(v) => json!(v),
-            List::Text(v) => json!(v),
-            // A file has no default worth documenting.
+            List::Text(v) => json!(v.iter().map(|t| documented_text(kind, t)).collect::<Vec<_>>()),
+            // Bytes are documented as their text; a file has no default worth documenting.
+            List::Upload(v) if kind == ParamKind::Bytes => {
+                json!(v.iter().map(|u| String::from_utf8_lossy(&u.data)).collect::<Vec<_>>())
+            }
             List::Upload(_) => return None,
         }),
+        ParamValue::Upload(u) if kind == ParamKind::Bytes => Some(json!(String::from_utf8_lossy(&u.data))),
         ParamValue::Upload(_) => None,
+    }
+}
+
+fn documented_text(kind: ParamKind, text: &str) -> String {
+    match kind {
+        ParamKind::Datetime => match text.strip_suffix("+00:00") {
+            Some(utc) => format!("{utc}Z"),
+            None => text.to_owned(),
+        },
+        ParamKind::Timedelta => crate::temporal::iso_duration(text).unwrap_or_else(|| text.to_owned()),
+        ParamKind::Decimal => {
+            crate::decimal::Decimal::parse(text).map_or_else(|_| text.to_owned(), |d| d.to_string())
+        }
+        _ => text.to_owned(),
     }
 }
 

@@ -13,6 +13,7 @@ pub use fasterapi_lax::ErrorKind;
 
 use crate::constraints::{Constraints, Number, Violation};
 use crate::spec::{ParamKind, ParamSource};
+use crate::temporal::Temporal;
 use crate::value::{ArgValue, List, Upload};
 
 /// Where a value was read: `["query", "q"]`, or `["query", "q", 1]` for the
@@ -49,8 +50,9 @@ pub struct ValidationError {
     pub loc: Loc,
     /// pydantic's message for the error.
     pub msg: Cow<'static, str>,
-    /// The offending text, or `null` for a missing value.
-    pub input: Option<String>,
+    /// The offending text (a list of texts for a list's length), or `null`
+    /// for a missing value.
+    pub input: serde_json::Value,
     /// pydantic's `ctx` (the broken constraint), if the error has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ctx: Option<serde_json::Value>,
@@ -63,7 +65,7 @@ impl ValidationError {
             kind: kind.type_name(),
             loc: Loc { source, name: name.to_owned(), index: None },
             msg: Cow::Borrowed(kind.message()),
-            input: input.map(str::to_owned),
+            input: input.map_or(serde_json::Value::Null, |text| json!(text)),
             ctx: None,
         }
     }
@@ -74,8 +76,8 @@ impl ValidationError {
             kind: violation.kind,
             loc,
             msg: violation.msg,
-            input: Some(input.to_owned()),
-            ctx: Some(violation.ctx),
+            input: json!(input),
+            ctx: (!violation.ctx.is_null()).then_some(violation.ctx),
         }
     }
 
@@ -113,7 +115,7 @@ impl Refusal {
                 kind: kind.type_name(),
                 loc,
                 msg: Cow::Borrowed(kind.message()),
-                input: Some(input.to_owned()),
+                input: json!(input),
                 ctx: None,
             },
             Refusal::Invalid(violation) => ValidationError::violation(violation, loc, input),
@@ -136,6 +138,13 @@ pub fn parse_checked<V: ArgValue>(
         ParamKind::Bool => fasterapi_lax::parse_bool(text).map(V::bool).map_err(Refusal::Parse),
         ParamKind::Text => text_value(constraints, text).map(V::text),
         ParamKind::Uuid => uuid(text).map(V::text),
+        ParamKind::Datetime => temporal(Temporal::Datetime, text).map(V::text),
+        ParamKind::Date => temporal(Temporal::Date, text).map(V::text),
+        ParamKind::Time => temporal(Temporal::Time, text).map(V::text),
+        ParamKind::Timedelta => temporal(Temporal::Timedelta, text).map(V::text),
+        ParamKind::Decimal => {
+            crate::decimal::parse_checked(constraints, text).map(V::text).map_err(Refusal::Invalid)
+        }
         ParamKind::Bytes => Ok(V::upload(Upload { data: text.as_bytes().to_vec(), ..Upload::default() })),
         ParamKind::File => Err(Refusal::Invalid(not_a_file())),
     }
@@ -162,6 +171,10 @@ fn uuid(text: &str) -> Result<String, Refusal> {
             Err(Refusal::Invalid(Violation::new("uuid_parsing", msg, "error", error.into())))
         }
     }
+}
+
+fn temporal(kind: Temporal, text: &str) -> Result<String, Refusal> {
+    crate::temporal::parse(kind, text).map_err(Refusal::Invalid)
 }
 
 fn int(constraints: &Constraints, text: &str) -> Result<i64, Refusal> {
@@ -220,19 +233,49 @@ pub fn parse_list<'t>(
             .map(List::Text),
         };
     }
+    // A list's `min_length`/`max_length` bound the list, not its items
+    // (the caller checks them); its items have no other constraints.
+    let constraints = &Constraints::default();
     match kind {
         ParamKind::Int => each(texts, |t| int(constraints, t)).map(List::Int),
         ParamKind::Float => each(texts, |t| float(constraints, t)).map(List::Float),
         ParamKind::Bool => {
             each(texts, |t| fasterapi_lax::parse_bool(t).map_err(Refusal::Parse)).map(List::Bool)
         }
-        ParamKind::Text => each(texts, |t| text_value(constraints, t)).map(List::Text),
-        ParamKind::Uuid => each(texts, uuid).map(List::Text),
         ParamKind::Bytes => {
             each(texts, |t| Ok(Upload { data: t.as_bytes().to_vec(), ..Upload::default() })).map(List::Upload)
         }
         ParamKind::File => each(texts, |_| Err(Refusal::Invalid(not_a_file()))).map(List::Upload),
+        // Every other kind reaches the guest as text.
+        _ => each(texts, |t| match parse_checked::<crate::value::Value>(kind, constraints, t)? {
+            crate::value::Value::Text(text) => Ok(text),
+            _ => Err(Refusal::Parse(ErrorKind::IntParsing)),
+        })
+        .map(List::Text),
     }
+}
+
+/// pydantic's `too_long` for a list of `length` values past `max_length`.
+pub fn list_too_long(constraints: &Constraints, length: usize) -> Option<Violation> {
+    let max = constraints.max_length.filter(|max| length > *max as usize)?;
+    let msg = format!("List should have at most {max} item{} after validation, not {length}", plural(max));
+    Some(list_violation("too_long", msg, "max_length", max, length))
+}
+
+/// pydantic's `too_short` for a list of `length` values under `min_length`.
+pub fn list_too_short(constraints: &Constraints, length: usize) -> Option<Violation> {
+    let min = constraints.min_length.filter(|min| length < *min as usize)?;
+    let msg = format!("List should have at least {min} item{} after validation, not {length}", plural(min));
+    Some(list_violation("too_short", msg, "min_length", min, length))
+}
+
+fn list_violation(kind: &'static str, msg: String, key: &str, bound: u32, length: usize) -> Violation {
+    let ctx = json!({ "field_type": "List", key: bound, "actual_length": length });
+    Violation { kind, msg: msg.into(), ctx }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 #[cfg(test)]

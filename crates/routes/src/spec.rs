@@ -102,6 +102,16 @@ pub enum ParamKind {
     Text,
     /// `uuid.UUID`: passed as canonical hyphenated lower-case text.
     Uuid,
+    /// `datetime.datetime`, passed as ISO 8601 text (see [`crate::temporal`]).
+    Datetime,
+    /// `datetime.date`, passed as `YYYY-MM-DD`.
+    Date,
+    /// `datetime.time`, passed as `HH:MM:SS[.ffffff][+HH:MM]`.
+    Time,
+    /// `datetime.timedelta`, passed as `[-]P<d>DT<s>.<us>S`.
+    Timedelta,
+    /// `decimal.Decimal`, passed as `[-]<digits>E<exponent>` (see [`crate::decimal`]).
+    Decimal,
     /// `bytes` from a form: a file's content, or a text field's bytes.
     Bytes,
     /// `UploadFile`: a file part of a multipart form (name, type, content).
@@ -109,25 +119,36 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
+    /// Whether the guest gets this kind's values as text.
+    pub fn is_textual(self) -> bool {
+        matches!(
+            self,
+            ParamKind::Text
+                | ParamKind::Uuid
+                | ParamKind::Datetime
+                | ParamKind::Date
+                | ParamKind::Time
+                | ParamKind::Timedelta
+                | ParamKind::Decimal
+        )
+    }
+
     fn accepts(self, value: &Value, repeated: bool) -> bool {
+        let upload = matches!(self, ParamKind::Bytes | ParamKind::File);
         match (value, repeated) {
             (Value::None, _) => true,
-            (Value::List(list), true) => matches!(
-                (self, list),
-                (ParamKind::Int, List::Int(_))
-                    | (ParamKind::Float, List::Float(_))
-                    | (ParamKind::Bool, List::Bool(_))
-                    | (ParamKind::Text | ParamKind::Uuid, List::Text(_))
-                    | (ParamKind::Bytes | ParamKind::File, List::Upload(_))
-            ),
-            (value, false) => matches!(
-                (self, value),
-                (ParamKind::Int, Value::Int(_))
-                    | (ParamKind::Float, Value::Float(_))
-                    | (ParamKind::Bool, Value::Bool(_))
-                    | (ParamKind::Text | ParamKind::Uuid, Value::Text(_))
-                    | (ParamKind::Bytes | ParamKind::File, Value::Upload(_))
-            ),
+            (Value::List(list), true) => match list {
+                List::Int(_) => self == ParamKind::Int,
+                List::Float(_) => self == ParamKind::Float,
+                List::Bool(_) => self == ParamKind::Bool,
+                List::Text(_) => self.is_textual(),
+                List::Upload(_) => upload,
+            },
+            (Value::Int(_), false) => self == ParamKind::Int,
+            (Value::Float(_), false) => self == ParamKind::Float,
+            (Value::Bool(_), false) => self == ParamKind::Bool,
+            (Value::Text(_), false) => self.is_textual(),
+            (Value::Upload(_), false) => upload,
             _ => false,
         }
     }
@@ -267,21 +288,29 @@ impl ParamSpec {
     /// Why the parameter's constraints or repetition do not fit it, if they do not.
     fn constraint_problem(&self) -> Option<&'static str> {
         let c = &self.constraints;
-        let numeric = matches!(self.kind, ParamKind::Int | ParamKind::Float);
-        if c.has_numeric() && !numeric {
-            return Some("gt, ge, lt, le and multiple_of apply to int and float parameters");
+        let numeric = matches!(self.kind, ParamKind::Int | ParamKind::Float | ParamKind::Decimal);
+        if c.has_numeric() && (!numeric || self.repeated) {
+            return Some("gt, ge, lt, le and multiple_of apply to int, float and Decimal parameters");
         }
-        if c.has_text() && self.kind != ParamKind::Text {
-            return Some("min_length, max_length and pattern apply to str parameters");
+        if (c.max_digits.is_some() || c.decimal_places.is_some())
+            && (self.kind != ParamKind::Decimal || self.repeated)
+        {
+            return Some("max_digits and decimal_places apply to Decimal parameters");
+        }
+        if c.pattern.is_some() && (self.kind != ParamKind::Text || self.repeated) {
+            return Some("pattern applies to str parameters");
+        }
+        let lengths = c.min_length.is_some() || c.max_length.is_some();
+        if lengths && self.kind != ParamKind::Text && !self.repeated {
+            return Some("min_length and max_length apply to str and list parameters");
         }
         if self.repeated
             && !matches!(self.source, ParamSource::Query | ParamSource::Header | ParamSource::Form)
         {
             return Some("only query, header and form parameters can be lists");
         }
-        let file = matches!(self.kind, ParamKind::Bytes | ParamKind::File);
-        if file && self.source != ParamSource::Form {
-            return Some("bytes and file parameters come from a form");
+        if self.kind == ParamKind::File && self.source != ParamSource::Form {
+            return Some("file parameters come from a form");
         }
         if let Some(choices) = &c.choices {
             let fits =
@@ -293,10 +322,6 @@ impl ParamSpec {
             {
                 return Some("choices are ints (of an int parameter) or texts, not empty, and stand alone");
             }
-        }
-        if self.repeated && (c.has_numeric() || c.has_text()) {
-            // FastAPI applies them to the list, not its items: not supported yet.
-            return Some("a list parameter cannot have constraints");
         }
         None
     }

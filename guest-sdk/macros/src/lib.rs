@@ -281,10 +281,17 @@ fn take_param_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ParamAttr> {
                     );
                     found.constraints.push(quote!(#private::Constraint::#variant(#number)));
                 }
-                "min_length" | "max_length" => {
+                "min_length" | "max_length" | "max_digits" | "decimal_places" => {
                     let n = meta.value()?.parse::<syn::LitInt>()?.base10_parse::<u32>()?;
-                    let variant =
-                        format_ident!("{}", if key == "min_length" { "MinLength" } else { "MaxLength" });
+                    let variant = format_ident!(
+                        "{}",
+                        match key.as_str() {
+                            "min_length" => "MinLength",
+                            "max_length" => "MaxLength",
+                            "max_digits" => "MaxDigits",
+                            _ => "DecimalPlaces",
+                        }
+                    );
                     found.constraints.push(quote!(#private::Constraint::#variant(#n)));
                 }
                 "pattern" => {
@@ -295,7 +302,7 @@ fn take_param_attr(attrs: &mut Vec<syn::Attribute>) -> syn::Result<ParamAttr> {
                 }
                 _ => {
                     return Err(meta.error(
-                        "expected alias, gt, ge, lt, le, multiple_of, min_length, max_length or pattern",
+                        "expected alias, gt, ge, lt, le, multiple_of, max_digits, decimal_places, min_length, max_length or pattern",
                     ));
                 }
             }

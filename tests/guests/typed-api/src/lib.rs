@@ -184,6 +184,28 @@ fn model_by_name(model_name: ModelName, id: Option<fasterapi::uuid::Uuid>) -> Js
     Json(json!({ "model_name": model_name, "deep": deep, "id": id.map(|id| id.to_string()) }))
 }
 
+/// Dates, times, durations and decimals, parsed by the host as pydantic
+/// parses them; a list whose length is bounded.
+#[get("/schedule/{day}")]
+fn schedule(
+    day: fasterapi::time::Date,
+    start: fasterapi::time::OffsetDateTime,
+    at: Option<fasterapi::time::Time>,
+    #[query(max_digits = 5, decimal_places = 2, gt = 0)] price: fasterapi::rust_decimal::Decimal,
+    pause: Option<fasterapi::time::Duration>,
+    #[query(min_length = 1, max_length = 2)] tag: Vec<String>,
+) -> Json<Value> {
+    Json(json!({
+        "day": [day.year(), u8::from(day.month()), day.day()],
+        "start": start.unix_timestamp(),
+        "offset": start.offset().whole_seconds(),
+        "at": at.map(|t| [t.hour(), t.minute(), t.second()]),
+        "price": price.to_string(),
+        "pause_us": pause.map(|d| d.whole_microseconds() as i64),
+        "tags": tag,
+    }))
+}
+
 /// A form with text fields, bytes and files.
 #[post("/upload", status = 201)]
 fn upload(
@@ -229,5 +251,6 @@ fasterapi::app!(
     lists,
     lists_again,
     model_by_name,
+    schedule,
     upload,
 );
