@@ -70,7 +70,7 @@ pub mod __private {
         AppInfo, BodySpec, Choices, Constraint, Method, Number, ParamSource, ParamType, ParamValue, Route,
         RouteDocs,
     };
-    pub use crate::body::FromBody;
+    pub use crate::body::{Embedded, FromBody, embedded_body};
     pub use crate::model::{Fields, Schemas, model_schema, schema_of};
     pub use crate::param::{arg, param_spec};
 

@@ -111,6 +111,8 @@ class Route:
     # Parameter models (`Annotated[FilterParams, Query()]`): (argument, model
     # class, its fields), built from the fields' own parameters.
     models: Tuple[Tuple[str, type, Tuple[str, ...]], ...] = ()
+    # The same models as the host sees them: (indexes into `params`, extra="forbid").
+    param_models: Tuple[Tuple[Tuple[int, ...], bool], ...] = ()
 
     def __post_init__(self) -> None:
         media_type = getattr(self.response_class, "media_type", None)
@@ -456,10 +458,8 @@ def _add_model_parameters(route: Route, arg: str, model: type, info: ParamInfo, 
     """A parameter model (``Annotated[FilterParams, Query()]``): each field is
     a parameter of the model's source, as FastAPI declares it; the handler
     gets the model built from their values."""
-    where = f"{route.endpoint.__name__}({arg})"
-    if getattr(model, "model_config", {}).get("extra") == "forbid":
-        raise ValueError(f"{where}: model_config extra='forbid' on a parameter model is not supported yet")
     fields = []
+    first = len(route.params)
     for name, (tp, default) in model.__fields__.items():
         field_info = model.__field_info__.get(name)
         options: Dict[str, Any] = dict(field_info.constraints) if field_info else {}
@@ -474,6 +474,9 @@ def _add_model_parameters(route: Route, arg: str, model: type, info: ParamInfo, 
         _add_parameter(route, f"{arg}.{name}", tp, param_info, path_names)
         fields.append(name)
     route.models += ((arg, model, tuple(fields)),)
+    # For the host: which parameters form the model, and whether it forbids other keys.
+    forbid = getattr(model, "model_config", {}).get("extra") == "forbid"
+    route.param_models += ((tuple(range(first, len(route.params))), forbid),)
 
 
 _SEQUENCES = (list, set, frozenset)

@@ -82,7 +82,8 @@ def _route(route: Route) -> wit.Route:
     docs = wit.RouteDocs(summary=d.summary, description=d.description, tags=d.tags, deprecated=d.deprecated,
                          include_in_schema=d.include_in_schema, status=route.status_code,
                          response_media_type=route.media_type, response_schema=_json(route.response_schema()))
-    return wit.Route(method=_METHODS[route.method], path=route.path, params=params, body=body,
+    models = [wit.ParamModel(fields=list(fields), forbid_extra=forbid) for fields, forbid in route.param_models]
+    return wit.Route(method=_METHODS[route.method], path=route.path, params=params, models=models, body=body,
                      name=route.name, raw_request=route.request_arg is not None, docs=docs)
 
 

@@ -151,6 +151,53 @@ fn json_bodies_validate_like_pydantic() {
 }
 
 #[test]
+fn several_bodies_are_the_keys_of_one_object() {
+    let server = serve(TYPED);
+    let good = server.post_json(
+        "/orders/7?copies=2",
+        r#"{"item":{"name":"pen","price":1},"size":{"width":2,"height":"3"},"note":"gift"}"#,
+    );
+    assert_eq!(good.json(), json!({"id": 7, "item": "pen", "area": 6, "note": "gift", "copies": 2}));
+    let no_note = server
+        .post_json("/orders/7?copies=1", r#"{"item":{"name":"a","price":1},"size":{"width":1,"height":1}}"#);
+    assert_eq!(no_note.json()["note"], json!(null));
+    let bad = server.post_json("/orders/7?copies=1", r#"{"item":{"price":"x"},"note":5}"#);
+    assert_eq!(
+        bad.errors(),
+        [
+            ("missing".into(), json!(["body", "item", "name"])),
+            ("float_parsing".into(), json!(["body", "item", "price"])),
+            ("missing".into(), json!(["body", "size"])),
+            ("string_type".into(), json!(["body", "note"])),
+        ]
+    );
+    // A bad parameter and a bad body are reported together (validate-only).
+    let both = server.post_json("/orders/7?copies=0", "[1]");
+    assert_eq!(
+        both.errors(),
+        [
+            ("greater_than_equal".into(), json!(["query", "copies"])),
+            ("missing".into(), json!(["body", "item"])),
+            ("missing".into(), json!(["body", "size"])),
+        ]
+    );
+    let document = server.get("/openapi.json").json();
+    let body = &document["paths"]["/orders/{id}"]["post"]["requestBody"];
+    assert_eq!(body["required"], true);
+    assert_eq!(
+        body["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/Body_create_order_orders__id__post"})
+    );
+    let schema = &document["components"]["schemas"]["Body_create_order_orders__id__post"];
+    assert_eq!(schema["required"], json!(["item", "size"]));
+    assert_eq!(schema["properties"]["item"], json!({"$ref": "#/components/schemas/Product"}));
+    assert_eq!(
+        schema["properties"]["note"],
+        json!({"anyOf": [{"type": "string"}, {"type": "null"}], "title": "Note"})
+    );
+}
+
+#[test]
 fn bad_parameters_and_a_bad_body_are_reported_together() {
     let server = serve(TYPED);
     let both =

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use crate::models;
 use crate::params::{self, ErrorKind, Loc, ValidationError};
 use crate::spec::{ParamKind, ParamSource, ParamSpec, RouteSpec};
 use crate::value::{ArgValue, List, Upload};
@@ -37,6 +38,9 @@ pub trait Headers<'h> {
     fn first(&self, name: &str) -> Option<Cow<'h, str>>;
     /// Every value of header `name`, one per header line, in order.
     fn all(&self, name: &str) -> Vec<Cow<'h, str>>;
+    /// Every header line as (name, value), in request order (for parameter
+    /// models, which see the headers as a whole).
+    fn entries(&self) -> Vec<(Cow<'h, str>, Cow<'h, str>)>;
 }
 
 /// Header lines as (lower-case name, value) pairs: for tests and tools.
@@ -46,6 +50,9 @@ impl<'h> Headers<'h> for [(&'h str, &'h str)] {
     }
     fn all(&self, name: &str) -> Vec<Cow<'h, str>> {
         self.iter().filter(|(n, _)| *n == name).map(|(_, v)| Cow::Borrowed(*v)).collect()
+    }
+    fn entries(&self) -> Vec<(Cow<'h, str>, Cow<'h, str>)> {
+        self.iter().map(|(n, v)| (Cow::Borrowed(*n), Cow::Borrowed(*v))).collect()
     }
 }
 
@@ -97,6 +104,25 @@ pub fn arguments<'h, V: ArgValue>(
             Ok(value) => args.push(value),
             Err(mut found) => errors.append(&mut found),
         }
+    }
+    // Models change a missing field's input and may forbid keys: only then
+    // are a source's keys gathered.
+    if route.models.iter().any(|m| m.forbid_extra) || (!route.models.is_empty() && !errors.is_empty()) {
+        models::check(route, &mut errors, |source| match source {
+            ParamSource::Query => models::grouped(
+                query
+                    .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            ),
+            ParamSource::Header => {
+                models::grouped(headers.entries().into_iter().map(|(n, v)| (n.into_owned(), v.into_owned())))
+            }
+            ParamSource::Cookie => {
+                models::cookie_entries(cookies.get_or_insert_with(|| parse_cookies(headers)))
+            }
+            ParamSource::Form => models::form_entries(form.unwrap_or(&empty)),
+            ParamSource::Path => Vec::new(),
+        });
     }
     if errors.is_empty() {
         Ok(args)
@@ -303,6 +329,7 @@ mod tests {
                 spec("q", ParamSource::Query, ParamKind::Text, false, Value::None),
                 spec("ratio", ParamSource::Query, ParamKind::Float, false, Value::Float(0.5)),
             ],
+            models: Vec::new(),
             body: None,
             name: "get_user".into(),
             raw_request: false,
@@ -429,5 +456,72 @@ mod tests {
         assert_eq!(detail("id=x")[0]["type"], "int_parsing");
         let found = detail("id=1");
         assert_eq!(found[0]["msg"], "List should have at least 2 items after validation, not 1");
+    }
+
+    fn modelled(source: ParamSource, forbid_extra: bool) -> RouteSpec {
+        let a = spec(
+            if source == ParamSource::Header { "x-a" } else { "a" },
+            source,
+            ParamKind::Int,
+            true,
+            Value::None,
+        );
+        let b = spec(
+            if source == ParamSource::Header { "x-b" } else { "b" },
+            source,
+            ParamKind::Int,
+            false,
+            Value::Int(1),
+        );
+        let mut route = RouteSpec::new(Method::Get, "/m", "h", vec![a, b]);
+        route.models.push(crate::spec::ParamModel { fields: vec![0, 1], forbid_extra });
+        route
+    }
+
+    fn model_errors(route: &RouteSpec, query: &str, headers: &[(&str, &str)]) -> serde_json::Value {
+        let mut tree = matchit::Router::new();
+        tree.insert("/m", ()).unwrap();
+        let matched = tree.at("/m").unwrap();
+        let errors = arguments::<Value>(route, &matched.params, Some(query), headers, None).unwrap_err();
+        serde_json::to_value(&errors).unwrap()
+    }
+
+    #[test]
+    fn a_models_missing_field_shows_the_keys_received() {
+        let query = modelled(ParamSource::Query, false);
+        let found = model_errors(&query, "b=2&zz=3&zz=4", &[]);
+        assert_eq!(found[0]["input"], serde_json::json!({"b": "2", "zz": ["3", "4"]}));
+        assert_eq!(model_errors(&query, "", &[])[0]["input"], serde_json::json!({}));
+        let headers = modelled(ParamSource::Header, false);
+        let found = model_errors(&headers, "", &[("host", "h"), ("x-b", "2")]);
+        assert_eq!(found[0]["input"], serde_json::json!({"x_b": "2", "host": "h"}));
+        let cookies = modelled(ParamSource::Cookie, false);
+        let found = model_errors(&cookies, "", &[("cookie", "zz=1; b=2; zz=3")]);
+        assert_eq!(found[0]["input"], serde_json::json!({"b": "2", "zz": "3"}));
+    }
+
+    #[test]
+    fn a_model_can_forbid_other_keys() {
+        let query = modelled(ParamSource::Query, true);
+        let found = model_errors(&query, "b=x&zz=1&a=1&yy=2&yy=3", &[]);
+        let shape: Vec<(&str, &serde_json::Value)> =
+            found.as_array().unwrap().iter().map(|e| (e["type"].as_str().unwrap(), &e["input"])).collect();
+        assert_eq!(
+            shape,
+            [
+                ("int_parsing", &serde_json::json!("x")),
+                ("extra_forbidden", &serde_json::json!("1")),
+                ("extra_forbidden", &serde_json::json!(["2", "3"]))
+            ]
+        );
+        assert_eq!(found[1]["loc"], serde_json::json!(["query", "zz"]));
+        assert_eq!(found[1]["msg"], "Extra inputs are not permitted");
+        let mut tree = matchit::Router::new();
+        tree.insert("/m", ()).unwrap();
+        let matched = tree.at("/m").unwrap();
+        assert!(arguments::<Value>(&query, &matched.params, Some("a=1"), &[][..], None).is_ok());
+        let headers = modelled(ParamSource::Header, true);
+        let found = model_errors(&headers, "", &[("x-a", "1"), ("host", "h")]);
+        assert_eq!(found[0]["loc"], serde_json::json!(["header", "host"]));
     }
 }

@@ -45,6 +45,8 @@ pub mod decimal;
 #[cfg(feature = "full")]
 pub mod extract;
 #[cfg(feature = "full")]
+mod models;
+#[cfg(feature = "full")]
 pub mod openapi;
 #[cfg(feature = "full")]
 pub mod params;

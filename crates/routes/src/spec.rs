@@ -225,6 +225,18 @@ pub struct ApiInfo {
     pub description: Option<String>,
 }
 
+/// A parameter model: parameters of one source the handler takes as one
+/// object (FastAPI's `Annotated[Model, Query()]`), which changes two errors:
+/// a missing field's `input` is the source's keys, and other keys can be
+/// forbidden.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParamModel {
+    /// Indexes into the route's `params`.
+    pub fields: Vec<usize>,
+    /// Any other key of the source is a 422 `extra_forbidden`.
+    pub forbid_extra: bool,
+}
+
 /// One route of an app.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteSpec {
@@ -234,6 +246,8 @@ pub struct RouteSpec {
     pub path: String,
     /// Its parameters, in the order the guest receives them.
     pub params: Vec<ParamSpec>,
+    /// Parameter models grouping some of `params`.
+    pub models: Vec<ParamModel>,
     /// The body it takes, if any.
     pub body: Option<BodySpec>,
     /// The handler's name, for logs.
@@ -264,6 +278,8 @@ pub enum SpecError {
     Template { method: Method, path: String, reason: String },
     #[error("route {method} {path}: {reason}")]
     Constraint { method: Method, path: String, reason: String },
+    #[error("route {method} {path}: a parameter model {reason}")]
+    Model { method: Method, path: String, reason: &'static str },
 }
 
 impl ParamSpec {
@@ -345,6 +361,7 @@ impl RouteSpec {
             method,
             path: path.into(),
             params,
+            models: Vec::new(),
             body: None,
             name: name.into(),
             raw_request: false,
@@ -407,7 +424,29 @@ impl RouteSpec {
                 return Err(SpecError::UndeclaredPathParam { method, path, name });
             }
         }
-        Ok(())
+        match self.models.iter().find_map(|model| self.model_problem(model)) {
+            Some(reason) => Err(SpecError::Model { method, path, reason }),
+            None => Ok(()),
+        }
+    }
+
+    /// Why a parameter model does not fit the route, if it does not.
+    fn model_problem(&self, model: &ParamModel) -> Option<&'static str> {
+        let mut sources = model.fields.iter().map(|&i| self.params.get(i).map(|p| p.source));
+        let Some(Some(source)) = sources.next() else {
+            return Some("needs fields, each a parameter of the route");
+        };
+        if source == ParamSource::Path {
+            return Some("cannot read the path");
+        }
+        if !sources.all(|other| other == Some(source)) {
+            return Some("reads one source");
+        }
+        let mut owned = self.models.iter().flat_map(|m| &m.fields).collect::<Vec<_>>();
+        owned.sort();
+        let count = owned.len();
+        owned.dedup();
+        (owned.len() != count).then_some("shares no field with another")
     }
 }
 

@@ -50,6 +50,9 @@ impl<'a> Headers<'a> for Every<'a> {
     fn all(&self, _: &str) -> Vec<Cow<'a, str>> {
         vec![Cow::Borrowed(self.0); 2]
     }
+    fn entries(&self) -> Vec<(Cow<'a, str>, Cow<'a, str>)> {
+        vec![(Cow::Borrowed("x-any"), Cow::Borrowed(self.0))]
+    }
 }
 
 proptest! {

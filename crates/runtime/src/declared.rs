@@ -4,7 +4,7 @@
 
 use fasterapi_routes::constraints::{Choices, Constraints, Number, Pattern};
 use fasterapi_routes::spec::{
-    ApiInfo, BodySpec, Method, ParamKind, ParamSource, ParamSpec, RouteDocs, RouteSpec,
+    ApiInfo, BodySpec, Method, ParamKind, ParamModel, ParamSource, ParamSpec, RouteDocs, RouteSpec,
 };
 use fasterapi_routes::value::{ArgValue, List, Upload, Value};
 
@@ -78,6 +78,14 @@ pub(crate) fn route_from_wit(route: wit::Route) -> Result<RouteSpec, String> {
         method: method_from_wit(route.method),
         path: route.path,
         params,
+        models: route
+            .models
+            .into_iter()
+            .map(|m| ParamModel {
+                fields: m.fields.into_iter().map(|i| i as usize).collect(),
+                forbid_extra: m.forbid_extra,
+            })
+            .collect(),
         body: route.body.map(|b| BodySpec {
             required: b.required,
             media_type: b.media_type,

@@ -342,9 +342,11 @@ fn number_tokens(expr: &Expr) -> syn::Result<TokenStream2> {
 /// How one handler argument is filled.
 enum ArgKind {
     Param(Box<ParamArg>),
-    /// The JSON body.
+    /// The JSON body (or, with several, the key of its name).
     Body {
         ty: Box<Type>,
+        /// The argument's name: `item: Json<Item>` or `Json(item): Json<Item>`.
+        name: Option<String>,
     },
     /// `&Request`.
     Request,
@@ -381,8 +383,10 @@ fn route_impl(method: &str, args: RouteArgs, mut item: ItemFn) -> syn::Result<To
             return Err(Error::new(args.path.span(), msg));
         }
     }
-    if kinds.iter().filter(|k| matches!(k, ArgKind::Body { .. })).count() > 1 {
-        return Err(Error::new(item.sig.span(), "a handler takes at most one Json body"));
+    let bodies = kinds.iter().filter(|k| matches!(k, ArgKind::Body { .. })).count();
+    if bodies > 1 && kinds.iter().any(|k| matches!(k, ArgKind::Body { name: None, .. })) {
+        let msg = "with several Json bodies, name each (`item: Json<Item>` or `Json(item): Json<Item>`): the name is its key";
+        return Err(Error::new(item.sig.span(), msg));
     }
     let status = match &args.status {
         Some(status) => status.base10_parse::<u16>()?,
@@ -426,7 +430,15 @@ fn classify(
         if default.is_some() {
             return Err(Error::new(ty.span(), "a Json body cannot have a #[default]"));
         }
-        return Ok(ArgKind::Body { ty: Box::new(ty.clone()) });
+        let name = name.map(str::to_owned).or_else(|| match pat {
+            // `Json(item)`: the name inside the pattern.
+            Pat::TupleStruct(tuple) => match tuple.elems.first() {
+                Some(Pat::Ident(ident)) if tuple.elems.len() == 1 => Some(ident.ident.to_string()),
+                _ => None,
+            },
+            _ => None,
+        });
+        return Ok(ArgKind::Body { ty: Box::new(ty.clone()), name });
     }
     // A parameter's name is its wire name, so it must be a plain identifier.
     let Some(name) = name else {
@@ -491,6 +503,14 @@ fn generic_arg<'t>(ty: &'t Type, wrapper: &str) -> Option<&'t Type> {
     }
 }
 
+/// FastAPI's default operation id: the handler's name and path with every
+/// non-word character as `_`, then the method (`create_order_orders_post`).
+fn operation_id(name: &str, template: &str, method: &str) -> String {
+    let raw = format!("{name}{}", template.replace("{*", "{"));
+    let word: String = raw.chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    format!("{word}_{}", method.to_ascii_lowercase())
+}
+
 /// The `{name}` and `{*name}` parameters of a matchit template, by the
 /// host's own template parser (`fasterapi-routes`), so that a path the
 /// macro accepts is one the host accepts.
@@ -547,6 +567,7 @@ fn handler_tokens(
 ) -> TokenStream2 {
     let fn_name = &item.sig.ident;
     let handler = format_ident!("__fasterapi_handler_{}", fn_name);
+    let method_name = method;
     let method = format_ident!("{}", method);
     let private = quote!(::fasterapi::__private);
     let mut specs = Vec::new();
@@ -554,6 +575,9 @@ fn handler_tokens(
     let mut body_check = quote!(::fasterapi::Response::new(204));
     let mut bindings = Vec::new();
     let mut call_args = Vec::new();
+    // Several Json arguments are the keys of one JSON object, as in FastAPI.
+    let embedded = kinds.iter().filter(|k| matches!(k, ArgKind::Body { .. })).count() > 1;
+    let (mut embedded_parts, mut embedded_takes, mut embedded_unwraps) = (Vec::new(), Vec::new(), Vec::new());
     for (index, kind) in kinds.iter().enumerate() {
         let var = format_ident!("__arg{}", index);
         match kind {
@@ -584,7 +608,17 @@ fn handler_tokens(
                 });
                 call_args.push(quote!(#var));
             }
-            ArgKind::Body { ty } => {
+            ArgKind::Body { ty, name: Some(name) } if embedded => {
+                embedded_parts.push(quote!((#name, <#ty as #private::FromBody>::REQUIRED, <#ty as #private::FromBody>::part_schema as fn(&mut #private::Schemas) -> #private::serde_json::Value)));
+                embedded_takes.push(quote!(let #var = __embedded.take::<#ty>(#name);));
+                embedded_unwraps.push(quote! {
+                    let ::core::option::Option::Some(#var) = #var else {
+                        return #private::contract_violation();
+                    };
+                });
+                call_args.push(quote!(#var));
+            }
+            ArgKind::Body { ty, .. } => {
                 body_spec = quote!(#private::json_body(
                     <#ty as #private::FromBody>::REQUIRED,
                     <#ty as #private::FromBody>::schema(),
@@ -602,6 +636,31 @@ fn handler_tokens(
         }
     }
     let fn_name_str = fn_name.to_string();
+    if embedded {
+        let operation_id = operation_id(&fn_name_str, template, method_name);
+        body_spec = quote!(::core::option::Option::Some(#private::embedded_body(#operation_id, &[#(#embedded_parts),*])));
+        let read = quote! {
+            let mut __embedded = match #private::Embedded::read(&__request) {
+                ::core::result::Result::Ok(embedded) => embedded,
+                ::core::result::Result::Err(response) => return response,
+            };
+            #(#embedded_takes)*
+        };
+        body_check = quote! {
+            #read
+            match __embedded.finish() {
+                ::core::result::Result::Ok(()) => ::fasterapi::Response::new(204),
+                ::core::result::Result::Err(response) => response,
+            }
+        };
+        bindings.push(quote! {
+            #read
+            if let ::core::result::Result::Err(response) = __embedded.finish() {
+                return response;
+            }
+            #(#embedded_unwraps)*
+        });
+    }
     let raw_request = kinds.iter().any(|k| matches!(k, ArgKind::Request));
     quote! {
         #item
@@ -619,6 +678,7 @@ fn handler_tokens(
                     body: #body_spec,
                     name: #fn_name_str.into(),
                     raw_request: #raw_request,
+                    models: ::std::vec::Vec::new(),
                     docs: #docs,
                 }
             }

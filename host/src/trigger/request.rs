@@ -75,6 +75,9 @@ impl<'h> fasterapi_routes::extract::Headers<'h> for HeaderText<'h> {
     fn all(&self, name: &str) -> Vec<Cow<'h, str>> {
         self.0.get_all(name).iter().map(latin_1).collect()
     }
+    fn entries(&self) -> Vec<(Cow<'h, str>, Cow<'h, str>)> {
+        self.0.iter().map(|(name, value)| (Cow::Borrowed(name.as_str()), latin_1(value))).collect()
+    }
 }
 
 fn latin_1(value: &hyper::header::HeaderValue) -> Cow<'_, str> {

@@ -23,6 +23,28 @@ class Cookies(BaseModel):
     fatebook_tracker: Optional[str] = None
 
 
+class Page(BaseModel):
+    model_config = {"extra": "forbid"}
+    page: int
+    size: int = 10
+    sort: list[str] = []
+
+
+class Prefs(BaseModel):
+    model_config = {"extra": "forbid"}
+    theme: str = "light"
+
+
+@app.get("/pages")
+def read_pages(page: Annotated[Page, Query()]):
+    return page
+
+
+@app.get("/prefs")
+def read_prefs(prefs: Annotated[Prefs, Cookie()]):
+    return prefs
+
+
 @app.get("/items")
 def read_items(filter_query: Annotated[FilterParams, Query()]):
     return filter_query
@@ -47,4 +69,13 @@ CASES = [
     ("GET", "/headers", {"host": "example.com", "save-data": "maybe"}, None),
     ("GET", "/cookies", {"cookie": "session_id=abc; fatebook_tracker=t"}, None),
     ("GET", "/cookies", {"cookie": "fatebook_tracker=t; session_id="}, None),
+    ("GET", "/cookies", {"cookie": "zz=1; fatebook_tracker=t; zz=2"}, None),
+    ("GET", "/cookies", {}, None),
+    ("GET", "/items?zz=1&limit=5", {}, None),
+    ("GET", "/pages?page=1&sort=a&sort=b", {}, None),
+    ("GET", "/pages?size=5&zz=1&zz=2&sort=a", {}, None),
+    ("GET", "/pages", {}, None),
+    ("GET", "/pages?page=x&yy=3&page=2&zz=", {}, None),
+    ("GET", "/prefs", {"cookie": "theme=dark"}, None),
+    ("GET", "/prefs", {"cookie": "theme=dark; other=1; more=2"}, None),
 ]

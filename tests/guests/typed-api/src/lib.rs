@@ -75,6 +75,18 @@ fn create_product(Json(product): Json<Product>) -> Json<Product> {
     Json(product)
 }
 
+/// Several bodies: the keys of one JSON object, as FastAPI embeds them.
+#[post("/orders/{id}")]
+fn create_order(
+    id: i64,
+    Json(item): Json<Product>,
+    size: Json<Dimensions>,
+    note: Option<Json<String>>,
+    #[query(ge = 1)] copies: i64,
+) -> Json<Value> {
+    Json(json!({ "id": id, "item": item.name, "area": size.0.width * size.0.height, "note": note.map(|n| n.0), "copies": copies }))
+}
+
 #[put("/products/{id}")]
 fn replace_product(id: i64, body: Option<Json<Product>>) -> Json<Value> {
     Json(json!({ "id": id, "name": body.map(|Json(p)| p.name) }))
@@ -237,6 +249,7 @@ fasterapi::app!(
     mixed,
     files,
     create_product,
+    create_order,
     replace_product,
     patch_product,
     delete_product,
