@@ -69,6 +69,7 @@ fn get_user_request(guest: &Guest) -> wit::Request {
         body: Vec::new(),
         content_type: None,
         validate_only: false,
+        failed_groups: Vec::new(),
         raw: None,
     }
 }

@@ -203,6 +203,7 @@ pub fn param_spec<T: Param>(
         repeated: T::REPEATED,
         unique: false,
         constraints,
+        schema_extra: None,
     }
 }
 

@@ -22,7 +22,8 @@ before the handler runs; bodies are validated here, like pydantic.
 """
 
 from . import config, kv, log
-from ._app import FastAPI, FasterAPI, Request
+from ._app import APIRouter, FastAPI, FasterAPI, Request
+from ._depends import Depends, Security
 from ._errors import ValidationError
 from .kv import KvError
 from ._model import BaseModel, Field
@@ -32,7 +33,7 @@ from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextRes
                          Response)
 
 __all__ = [
-    "BaseModel", "Body", "Cookie", "FastAPI", "Field", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
-    "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response", "UploadFile",
+    "APIRouter", "BaseModel", "Body", "Cookie", "Depends", "FastAPI", "Field", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
+    "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response", "Security", "UploadFile",
     "ValidationError", "config", "kv", "log",
 ]

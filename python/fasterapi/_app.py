@@ -4,6 +4,8 @@ table for the host, and the dispatch of requests the host already validated."""
 import datetime
 import decimal
 import enum
+from http.cookies import _unquote
+from urllib.parse import parse_qsl
 import inspect
 import json
 import re
@@ -12,13 +14,15 @@ import types
 import typing
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import log
 from ._errors import error
 from ._constraints import add_schema_keywords, constrained
 from ._model import (_MISSING as _MISSING_FIELD, BaseModel, _dump, _unwrap_optional, json_schema, schema_document,
                      title, validator)
+from ._depends import (Call, Const, Depends, Exits, SecurityBase, SecurityScopes, Security, argument, invoke,
+                       run, solve)
 from ._files import UploadFile
 from ._params import DECIMAL_CONSTRAINTS, NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
@@ -46,6 +50,8 @@ class ParamSpec:
     convert: Optional[Callable[[Any], Any]] = None  # the host's value -> the handler's
     title: Optional[str] = None  # the schema's title in /openapi.json (default: from the wire name)
     unique: bool = False  # a `set[T]`: documented with uniqueItems
+    group: int = 0  # which dependant declared it (FastAPI lists errors by dependant)
+    schema_extra: Optional[Dict[str, Any]] = None  # json_schema_extra, merged into its documented schema
 
 
 @dataclass
@@ -101,8 +107,15 @@ class Route:
     response_class: type
     params: List[ParamSpec] = field(default_factory=list)
     body: Optional[Body] = None
-    request_arg: Optional[str] = None
+    # The keys that get the raw request (the handler's or a dependency's `Request` argument).
+    request_keys: Tuple[str, ...] = ()
     docs: RouteDocs = field(default_factory=RouteDocs)
+    # The handler with its dependencies, planned at declaration; `None`
+    # when it has none (the handler is called directly).
+    plan: Optional[Call] = None
+    group: int = 0  # while declaring: the group of the parameters being added
+    # The security schemes its dependencies use: (name, scheme, scopes), for /openapi.json.
+    security: List[Tuple[str, Dict[str, Any], List[str]]] = field(default_factory=list)
     # The handler's argument names of `params`, in order (set once built).
     arg_names: Tuple[str, ...] = ()
     # (position, converter) for arguments the host passes as text but the
@@ -179,6 +192,22 @@ class Request:
         self.headers = {name: value.decode("latin-1") for name, value in reversed(headers)}
         self._body = body
 
+    @property
+    def query_params(self) -> Dict[str, str]:
+        """The query string's values (the last of a repeated key), as Starlette reads them."""
+        return dict(parse_qsl(self.query, keep_blank_values=True))
+
+    @property
+    def cookies(self) -> Dict[str, str]:
+        """The ``Cookie`` header's cookies, as Starlette parses them."""
+        cookies: Dict[str, str] = {}
+        for chunk in self.headers.get("cookie", "").split(";"):
+            key, _, value = chunk.partition("=") if "=" in chunk else ("", "", chunk)
+            key, value = key.strip(), value.strip()
+            if key or value:
+                cookies[key] = _unquote(value)
+        return cookies
+
     async def body(self) -> bytes:
         return self._body
 
@@ -186,41 +215,18 @@ class Request:
         return json.loads(self._body)
 
 
-class FasterAPI:
-    """An app: routes declared with decorators, as in FastAPI.
+class _Declares:
+    """The route decorators apps and routers share, as in FastAPI: each
+    declares a route through ``add_api_route``."""
 
-    >>> app = FasterAPI()
-    >>> @app.get("/users/{user_id}")
-    ... def get_user(user_id: int):
-    ...     return {"id": user_id}
-    """
+    def add_api_route(self, path: str, endpoint: Callable, **options: Any) -> None:
+        raise NotImplementedError
 
-    def __init__(self, *, title: Optional[str] = None, version: str = "0.1.0",
-                 description: Optional[str] = None, instances: str = "reuse", **_options: Any) -> None:
-        if instances not in ("reuse", "per-request"):
-            raise ValueError(f'instances must be "reuse" or "per-request", not {instances!r}')
-        self.title = title
-        self.version = version
-        self.description = description
-        # How the host runs this app when its manifest does not say: warm
-        # instances, as a fresh CPython costs ~0.5 ms a request.
-        self.instances = instances
-        self.routes: List[Route] = []
-
-    def api_route(self, path: str, *, methods: List[str], status_code: Optional[int] = None,
-                  response_class: type = JSONResponse, response_model: Any = None,
-                  summary: Optional[str] = None, description: Optional[str] = None,
-                  tags: Optional[List[str]] = None, deprecated: bool = False,
-                  include_in_schema: bool = True, **_options: Any) -> Callable:
+    def api_route(self, path: str, *, methods: List[str], **options: Any) -> Callable:
         """Declares a handler for ``path`` and ``methods``. The handler's
         docstring (up to a form feed) is its description in ``/docs``."""
         def decorator(endpoint: Callable) -> Callable:
-            docs = RouteDocs(summary, description or _docstring(endpoint), list(tags or []),
-                             deprecated, include_in_schema, response_model)
-            for method in methods:
-                route = _build_route(method.upper(), path, endpoint, status_code, response_class)
-                route.docs = docs
-                self.routes.append(route)
+            self.add_api_route(path, endpoint, methods=methods, **options)
             return endpoint
         return decorator
 
@@ -244,22 +250,130 @@ class FasterAPI:
         """Declares a DELETE handler."""
         return self.api_route(path, methods=["DELETE"], **options)
 
+    def include_router(self, router: "APIRouter", *, prefix: str = "", tags: Optional[List[str]] = None,
+                       dependencies: Optional[Sequence[Depends]] = None, deprecated: Optional[bool] = None,
+                       include_in_schema: bool = True, **options: Any) -> None:
+        """Declares every route of ``router`` here, under ``prefix``, with
+        ``tags`` and ``dependencies`` before the router's own, as FastAPI does."""
+        _refuse("include_router", options)
+        _check_prefix(prefix)
+        for path, endpoint, declared in router.declared:
+            merged = dict(declared)
+            merged["tags"] = [*(tags or []), *declared["tags"]]
+            merged["dependencies"] = [*(dependencies or []), *declared["dependencies"]]
+            merged["deprecated"] = declared["deprecated"] or bool(deprecated)
+            merged["include_in_schema"] = declared["include_in_schema"] and include_in_schema
+            self.add_api_route(prefix + path, endpoint, **merged)
+
+
+def _refuse(where: str, options: Dict[str, Any]) -> None:
+    """An option FasterAPI does not support fails the build, never ignored."""
+    if options:
+        raise TypeError(f"{where}() got an option FasterAPI does not support: {sorted(options)[0]}")
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+        raise ValueError(f"a path prefix must start with '/' and must not end with '/': {prefix!r}")
+
+
+class APIRouter(_Declares):
+    """A group of routes declared apart from the app (another module, say)
+    and added to it with ``app.include_router(router)``, as in FastAPI."""
+
+    def __init__(self, *, prefix: str = "", tags: Optional[List[str]] = None,
+                 dependencies: Optional[Sequence[Depends]] = None, deprecated: Optional[bool] = None,
+                 include_in_schema: bool = True, **options: Any) -> None:
+        _refuse("APIRouter", options)
+        _check_prefix(prefix)
+        self.prefix = prefix
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        self.deprecated = deprecated
+        self.include_in_schema = include_in_schema
+        # (path with the prefix, endpoint, options with the router's own merged in)
+        self.declared: List[Tuple[str, Callable, Dict[str, Any]]] = []
+
+    def add_api_route(self, path: str, endpoint: Callable, *, tags: Optional[List[str]] = None,
+                      dependencies: Optional[Sequence[Depends]] = None, deprecated: bool = False,
+                      include_in_schema: bool = True, **options: Any) -> None:
+        if not self.prefix and not path:
+            raise ValueError(f"{endpoint.__name__}: prefix and path cannot be both empty")
+        options.update(tags=[*self.tags, *(tags or [])], dependencies=[*self.dependencies, *(dependencies or [])],
+                       deprecated=deprecated or bool(self.deprecated),
+                       include_in_schema=include_in_schema and self.include_in_schema)
+        self.declared.append((self.prefix + path, endpoint, options))
+
+
+class FasterAPI(_Declares):
+    """An app: routes declared with decorators, as in FastAPI.
+
+    >>> app = FasterAPI()
+    >>> @app.get("/users/{user_id}")
+    ... def get_user(user_id: int):
+    ...     return {"id": user_id}
+    """
+
+    def __init__(self, *, title: Optional[str] = None, version: str = "0.1.0",
+                 description: Optional[str] = None, instances: str = "reuse",
+                 dependencies: Optional[Sequence[Depends]] = None, **_options: Any) -> None:
+        if instances not in ("reuse", "per-request"):
+            raise ValueError(f'instances must be "reuse" or "per-request", not {instances!r}')
+        self.title = title
+        self.version = version
+        self.description = description
+        # How the host runs this app when its manifest does not say: warm
+        # instances, as a fresh CPython costs ~0.5 ms a request.
+        self.instances = instances
+        # Run before every route's own dependencies, as FastAPI(dependencies=...).
+        self.dependencies = list(dependencies or [])
+        self.routes: List[Route] = []
+
+    def add_api_route(self, path: str, endpoint: Callable, *, methods: List[str], status_code: Optional[int] = None,
+                      response_class: type = JSONResponse, response_model: Any = None,
+                      summary: Optional[str] = None, description: Optional[str] = None,
+                      tags: Optional[List[str]] = None, deprecated: bool = False,
+                      include_in_schema: bool = True, dependencies: Optional[Sequence[Depends]] = None,
+                      **_options: Any) -> None:
+        """Declares ``endpoint`` for ``path`` and ``methods``."""
+        docs = RouteDocs(summary, description or _docstring(endpoint), list(tags or []),
+                         deprecated, include_in_schema, response_model)
+        for method in methods:
+            route = _build_route(method.upper(), path, endpoint, status_code, response_class,
+                                 [*self.dependencies, *(dependencies or [])])
+            route.docs = docs
+            self.routes.append(route)
+
     def dispatch(self, index: int, args: List[Any], method: str, path: str, query: str,
-                 headers: List[Tuple[str, bytes]], body: bytes, validate_only: bool = False) -> Response:
+                 headers: List[Tuple[str, bytes]], body: bytes, validate_only: bool = False,
+                 failed_groups: Sequence[int] = ()) -> Response:
         """Runs route ``index`` with the host's typed ``args`` (in declaration order).
 
-        With ``validate_only`` (the host rejected some parameters), only the
-        body is validated: 422 with its errors, or 204.
+        With ``validate_only`` (the host rejected some parameters), the
+        handler does not run: the dependencies whose parameters were all
+        good do (``failed_groups`` names the others), as in FastAPI, and one
+        that raises answers; then only the body is validated: 422 with its
+        errors, or 204.
         """
         route = self.routes[index]
-        for position, convert in route.converters:
-            if args[position] is not None:
-                args[position] = convert(args[position])
+        if args:  # a validate-only call of a route without dependencies has none
+            for position, convert in route.converters:
+                if args[position] is not None:
+                    args[position] = convert(args[position])
         kwargs = dict(zip(route.arg_names, args))
-        for arg, model, fields in route.models:
+        for arg, model, fields in route.models if args else ():
             instance = model.__new__(model)
             instance.__dict__.update({name: kwargs.pop(f"{arg}.{name}") for name in fields})
             kwargs[arg] = instance
+        if route.request_keys:
+            request = Request(method, path, query, headers, body)
+            for key in route.request_keys:
+                kwargs[key] = request
+        if validate_only and args and route.plan is not None:
+            try:
+                _solve_valid_dependencies(route.plan, kwargs, set(failed_groups))
+            except Exception as exc:
+                return _failure(route, exc)
         if route.body is not None:
             try:
                 values, errors = _read_body(route.body, headers, body)
@@ -270,20 +384,22 @@ class FasterAPI:
             kwargs.update(values)
         if validate_only:
             return Response(status_code=204)
-        if route.request_arg is not None:
-            kwargs[route.request_arg] = Request(method, path, query, headers, body)
         try:
-            result = _call(route.endpoint, kwargs)
-            if isinstance(result, Response):
-                return result
-            return route.respond(result)
-        except HTTPException as exc:
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        except Exception:
-            # A handler bug: 500 for this request only, as Starlette answers it,
-            # logged with its traceback.
-            log.error(f"handler {route.name} raised", traceback=traceback.format_exc())
-            return PlainTextResponse("Internal Server Error", status_code=500)
+            result = _call(route.endpoint, kwargs) if route.plan is None else _solve_plan(route.plan, kwargs)
+            return result if isinstance(result, Response) else route.respond(result)
+        except Exception as exc:
+            return _failure(route, exc)
+
+
+def _failure(route: Route, exc: Exception) -> Response:
+    """The answer to what a handler or dependency raised: an
+    ``HTTPException``'s, or (a bug) a 500 for this request only, as
+    Starlette answers it, logged with its traceback (call it in the
+    ``except`` block)."""
+    if isinstance(exc, HTTPException):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    log.error(f"handler {route.name} raised", traceback=traceback.format_exc())
+    return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 FastAPI = FasterAPI  # so an app's source can stay as it is under FastAPI
@@ -295,22 +411,58 @@ def _docstring(endpoint: Callable) -> Optional[str]:
     return doc.split("\f")[0].strip() or None if doc else None
 
 
+def _solve_plan(plan: Call, values: Dict[str, Any]) -> Any:
+    """The handler's result with its dependencies solved; ``yield``
+    dependencies are closed before the answer is made, the handler's
+    exception thrown into them."""
+    exits = Exits()
+    try:
+        result = solve(plan, values, {}, exits)
+    except BaseException as error:
+        exits.close(error)
+        raise
+    exits.close(None)
+    return result
+
+
+def _solve_valid_dependencies(plan: Call, values: Dict[str, Any], failed: set) -> None:
+    """For a request whose parameters the host refused: runs, as FastAPI
+    does, each dependency whose parameters (and its own dependencies') were
+    all good, in order; one that raises answers instead of the 422."""
+    exits = Exits()
+    try:
+        _solve_valid(plan, values, failed, {}, exits, root=True)
+    except BaseException as error:
+        exits.close(error)
+        raise
+    exits.close(None)
+    return None
+
+
+def _solve_valid(call: Call, values: Dict[str, Any], failed: set, cache: Dict[Any, Any], exits: Exits,
+                 root: bool = False) -> Tuple[bool, Any]:
+    """(whether ``call`` could run, its value): its dependencies are solved
+    first, each on its own, so one whose parameters were good runs even when
+    its dependant's were not."""
+    good = call.group not in failed
+    kwargs: Dict[str, Any] = {}
+    for keyword, source in call.args:
+        if isinstance(source, Call):
+            ran, value = _solve_valid(source, values, failed, cache, exits)
+            good &= ran
+        else:
+            value = argument(source, values)
+        if keyword is not None:
+            kwargs[keyword] = value
+    if not good or root:
+        return False, None
+    return True, invoke(call, kwargs, cache, exits)
+
+
 def _call(endpoint: Callable, kwargs: Dict[str, Any]) -> Any:
     """Calls a ``def`` or an ``async def`` handler to completion."""
     result = endpoint(**kwargs)
-    if type(result) is not _COROUTINE:
-        return result
-    try:
-        result.send(None)
-    except StopIteration as done:
-        return done.value
-    # The coroutine really suspended (e.g. on asyncio.sleep): run it on a loop.
-    import asyncio
-    return asyncio.new_event_loop().run_until_complete(_resume(result))
-
-
-async def _resume(coroutine: Any) -> Any:
-    return await coroutine
+    return result if type(result) is not _COROUTINE else run(result)
 
 
 _COROUTINE = types.CoroutineType
@@ -415,18 +567,16 @@ def _template(path: str) -> Tuple[str, List[str]]:
 
 
 def _build_route(method: str, path: str, endpoint: Callable, status_code: Optional[int],
-                 response_class: type) -> Route:
+                 response_class: type, dependencies: Sequence[Depends] = ()) -> Route:
     if method not in METHODS:
         raise ValueError(f"{endpoint.__name__}: unsupported method {method}")
     template, path_names = _template(path)
     route = Route(method, template, endpoint, status_code or 200, response_class)
-    hints = typing.get_type_hints(endpoint, include_extras=True)
-    for parameter in inspect.signature(endpoint).parameters.values():
-        annotation, info = _annotation_and_info(hints.get(parameter.name, str), parameter)
-        if info.source in ("query", "header", "cookie", "form") and _is_model(annotation):
-            _add_model_parameters(route, parameter.name, annotation, info, path_names)
-        else:
-            _add_parameter(route, parameter.name, annotation, info, path_names)
+    plan = _plan(endpoint, "", list(dependencies), use_cache=False, counter=[0], scopes=[])
+    _number_groups(plan, [0])
+    _declare(route, plan, path_names)
+    if any(isinstance(source, Call) for _, source in plan.args):
+        route.plan = plan
     missing = [name for name in path_names if name not in {p.name for p in route.params if p.source == "path"}]
     if missing:
         raise ValueError(f"{endpoint.__name__}: the path has {{{missing[0]}}} but no argument of that name")
@@ -435,14 +585,89 @@ def _build_route(method: str, path: str, endpoint: Callable, status_code: Option
     return route
 
 
-def _annotation_and_info(annotation: Any, parameter: inspect.Parameter) -> Tuple[Any, Optional[ParamInfo]]:
-    """Splits ``Annotated[T, Query()]`` / ``x: T = Query()`` into the type and the marker."""
-    info = parameter.default if isinstance(parameter.default, ParamInfo) else None
+def _plan(func: Callable, prefix: str, extra: List[Depends], use_cache: bool, counter: List[int],
+          scopes: List[str]) -> Call:
+    """The call of ``func`` and, recursively, of its dependencies: which
+    parameters each declares (keyed by ``prefix`` + name, so that two
+    dependencies' parameters of one name stay apart, as in FastAPI), and
+    the scopes the ``Security(...)`` above it asked for."""
+    call = Call(func, use_cache)
+    if isinstance(func, SecurityBase):
+        call.security = (func.scheme_name, func.model, list(scopes))
+    for depends in extra:
+        call.args.append((None, _dependency(depends, None, counter, scopes)))
+    try:
+        # A class's parameters are its __init__'s; a callable object's, its __call__'s.
+        typed = func.__init__ if inspect.isclass(func) else func
+        if not inspect.isroutine(typed) and callable(typed):
+            typed = type(typed).__call__
+        hints = typing.get_type_hints(typed, include_extras=True)
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"cannot read the parameters of dependency {func!r}: {exc}") from None
+    for parameter in parameters:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue  # FastAPI ignores *args and **kwargs
+        annotation, info = _annotation_and_info(hints.get(parameter.name, str), parameter)
+        if isinstance(info, Depends):
+            call.args.append((parameter.name, _dependency(info, annotation, counter, scopes)))
+        elif annotation is SecurityScopes:
+            call.args.append((parameter.name, Const(SecurityScopes(scopes))))
+        else:
+            key = prefix + parameter.name
+            call.own.append((parameter.name, key, annotation, info))
+            call.args.append((parameter.name, key))
+    return call
+
+
+def _dependency(depends: Depends, annotation: Any, counter: List[int], scopes: List[str]) -> Call:
+    """One use of a dependency: its own call, with a fresh key prefix."""
+    target = depends.dependency if depends.dependency is not None else annotation
+    if target is None or not callable(target):
+        raise ValueError(f"Depends() needs a callable or a class annotation, not {target!r}")
+    counter[0] += 1
+    name = getattr(target, "__name__", type(target).__name__)
+    asked = [*scopes, *depends.scopes] if isinstance(depends, Security) else scopes
+    return _plan(target, f"{name}#{counter[0]}.", [], depends.use_cache, counter, asked)
+
+
+def _number_groups(call: Call, next_group: List[int]) -> None:
+    """FastAPI validates dependencies first, depth-first, then the
+    dependant's own parameters: errors are listed in that order."""
+    for _, source in call.args:
+        if isinstance(source, Call):
+            _number_groups(source, next_group)
+    call.group = next_group[0]
+    next_group[0] += 1
+
+
+def _declare(route: Route, call: Call, path_names: List[str]) -> None:
+    """Declares the plan's parameters to the host in FastAPI's flat order
+    (a function's own, then its dependencies'), which its document follows."""
+    route.group = call.group
+    if call.security is not None and call.security not in route.security:
+        route.security.append(call.security)
+    for name, key, annotation, info in call.own:
+        if info.source in ("query", "header", "cookie", "form") and _is_model(annotation):
+            _add_model_parameters(route, key, annotation, info, path_names)
+        else:
+            _add_parameter(route, key, annotation, info, path_names, plain=name)
+    for _, source in call.args:
+        if isinstance(source, Call):
+            _declare(route, source, path_names)
+
+
+def _annotation_and_info(annotation: Any, parameter: inspect.Parameter) -> Tuple[Any, Any]:
+    """Splits ``Annotated[T, Query()]`` / ``x: T = Query()`` into the type and
+    the marker (a ``ParamInfo`` or a ``Depends``)."""
+    markers = (ParamInfo, Depends)
+    info = parameter.default if isinstance(parameter.default, markers) else None
     if typing.get_origin(annotation) is typing.Annotated:
         base, *extras = typing.get_args(annotation)
         annotation = base
-        info = next((e for e in extras if isinstance(e, ParamInfo)), info)
-        if info is not None and parameter.default is not inspect.Parameter.empty and info.default is Required:
+        info = next((e for e in extras if isinstance(e, markers)), info)
+        if isinstance(info, ParamInfo) and parameter.default is not inspect.Parameter.empty \
+                and info.default is Required:
             info.default = parameter.default
     if info is None:
         default = Required if parameter.default is inspect.Parameter.empty else parameter.default
@@ -491,10 +716,14 @@ def _list_item(annotation: Any) -> Any:
     return list if annotation in _SEQUENCES else None
 
 
-def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, path_names: List[str]) -> None:
-    where = f"{route.endpoint.__name__}({arg})"
+def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, path_names: List[str],
+                   plain: Optional[str] = None) -> None:
+    """Declares parameter ``arg`` (a dependency's is keyed with a prefix;
+    ``plain`` is its name in the signature, which names it on the wire)."""
+    plain = plain or arg
+    where = f"{route.endpoint.__name__}({plain})"
     if annotation is Request:
-        route.request_arg = arg
+        route.request_keys += (arg,)
         return
     inner, _ = _unwrap_optional(annotation)
     item = _list_item(inner)
@@ -514,12 +743,12 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
     choices = _choices(where, value_type)
     if choices is not None:
         kind = choices.pop("kind")
-    source = declared or ("path" if arg in path_names else "query" if kind else "body")
+    source = declared or ("path" if plain in path_names else "query" if kind else "body")
     if source == "body":
         if any(p.source == "form" for p in route.params):
             raise ValueError(f"{where}: a handler takes form fields or a JSON body, not both")
         param = BodyParam(arg, annotation, info.required, None if info.required else info.default,
-                          info.alias or arg, dict(info.constraints), info.embed)
+                          info.alias or plain, dict(info.constraints), info.embed)
         # Built now, so a component's snapshot holds it.
         param.check = constrained(validator(annotation), param.constraints)
         route.body = route.body or Body()
@@ -533,17 +762,17 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         raise ValueError(f"{where}: only query, header and form parameters can be lists (use Query() or Header())")
     if source == "form" and route.body is not None:
         raise ValueError(f"{where}: a handler takes form fields or a JSON body, not both")
-    if source == "path" and arg not in path_names:
-        raise ValueError(f"{where}: declared Path() but the path has no {{{arg}}}")
+    if source == "path" and plain not in path_names:
+        raise ValueError(f"{where}: declared Path() but the path has no {{{plain}}}")
     _check_constraints(where, kind, repeated, info.constraints)
     constraints = dict(info.constraints)
     if choices is not None:
         if constraints:
             raise ValueError(f"{where}: an Enum or Literal parameter takes no other constraints")
         constraints["choices"] = choices
-    name = info.alias or arg
+    name = info.alias or plain
     if source == "header" and info.alias is None and info.convert_underscores:
-        name = arg.replace("_", "-")
+        name = plain.replace("_", "-")
     default = None if info.required else info.default
     if repeated:
         default = _list_default(where, kind, [_wire_value(v) for v in default] if default is not None else None)
@@ -565,7 +794,8 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
     # As in FastAPI, `Optional[X]` without a default is still required.
     wire = name.lower() if source == "header" else name
     route.params.append(ParamSpec(arg, wire, source, kind, info.required, default, info.description,
-                                  repeated, constraints, convert, info.title, unique))
+                                  repeated, constraints, convert, info.title, unique, route.group,
+                                  info.schema_extra))
 
 
 KIND_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "uuid": str, "bytes": bytes,

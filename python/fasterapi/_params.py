@@ -30,6 +30,10 @@ class ParamInfo:
                  pattern: Optional[str] = None, regex: Optional[str] = None,
                  default_factory: Any = None, embed: bool = False, **options: Any) -> None:
         unknown = sorted(set(options) - set(DOC_ONLY))
+        # Keywords merged into the parameter's schema in /openapi.json.
+        self.schema_extra: Optional[Dict[str, Any]] = options.get("json_schema_extra")
+        if self.schema_extra is not None and not isinstance(self.schema_extra, dict):
+            raise TypeError("json_schema_extra must be a dict (a callable is not supported)")
         if unknown:
             raise TypeError(f"{source.title() or 'Param'}() got an option FasterAPI does not support: {unknown[0]}")
         if default_factory is not None:

@@ -71,7 +71,7 @@ def _route(route: Route) -> wit.Route:
         wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
                       default=None if p.required else _value(p.kind, p.default, p.repeated),
                       description=p.description, title=p.title, repeated=p.repeated, unique=p.unique,
-                      constraints=_constraints(p.constraints))
+                      constraints=_constraints(p.constraints), schema_extra=_json(p.schema_extra))
         for p in route.params
     ]
     body = None
@@ -79,12 +79,19 @@ def _route(route: Route) -> wit.Route:
         body = wit.BodySpec(required=route.body.required, media_type="application/json",
                             schema=_json(route.body_schema()))
     d = route.docs
+    security = None
+    if route.security:
+        security = json.dumps({"schemes": {name: scheme for name, scheme, _ in route.security},
+                               "requirements": [{name: scopes} for name, _, scopes in route.security]})
     docs = wit.RouteDocs(summary=d.summary, description=d.description, tags=d.tags, deprecated=d.deprecated,
+                         security=security,
                          include_in_schema=d.include_in_schema, status=route.status_code,
                          response_media_type=route.media_type, response_schema=_json(route.response_schema()))
     models = [wit.ParamModel(fields=list(fields), forbid_extra=forbid) for fields, forbid in route.param_models]
-    return wit.Route(method=_METHODS[route.method], path=route.path, params=params, models=models, body=body,
-                     name=route.name, raw_request=route.request_arg is not None, docs=docs)
+    groups = [p.group for p in route.params] if route.plan is not None else []
+    return wit.Route(method=_METHODS[route.method], path=route.path, params=params, models=models,
+                     param_groups=groups, body=body,
+                     name=route.name, raw_request=bool(route.request_keys), docs=docs)
 
 
 _HEADERS: dict = {}
@@ -131,7 +138,7 @@ def world_for(app: FasterAPI) -> type:
                 method, path, query = raw.method.name, raw.path, raw.query
                 headers = [(h.name, h.value) for h in raw.headers]
             response = app.dispatch(req.route, [_arg(v) for v in req.args], method, path, query, headers,
-                                    req.body, req.validate_only)
+                                    req.body, req.validate_only, req.failed_groups)
             headers = [_header(k, v) for k, v in response.headers.items()]
             return wit.Response(status=response.status_code, headers=headers, body=response.body)
 

@@ -22,6 +22,9 @@ from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = sorted((Path(__file__).parent / "apps").glob("*_app.py"))
+# Apps in several modules (a package whose `main.py` defines `app`, with
+# relative imports), as FastAPI's "bigger applications" are laid out.
+PACKAGES = sorted(p for p in (Path(__file__).parent / "packages").iterdir() if (p / "main.py").is_file())
 FASTERAPI = Path(os.environ.get("FASTERAPI_BIN", ROOT / "target/debug/fasterapi"))
 SCRATCH = ROOT / "target/e2e/python-apps"
 
@@ -34,12 +37,33 @@ FASTAPI_HOMES = {
 
 
 def fastapi_source(source: str) -> str:
-    """The same app for FastAPI: the `from fasterapi import ...` line rewritten."""
+    """The same app for FastAPI: the `from fasterapi import ...` line rewritten
+    (and `fasterapi.security` as `fastapi.security`)."""
+    source = re.sub(r"^from fasterapi\.security import", "from fastapi.security import", source, flags=re.M)
     match = re.search(r"^from fasterapi import (.+)$", source, re.M)
     assert match, "an app starts with `from fasterapi import ...`"
     names = [n.strip() for n in match.group(1).split(",")]
     lines = [f"from {FASTAPI_HOMES.get(n, 'fastapi')} import {n}" for n in names]
     return source[:match.start()] + "\n".join(lines) + source[match.end():]
+
+
+def load_fastapi_package(package: Path) -> types.ModuleType:
+    """The package's `main` for FastAPI: a copy with every module's
+    `from fasterapi import ...` line rewritten, imported from the copy."""
+    import importlib
+    import shutil
+    import sys
+    root = SCRATCH / "fastapi-packages"
+    copy = root / package.name
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for module in copy.rglob("*.py"):
+        source = module.read_text()
+        if re.search(r"^from fasterapi import", source, re.M):
+            module.write_text(fastapi_source(source))
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    return importlib.import_module(f"{package.name}.main")
 
 
 def load_fastapi_app(path: Path) -> types.ModuleType:
@@ -100,17 +124,18 @@ def comparable(status, content_type, body: bytes, location=None):
     return status, content_type, body.decode("utf-8", "replace"), location
 
 
-@pytest.fixture(scope="module", params=APPS, ids=[p.stem for p in APPS])
+@pytest.fixture(scope="module", params=APPS + PACKAGES, ids=[p.stem for p in APPS + PACKAGES])
 def app_pair(request):
     path = request.param
     assert FASTERAPI.exists(), f"{FASTERAPI} is missing: run `cargo build -p fasterapi-host` first"
     SCRATCH.mkdir(parents=True, exist_ok=True)
     component = SCRATCH / f"{path.stem}.wasm"
-    build = subprocess.run([str(FASTERAPI), "build", str(path), "-o", str(component)],
+    source = path / "main.py" if path.is_dir() else path
+    build = subprocess.run([str(FASTERAPI), "build", str(source), "-o", str(component)],
                            capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     server = Server(component)
-    module = load_fastapi_app(path)
+    module = load_fastapi_package(path) if path.is_dir() else load_fastapi_app(path)
     yield server, TestClient(module.app, raise_server_exceptions=False, follow_redirects=False), module.CASES
     server.stop()
 
@@ -151,6 +176,9 @@ def test_same_documented_parameters_as_fastapi(app_pair):
             mine = ours[path].get(method, {}).get("parameters")
             if mine != operation.get("parameters"):
                 mismatches.append(f"{method.upper()} {path}\n  fasterapi: {mine}\n  fastapi:   {operation.get('parameters')}")
+            mine = ours[path].get(method, {}).get("security")
+            if mine != operation.get("security"):
+                mismatches.append(f"{method.upper()} {path} security\n  fasterapi: {mine}\n  fastapi:   {operation.get('security')}")
             # Request bodies: a form's, and FastAPI's `Body_...` objects of several body arguments.
             body_doc = json.dumps(operation.get("requestBody", {}))
             if "form" in body_doc or "Body_" in body_doc or '"title"' in body_doc:
@@ -158,9 +186,14 @@ def test_same_documented_parameters_as_fastapi(app_pair):
                 if mine != operation["requestBody"]:
                     mismatches.append(f"{method.upper()} {path} body\n  fasterapi: {mine}\n  fastapi:   {operation['requestBody']}")
                 documented.append(operation["requestBody"])
+    theirs_components = client.get("/openapi.json").json().get("components", {})
+    ours_components = json.loads(body).get("components", {})
+    if ours_components.get("securitySchemes") != theirs_components.get("securitySchemes"):
+        mismatches.append(f"securitySchemes\n  fasterapi: {ours_components.get('securitySchemes')}\n"
+                          f"  fastapi:   {theirs_components.get('securitySchemes')}")
     # The schemas those parameters reference (an Enum's) must agree too.
-    theirs_schemas = client.get("/openapi.json").json().get("components", {}).get("schemas", {})
-    ours_schemas = json.loads(body).get("components", {}).get("schemas", {})
+    theirs_schemas = theirs_components.get("schemas", {})
+    ours_schemas = ours_components.get("schemas", {})
     for name in re.findall(r"#/components/schemas/(\w+)", json.dumps(documented)):
         if ours_schemas.get(name) != theirs_schemas.get(name):
             mismatches.append(f"schema {name}\n  fasterapi: {ours_schemas.get(name)}\n  fastapi:   {theirs_schemas.get(name)}")

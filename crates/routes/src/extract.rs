@@ -69,40 +69,68 @@ pub fn arguments<'h, V: ArgValue>(
     headers: &(impl Headers<'h> + ?Sized),
     form: Option<&Form>,
 ) -> Result<Vec<V>, Vec<ValidationError>> {
+    let (args, errors) = extract(route, path_params, query, headers, form);
+    if errors.is_empty() { Ok(args) } else { Err(errors.into_iter().map(|(_, e)| e).collect()) }
+}
+
+/// What a route with dependencies passes its guest when some parameters
+/// were refused: every argument (`none` for a refused one) and the groups
+/// (dependants) that had a refused parameter, so that the guest runs the
+/// dependencies FastAPI would still run.
+pub fn partial_arguments<'h, V: ArgValue>(
+    route: &RouteSpec,
+    path_params: &matchit::Params<'_, '_>,
+    query: Option<&str>,
+    headers: &(impl Headers<'h> + ?Sized),
+    form: Option<&Form>,
+) -> (Vec<V>, Vec<u32>) {
+    let (args, errors) = extract(route, path_params, query, headers, form);
+    let mut failed: Vec<u32> = errors.iter().map(|(group, _)| *group).collect();
+    failed.dedup();
+    (args, failed)
+}
+
+/// Every argument (`none` where refused) and every error with its group, in
+/// FastAPI's order.
+fn extract<'h, V: ArgValue>(
+    route: &RouteSpec,
+    path_params: &matchit::Params<'_, '_>,
+    query: Option<&str>,
+    headers: &(impl Headers<'h> + ?Sized),
+    form: Option<&Form>,
+) -> (Vec<V>, Vec<(u32, ValidationError)>) {
     let mut args = Vec::with_capacity(route.params.len());
-    let mut errors = Vec::new();
+    // Each error with the group (dependant) of its parameter.
+    let mut errors: Vec<(u32, ValidationError)> = Vec::new();
     let mut cookies: Option<Vec<(String, String)>> = None;
     let empty = Form::default();
-    for param in &route.params {
-        if param.source == ParamSource::Form {
-            match form_argument(param, form.unwrap_or(&empty)) {
-                Ok(value) => args.push(value),
-                Err(mut found) => errors.append(&mut found),
+    for (index, param) in route.params.iter().enumerate() {
+        let parsed = match param.source {
+            ParamSource::Form => form_argument(param, form.unwrap_or(&empty)),
+            _ if param.repeated => repeated(param, query, headers),
+            source => {
+                let text: Option<Cow<'_, str>> = match source {
+                    ParamSource::Path => path_params.get(&param.name).map(Cow::Borrowed),
+                    ParamSource::Query => query.and_then(|q| last_query_value(q, &param.name)),
+                    ParamSource::Header => headers.first(&param.name),
+                    ParamSource::Cookie => {
+                        cookie(cookies.get_or_insert_with(|| parse_cookies(headers)), &param.name)
+                    }
+                    ParamSource::Form => None,
+                };
+                match text {
+                    Some(text) => params::parse_checked(param.kind, &param.constraints, &text)
+                        .map_err(|refusal| vec![refusal.into_error(loc(param), &text)]),
+                    None => absent(param),
+                }
             }
-            continue;
-        }
-        if param.repeated {
-            match repeated(param, query, headers) {
-                Ok(value) => args.push(value),
-                Err(mut found) => errors.append(&mut found),
-            }
-            continue;
-        }
-        let text: Option<Cow<'_, str>> = match param.source {
-            ParamSource::Path => path_params.get(&param.name).map(Cow::Borrowed),
-            ParamSource::Query => query.and_then(|q| last_query_value(q, &param.name)),
-            ParamSource::Header => headers.first(&param.name),
-            ParamSource::Cookie => cookie(cookies.get_or_insert_with(|| parse_cookies(headers)), &param.name),
-            ParamSource::Form => None,
-        };
-        let parsed = match text {
-            Some(text) => params::parse_checked(param.kind, &param.constraints, &text)
-                .map_err(|refusal| vec![refusal.into_error(loc(param), &text)]),
-            None => absent(param),
         };
         match parsed {
             Ok(value) => args.push(value),
-            Err(mut found) => errors.append(&mut found),
+            Err(found) => {
+                args.push(V::none());
+                errors.extend(found.into_iter().map(|e| (route.group_of(index), e)));
+            }
         }
     }
     // Models change a missing field's input and may forbid keys: only then
@@ -124,13 +152,10 @@ pub fn arguments<'h, V: ArgValue>(
             ParamSource::Path => Vec::new(),
         });
     }
-    if errors.is_empty() {
-        Ok(args)
-    } else {
-        // Stable: declaration order is kept within each source.
-        errors.sort_by_key(|e| e.loc.source);
-        Err(errors)
-    }
+    // FastAPI's order: by dependant, then by source; stable, so
+    // declaration order is kept within each.
+    errors.sort_by_key(|(group, e)| (*group, e.loc.source));
+    (args, errors)
 }
 
 /// A form parameter: the last value of its field (every value for a list);
@@ -330,6 +355,7 @@ mod tests {
                 spec("ratio", ParamSource::Query, ParamKind::Float, false, Value::Float(0.5)),
             ],
             models: Vec::new(),
+            param_groups: Vec::new(),
             body: None,
             name: "get_user".into(),
             raw_request: false,
@@ -523,5 +549,30 @@ mod tests {
         let headers = modelled(ParamSource::Header, true);
         let found = model_errors(&headers, "", &[("x-a", "1"), ("host", "h")]);
         assert_eq!(found[0]["loc"], serde_json::json!(["header", "host"]));
+    }
+
+    #[test]
+    fn errors_are_listed_by_dependant_then_by_source() {
+        // A dependency's header and query, then the handler's query, then a
+        // second dependency declaring the same query name.
+        let params = vec![
+            spec("q", ParamSource::Query, ParamKind::Int, true, Value::None),
+            spec("x-a", ParamSource::Header, ParamKind::Int, true, Value::None),
+            spec("n", ParamSource::Query, ParamKind::Int, true, Value::None),
+            spec("q", ParamSource::Query, ParamKind::Int, true, Value::None),
+        ];
+        let mut route = RouteSpec::new(Method::Get, "/m", "h", params);
+        route.param_groups = vec![0, 0, 2, 1];
+        let found = model_errors(&route, "q=x", &[]);
+        let locs: Vec<&serde_json::Value> = found.as_array().unwrap().iter().map(|e| &e["loc"]).collect();
+        assert_eq!(
+            locs,
+            [
+                &serde_json::json!(["query", "q"]),
+                &serde_json::json!(["header", "x-a"]),
+                &serde_json::json!(["query", "q"]),
+                &serde_json::json!(["query", "n"])
+            ]
+        );
     }
 }

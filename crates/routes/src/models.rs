@@ -13,34 +13,38 @@ use crate::spec::{ParamModel, ParamSource, RouteSpec};
 /// A source's keys in order of first appearance, each with every value.
 pub(crate) type Entries = Vec<(String, Vec<String>)>;
 
-/// Adds the model errors of `route` to `errors`: `entries` gives a source's keys.
+/// Adds the model errors of `route` to `errors` (each with its parameter's
+/// group): `entries` gives a source's keys.
 pub(crate) fn check(
     route: &RouteSpec,
-    errors: &mut Vec<ValidationError>,
+    errors: &mut Vec<(u32, ValidationError)>,
     mut entries: impl FnMut(ParamSource) -> Entries,
 ) {
     for model in &route.models {
-        let Some(source) = model.fields.first().and_then(|&i| route.params.get(i)).map(|p| p.source) else {
-            continue;
-        };
+        let Some(&first) = model.fields.first() else { continue };
+        let Some(source) = route.params.get(first).map(|p| p.source) else { continue };
+        let group = route.group_of(first);
         let received = entries(source);
         let fields = Fields { route, model, source };
         let missing = |e: &ValidationError| {
             e.kind == "missing" && e.loc.source == source && e.loc.index.is_none() && fields.has(&e.loc.name)
         };
-        if errors.iter().any(missing) {
+        if errors.iter().any(|(_, e)| missing(e)) {
             let input = fields.input(&received);
-            errors.iter_mut().filter(|e| missing(e)).for_each(|e| e.input = input.clone());
+            errors.iter_mut().filter(|(_, e)| missing(e)).for_each(|(_, e)| e.input = input.clone());
         }
         if model.forbid_extra {
             for (key, values) in received.iter().filter(|(key, _)| !fields.has(key)) {
-                errors.push(ValidationError {
-                    kind: "extra_forbidden",
-                    loc: Loc { source, name: key.clone(), index: None },
-                    msg: "Extra inputs are not permitted".into(),
-                    input: one_or_all(values),
-                    ctx: None,
-                });
+                errors.push((
+                    group,
+                    ValidationError {
+                        kind: "extra_forbidden",
+                        loc: Loc { source, name: key.clone(), index: None },
+                        msg: "Extra inputs are not permitted".into(),
+                        input: one_or_all(values),
+                        ctx: None,
+                    },
+                ));
             }
         }
     }

@@ -31,10 +31,16 @@ const OPENAPI_REFS: &str = "#/components/schemas/";
 /// Builds the document; `title` is used when the guest gave none.
 pub fn document(title: &str, info: &ApiInfo, routes: &[RouteSpec]) -> Result<Value, SchemaError> {
     let mut schemas = Map::new();
+    let mut security_schemes = Map::new();
     let mut paths = Map::new();
     let mut validates = false;
     for route in routes.iter().filter(|r| r.docs.include_in_schema) {
-        let operation = operation(route, &mut schemas)?;
+        let mut operation = operation(route, &mut schemas)?;
+        if let Some(security) = &route.docs.security {
+            let (schemes, requirements) = security_of(route, security)?;
+            security_schemes.extend(schemes);
+            operation["security"] = requirements;
+        }
         validates |= operation["responses"].get("422").is_some();
         let item = paths.entry(openapi_path(&route.path)).or_insert_with(|| json!({}));
         item[route.method.as_str().to_ascii_lowercase()] = operation;
@@ -55,7 +61,29 @@ pub fn document(title: &str, info: &ApiInfo, routes: &[RouteSpec]) -> Result<Val
         schemas.sort_keys();
         document["components"] = json!({ "schemas": schemas });
     }
+    if !security_schemes.is_empty() {
+        document["components"]["securitySchemes"] = Value::Object(security_schemes);
+    }
     Ok(document)
+}
+
+/// A route's security (JSON text from the guest): its schemes by name, and
+/// the operation's requirements.
+fn security_of(route: &RouteSpec, text: &str) -> Result<(Map<String, Value>, Value), SchemaError> {
+    let error = |reason: String| SchemaError {
+        route: format!("{} {}", route.method, route.path),
+        what: "security",
+        reason,
+    };
+    let mut security: Value = serde_json::from_str(text).map_err(|err| error(err.to_string()))?;
+    let Some(Value::Object(schemes)) = security.get_mut("schemes").map(Value::take) else {
+        return Err(error("`schemes` is not an object".into()));
+    };
+    let requirements = match security.get_mut("requirements").map(Value::take) {
+        Some(list @ Value::Array(_)) => list,
+        _ => return Err(error("`requirements` is not a list".into())),
+    };
+    Ok((schemes, requirements))
 }
 
 /// The document as served under a mount prefix: `servers` tells clients
@@ -94,7 +122,7 @@ fn operation(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Valu
     let mut params: Vec<&ParamSpec> = route.params.iter().filter(|p| p.source != ParamSource::Form).collect();
     params.sort_by_key(|p| p.source);
     if !params.is_empty() {
-        let params = params.into_iter().map(|param| parameter(param, schemas)).collect();
+        let params = distinct(params).into_iter().map(|param| parameter(param, schemas)).collect();
         operation.insert("parameters".into(), params);
     }
     if route.takes_form() {
@@ -216,6 +244,20 @@ fn parameter(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     object
 }
 
+/// Each (source, name) once, as FastAPI lists the parameters of several
+/// dependencies: at its first place, a required declaration winning.
+fn distinct(params: Vec<&ParamSpec>) -> Vec<&ParamSpec> {
+    let mut kept: Vec<&ParamSpec> = Vec::with_capacity(params.len());
+    for param in params {
+        match kept.iter_mut().find(|k| k.source == param.source && k.name == param.name) {
+            Some(first) if param.required && !first.required => *first = param,
+            Some(_) => {}
+            None => kept.push(param),
+        }
+    }
+    kept
+}
+
 /// A form route's request body, as FastAPI documents it: a `Body_<operation
 /// id>` object schema of the fields, urlencoded or (with files) multipart.
 fn form_body(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Value {
@@ -286,6 +328,11 @@ fn param_schema(param: &ParamSpec, schemas: &mut Map<String, Value>) -> Value {
     }
     if !named || param.repeated {
         schema["title"] = json!(param.title.clone().unwrap_or_else(|| fasterapi_lax::title(&param.name)));
+    }
+    // `json_schema_extra`: the guest's keywords, on top.
+    let extra = param.schema_extra.as_deref().and_then(|text| serde_json::from_str::<Value>(text).ok());
+    if let (Some(Value::Object(extra)), Value::Object(object)) = (extra, &mut schema) {
+        object.extend(extra);
     }
     schema
 }
@@ -510,6 +557,30 @@ mod tests {
         );
         assert_eq!(op["responses"]["422"]["description"], "Validation Error");
         assert!(doc["components"]["schemas"]["ValidationError"].is_object());
+    }
+
+    #[test]
+    fn security_and_schema_extras_are_documented_as_fastapi_does() {
+        let mut password = param("password", ParamSource::Form, ParamKind::Text, true, ParamValue::None);
+        password.schema_extra = Some(r#"{"format": "password"}"#.into());
+        let mut login = route(Method::Post, "/token", "login", vec![password]);
+        login.docs.security = Some(
+            r#"{"schemes": {"OAuth2PasswordBearer": {"type": "oauth2", "flows": {"password": {"scopes": {}, "tokenUrl": "token"}}}},
+                "requirements": [{"OAuth2PasswordBearer": ["me"]}]}"#
+                .into(),
+        );
+        let doc = document("t", &ApiInfo::default(), &[login]).unwrap();
+        let operation = &doc["paths"]["/token"]["post"];
+        assert_eq!(operation["security"], json!([{"OAuth2PasswordBearer": ["me"]}]));
+        assert_eq!(doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["type"], "oauth2");
+        let body = &doc["components"]["schemas"]["Body_login_token_post"];
+        assert_eq!(
+            body["properties"]["password"],
+            json!({"type": "string", "title": "Password", "format": "password"})
+        );
+        let mut broken = route(Method::Get, "/x", "x", vec![]);
+        broken.docs.security = Some("{}".into());
+        assert_eq!(document("t", &ApiInfo::default(), &[broken]).unwrap_err().what, "security");
     }
 
     #[test]

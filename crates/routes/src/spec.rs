@@ -180,6 +180,8 @@ pub struct ParamSpec {
     pub unique: bool,
     /// What each value must meet beyond its type.
     pub constraints: Constraints,
+    /// Keywords merged into its documented schema (JSON object text).
+    pub schema_extra: Option<String>,
 }
 
 /// The JSON body a route takes; the guest parses it.
@@ -212,6 +214,8 @@ pub struct RouteDocs {
     pub response_media_type: String,
     /// The JSON Schema of a successful answer (JSON text); `None` is any value.
     pub response_schema: Option<String>,
+    /// Security schemes and requirements (JSON text, see the WIT `route-docs`).
+    pub security: Option<String>,
 }
 
 /// What the OpenAPI document says of an app as a whole.
@@ -248,6 +252,9 @@ pub struct RouteSpec {
     pub params: Vec<ParamSpec>,
     /// Parameter models grouping some of `params`.
     pub models: Vec<ParamModel>,
+    /// The dependant (FastAPI's `Depends`) each parameter belongs to, in
+    /// FastAPI's order of validation; empty when the route has none.
+    pub param_groups: Vec<u32>,
     /// The body it takes, if any.
     pub body: Option<BodySpec>,
     /// The handler's name, for logs.
@@ -295,6 +302,7 @@ impl ParamSpec {
             title: None,
             repeated: false,
             unique: false,
+            schema_extra: None,
             constraints: Constraints::default(),
         }
     }
@@ -362,6 +370,7 @@ impl RouteSpec {
             path: path.into(),
             params,
             models: Vec::new(),
+            param_groups: Vec::new(),
             body: None,
             name: name.into(),
             raw_request: false,
@@ -385,10 +394,15 @@ impl RouteSpec {
             path: path.clone(),
             reason: err.reason,
         })?;
+        if !self.param_groups.is_empty() && self.param_groups.len() != self.params.len() {
+            let reason = "param-groups must give one group per parameter".into();
+            return Err(SpecError::Constraint { method, path, reason });
+        }
         let mut seen = HashSet::new();
-        for param in &self.params {
+        for (index, param) in self.params.iter().enumerate() {
             let name = param.name.clone();
-            let key = (param.source, param.name.to_ascii_lowercase());
+            // Two dependencies may each declare a parameter of one name.
+            let key = (self.group_of(index), param.source, param.name.to_ascii_lowercase());
             if !seen.insert(key) {
                 return Err(SpecError::DuplicateParam { method, path, name });
             }
@@ -420,7 +434,8 @@ impl RouteSpec {
             }
         }
         for name in template {
-            if !seen.contains(&(ParamSource::Path, name.to_ascii_lowercase())) {
+            let lower = name.to_ascii_lowercase();
+            if !seen.iter().any(|(_, source, seen)| *source == ParamSource::Path && *seen == lower) {
                 return Err(SpecError::UndeclaredPathParam { method, path, name });
             }
         }
@@ -428,6 +443,11 @@ impl RouteSpec {
             Some(reason) => Err(SpecError::Model { method, path, reason }),
             None => Ok(()),
         }
+    }
+
+    /// The group (dependant) of parameter `index`: 0 without groups.
+    pub fn group_of(&self, index: usize) -> u32 {
+        self.param_groups.get(index).copied().unwrap_or(0)
     }
 
     /// Why a parameter model does not fit the route, if it does not.
@@ -507,6 +527,9 @@ mod tests {
         let twice =
             [route(Method::Get, "/u", vec![param("q", ParamSource::Query), param("q", ParamSource::Query)])];
         assert!(matches!(validate_routes(&twice), Err(SpecError::DuplicateParam { .. })));
+        let mut two_dependants = twice[0].clone();
+        two_dependants.param_groups = vec![0, 1];
+        assert_eq!(two_dependants.validate(), Ok(()), "two dependencies may each declare q");
 
         let mut optional = param("id", ParamSource::Path);
         optional.required = false;

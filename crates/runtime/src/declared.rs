@@ -86,6 +86,7 @@ pub(crate) fn route_from_wit(route: wit::Route) -> Result<RouteSpec, String> {
                 forbid_extra: m.forbid_extra,
             })
             .collect(),
+        param_groups: route.param_groups,
         body: route.body.map(|b| BodySpec {
             required: b.required,
             media_type: b.media_type,
@@ -102,6 +103,7 @@ pub(crate) fn route_from_wit(route: wit::Route) -> Result<RouteSpec, String> {
             status: route.docs.status,
             response_media_type: route.docs.response_media_type,
             response_schema: route.docs.response_schema,
+            security: route.docs.security,
         },
     })
 }
@@ -141,6 +143,7 @@ fn param_from_wit(param: wit::ParamSpec) -> Result<ParamSpec, String> {
         repeated: param.repeated,
         unique: param.unique,
         constraints,
+        schema_extra: param.schema_extra,
     })
 }
 

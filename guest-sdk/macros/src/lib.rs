@@ -553,6 +553,7 @@ fn docs_tokens(args: &RouteArgs, status: u16, item: &ItemFn) -> TokenStream2 {
             status: #status,
             response_media_type: #media_type.into(),
             response_schema: #response_schema,
+            security: ::core::option::Option::None,
         }
     }
 }
@@ -679,6 +680,7 @@ fn handler_tokens(
                     name: #fn_name_str.into(),
                     raw_request: #raw_request,
                     models: ::std::vec::Vec::new(),
+                    param_groups: ::std::vec::Vec::new(),
                     docs: #docs,
                 }
             }

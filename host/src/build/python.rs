@@ -18,6 +18,7 @@ const SDK: &[(&str, &str)] = &[
     ("__init__.py", include_str!("../../../python/fasterapi/__init__.py")),
     ("_app.py", include_str!("../../../python/fasterapi/_app.py")),
     ("_constraints.py", include_str!("../../../python/fasterapi/_constraints.py")),
+    ("_depends.py", include_str!("../../../python/fasterapi/_depends.py")),
     ("_errors.py", include_str!("../../../python/fasterapi/_errors.py")),
     ("_files.py", include_str!("../../../python/fasterapi/_files.py")),
     ("_lax.py", include_str!("../../../python/fasterapi/_lax.py")),
@@ -28,6 +29,7 @@ const SDK: &[(&str, &str)] = &[
     ("config.py", include_str!("../../../python/fasterapi/config.py")),
     ("kv.py", include_str!("../../../python/fasterapi/kv.py")),
     ("log.py", include_str!("../../../python/fasterapi/log.py")),
+    ("security.py", include_str!("../../../python/fasterapi/security.py")),
 ];
 
 /// The Python SDK's modules, as (file name, source).
@@ -38,27 +40,49 @@ pub fn sdk() -> &'static [(&'static str, &'static str)] {
 /// The module componentize-py starts from; it exports the user's `app`.
 const ENTRY_MODULE: &str = "fasterapi_entry";
 
-/// A Python app: a module in a directory, exporting `app`.
+/// A Python app: a module exporting `app`, importable from `dir` (for a
+/// module inside a package, `dir` holds the top package and `module` is
+/// dotted, so the package's relative imports work as under uvicorn).
 pub struct PythonApp {
     dir: PathBuf,
     module: String,
 }
 
 impl PythonApp {
-    /// `DIR/<module>.wasm`.
+    /// `DIR/<module>.wasm` (`app_main.wasm` for `app.main`).
     pub fn default_output(&self) -> PathBuf {
-        self.dir.join(format!("{}.wasm", self.module))
+        self.dir.join(format!("{}.wasm", self.module.replace('.', "_")))
     }
 }
 
-/// The app at `path`: a `.py` file, or a directory with an `app.py`.
+/// The app at `path`: a `.py` file, or a directory with an `app.py` (or a
+/// package directory with a `main.py`, FastAPI's "bigger applications").
 pub fn entry_module(path: &Path) -> Option<PythonApp> {
     if path.is_file() && path.extension().is_some_and(|e| e == "py") {
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let module = path.file_stem()?.to_string_lossy().into_owned();
-        return Some(PythonApp { dir: dir.to_owned(), module });
+        return Some(in_packages(dir, module));
     }
-    path.join("app.py").is_file().then(|| PythonApp { dir: path.to_owned(), module: "app".into() })
+    if path.join("app.py").is_file() {
+        return Some(in_packages(path, "app".into()));
+    }
+    let main = path.join("main.py");
+    (main.is_file() && path.join("__init__.py").is_file()).then(|| in_packages(path, "main".into()))
+}
+
+/// `module` in `dir`, named from the top of the packages that hold it.
+fn in_packages(dir: &Path, mut module: String) -> PythonApp {
+    if !dir.join("__init__.py").is_file() {
+        return PythonApp { dir: dir.to_owned(), module };
+    }
+    // A package's parent may be above a relative `dir` (`.`): walk the real path.
+    let mut dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    while dir.join("__init__.py").is_file() {
+        let (Some(parent), Some(name)) = (dir.parent(), dir.file_name()) else { break };
+        module = format!("{}.{module}", name.to_string_lossy());
+        dir = parent.to_owned();
+    }
+    PythonApp { dir, module }
 }
 
 /// Builds `app` into the component `output`.
@@ -99,7 +123,7 @@ pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
         Some(error) => Err(error),
         None => {
             eprint!("{stderr}");
-            Err(BuildError::ComponentizeFailed(app.dir.join(format!("{}.py", app.module))))
+            Err(BuildError::ComponentizeFailed(app.dir.join(format!("{}.py", app.module.replace('.', "/")))))
         }
     }
 }
@@ -184,6 +208,27 @@ fn write(path: &Path, contents: &str) -> Result<(), BuildError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_module_in_a_package_is_imported_from_the_top_package() {
+        let root = std::env::temp_dir().join(format!("fasterapi-packages-{}", std::process::id()));
+        let package = root.join("shop");
+        std::fs::create_dir_all(package.join("routers")).unwrap();
+        for file in ["__init__.py", "main.py", "routers/__init__.py"] {
+            std::fs::write(package.join(file), "").unwrap();
+        }
+        std::fs::write(root.join("single.py"), "").unwrap();
+        let root = root.canonicalize().unwrap();
+        let by_file = entry_module(&package.join("main.py")).unwrap();
+        assert_eq!((by_file.dir.as_path(), by_file.module.as_str()), (root.as_path(), "shop.main"));
+        assert_eq!(by_file.default_output(), root.join("shop_main.wasm"));
+        let by_dir = entry_module(&package).unwrap();
+        assert_eq!(by_dir.module, "shop.main");
+        let single = entry_module(&root.join("single.py")).unwrap();
+        assert_eq!((single.dir.as_path(), single.module.as_str()), (root.as_path(), "single"));
+        assert!(entry_module(&package.join("routers")).is_none());
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     const SYNTAX_ERROR: &str = r#"componentize-py: building . (module `app`)
 Traceback (most recent call last):

@@ -146,7 +146,11 @@ impl TypedApp {
                 None,
             )
         });
-        if let (Some(Err(errors)), None) = (&early, &route.body) {
+        // With a body or dependencies, refused parameters still go to the
+        // guest: FastAPI adds the body's errors, and runs the dependencies
+        // whose parameters were good (one may answer instead).
+        let dependencies = !route.param_groups.is_empty();
+        if let (Some(Err(errors)), false) = (&early, route.body.is_some() || dependencies) {
             return unprocessable(errors);
         }
         let body =
@@ -158,12 +162,13 @@ impl TypedApp {
                 }
                 Err(_) => return body_timeout(),
             };
+        let mut form = None;
         let args = match early {
             Some(args) => args,
             None => {
                 let content_type =
                     parts.headers.get(hyper::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
-                let form = match super::form::parse(content_type, body.clone()).await {
+                let parsed = match super::form::parse(content_type, body.clone()).await {
                     Ok(form) => form,
                     Err(err) => {
                         tracing::debug!(app = %self.guest.name(), "form body: {err}");
@@ -171,9 +176,10 @@ impl TypedApp {
                     }
                 };
                 let args =
-                    fasterapi_routes::extract::arguments(route, &path_params, query, &headers, Some(&form));
-                if let Err(errors) = &args {
-                    return unprocessable(errors);
+                    fasterapi_routes::extract::arguments(route, &path_params, query, &headers, Some(&parsed));
+                match &args {
+                    Err(errors) if !dependencies => return unprocessable(errors),
+                    _ => form = Some(parsed),
                 }
                 args
             }
@@ -184,10 +190,20 @@ impl TypedApp {
         let guest_request =
             GuestRequestParts { index, method, raw_path, query, headers: &parts.headers, body };
         match args {
-            Ok(args) => self.call(&route.name, &guest_request.into_wit(route, args, false)).await,
+            Ok(args) => self.call(&route.name, &guest_request.into_wit(route, args, false, Vec::new())).await,
             Err(errors) => {
-                let request = guest_request.into_wit(route, Vec::new(), true);
-                self.reject_with_body_errors(&route.name, &errors, &request).await
+                let (args, failed) = match dependencies {
+                    true => fasterapi_routes::extract::partial_arguments(
+                        route,
+                        &path_params,
+                        query,
+                        &headers,
+                        form.as_ref(),
+                    ),
+                    false => (Vec::new(), Vec::new()),
+                };
+                let request = guest_request.into_wit(route, args, true, failed);
+                self.reject_with_guest_errors(&route.name, &errors, &request, dependencies).await
             }
         }
     }
@@ -216,19 +232,22 @@ impl TypedApp {
         }
     }
 
-    /// A 422 for bad parameters of a route with a body: FastAPI lists the
-    /// body's errors too, so the guest validates the body (only) and its
-    /// errors follow the host's.
-    async fn reject_with_body_errors(
+    /// A 422 for bad parameters of a route with a body or dependencies:
+    /// FastAPI lists the body's errors too, so the guest validates the body
+    /// (only) and its errors follow the host's; a dependency that still ran
+    /// and raised answers instead, as in FastAPI.
+    async fn reject_with_guest_errors(
         &self,
         handler: &str,
         errors: &[ValidationError],
         request: &wit::Request,
+        dependencies: bool,
     ) -> HttpResponse {
         let body_errors = match self.guest.call(request).await {
             Ok(response) if response.status == 422 => detail_list(&response.body),
-            // The body cannot be parsed at all: FastAPI answers that first.
-            Ok(response) if response.status == 400 => {
+            // The body cannot be parsed at all (400), or a dependency
+            // answered: FastAPI answers that first.
+            Ok(response) if response.status == 400 || (dependencies && response.status != 204) => {
                 return from_guest(response, self.limits.max_response).unwrap_or_else(|_| internal_error());
             }
             Ok(_) => Vec::new(),

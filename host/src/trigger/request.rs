@@ -27,12 +27,14 @@ impl GuestRequestParts<'_> {
     /// body of a handler that reads the raw request; the body (and its
     /// content type) of a route with a body; otherwise the arguments alone.
     /// `validate_only` asks the guest to validate the body and answer 422
-    /// or nothing (the host found bad parameters).
+    /// or nothing (the host found bad parameters); `failed_groups` are the
+    /// dependants whose parameters were refused, for a route with them.
     pub fn into_wit(
         self,
         route: &RouteSpec,
         args: Vec<wit::ParamValue>,
         validate_only: bool,
+        failed_groups: Vec<u32>,
     ) -> wit::Request {
         let raw = route.raw_request.then(|| wit::RawRequest {
             method: method_to_wit(self.method),
@@ -52,6 +54,7 @@ impl GuestRequestParts<'_> {
             body: if raw.is_some() || route.body.is_some() { self.body.into() } else { Vec::new() },
             content_type,
             validate_only,
+            failed_groups,
             raw,
         }
     }
