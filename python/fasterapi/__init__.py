@@ -21,7 +21,7 @@ Path, query and header parameters are parsed and validated by the host
 before the handler runs; bodies are validated here, like pydantic.
 """
 
-from . import config, kv, log
+from . import config, kv, log, status
 from ._app import APIRouter, FastAPI, FasterAPI, Request
 from ._depends import Depends, Security
 from ._errors import ValidationError
@@ -35,5 +35,5 @@ from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextRes
 __all__ = [
     "APIRouter", "BaseModel", "Body", "Cookie", "Depends", "FastAPI", "Field", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
     "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response", "Security", "UploadFile",
-    "ValidationError", "config", "kv", "log",
+    "ValidationError", "config", "kv", "log", "status",
 ]

@@ -5,7 +5,7 @@ import datetime
 import decimal
 import enum
 from http.cookies import _unquote
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, unquote
 import inspect
 import json
 import re
@@ -109,6 +109,8 @@ class Route:
     body: Optional[Body] = None
     # The keys that get the raw request (the handler's or a dependency's `Request` argument).
     request_keys: Tuple[str, ...] = ()
+    # The keys that get the response to adjust (a `Response` argument: status, headers, cookies).
+    response_keys: Tuple[str, ...] = ()
     docs: RouteDocs = field(default_factory=RouteDocs)
     # The handler with its dependencies, planned at declaration; `None`
     # when it has none (the handler is called directly).
@@ -193,6 +195,11 @@ class Request:
         self._body = body
 
     @property
+    def url(self) -> "URL":
+        """The request's URL: ``path`` (decoded), ``query``, ``str(url)``."""
+        return URL(self.headers.get("host", ""), self.path, self.query)
+
+    @property
     def query_params(self) -> Dict[str, str]:
         """The query string's values (the last of a repeated key), as Starlette reads them."""
         return dict(parse_qsl(self.query, keep_blank_values=True))
@@ -213,6 +220,20 @@ class Request:
 
     async def json(self) -> Any:
         return json.loads(self._body)
+
+
+class URL:
+    """A request's URL, as much of Starlette's ``URL`` as a handler reads."""
+
+    def __init__(self, host: str, raw_path: str, query: str) -> None:
+        self.scheme = "http"
+        self.netloc = self.hostname = host
+        self.path = unquote(raw_path)
+        self.query = query
+
+    def __str__(self) -> str:
+        query = f"?{self.query}" if self.query else ""
+        return f"{self.scheme}://{self.netloc}{quote(self.path)}{query}"
 
 
 class _Declares:
@@ -314,7 +335,7 @@ class FasterAPI(_Declares):
     ...     return {"id": user_id}
     """
 
-    def __init__(self, *, title: Optional[str] = None, version: str = "0.1.0",
+    def __init__(self, *, title: str = "FastAPI", version: str = "0.1.0",
                  description: Optional[str] = None, instances: str = "reuse",
                  dependencies: Optional[Sequence[Depends]] = None, **_options: Any) -> None:
         if instances not in ("reuse", "per-request"):
@@ -328,6 +349,8 @@ class FasterAPI(_Declares):
         # Run before every route's own dependencies, as FastAPI(dependencies=...).
         self.dependencies = list(dependencies or [])
         self.routes: List[Route] = []
+        # `@app.exception_handler(...)`: exception class or status code -> handler.
+        self.exception_handlers: Dict[Any, Callable[..., Any]] = {}
 
     def add_api_route(self, path: str, endpoint: Callable, *, methods: List[str], status_code: Optional[int] = None,
                       response_class: type = JSONResponse, response_model: Any = None,
@@ -369,11 +392,19 @@ class FasterAPI(_Declares):
             request = Request(method, path, query, headers, body)
             for key in route.request_keys:
                 kwargs[key] = request
+        parts = (method, path, query, headers, body)
+        sub_response = None
+        if route.response_keys:
+            # What the handler sets on it joins the answer, as in FastAPI.
+            sub_response = Response()
+            sub_response.status_code = None
+            for key in route.response_keys:
+                kwargs[key] = sub_response
         if validate_only and args and route.plan is not None:
             try:
                 _solve_valid_dependencies(route.plan, kwargs, set(failed_groups))
             except Exception as exc:
-                return _failure(route, exc)
+                return self._failure(route, exc, parts)
         if route.body is not None:
             try:
                 values, errors = _read_body(route.body, headers, body)
@@ -386,9 +417,60 @@ class FasterAPI(_Declares):
             return Response(status_code=204)
         try:
             result = _call(route.endpoint, kwargs) if route.plan is None else _solve_plan(route.plan, kwargs)
-            return result if isinstance(result, Response) else route.respond(result)
+            if isinstance(result, Response):
+                return result
+            if sub_response is None:
+                return route.respond(result)
+            return _adjusted(route.respond(result), sub_response)
         except Exception as exc:
+            return self._failure(route, exc, parts)
+
+    def _failure(self, route: Route, exc: Exception, parts: Tuple[Any, ...]) -> Response:
+        """The answer to an exception: the app's handler for it, if any
+        (``@app.exception_handler``), else FastAPI's own."""
+        handler = self._handler_for(exc) if self.exception_handlers else None
+        if handler is None:
             return _failure(route, exc)
+        try:
+            answer = handler(Request(*parts), exc)
+            return run(answer) if type(answer) is _COROUTINE else answer
+        except Exception as again:
+            return _failure(route, again)
+
+    def _handler_for(self, exc: Exception) -> Optional[Callable[..., Any]]:
+        """The handler of ``exc``: by its status code for an ``HTTPException``,
+        else by the nearest class it inherits (as Starlette looks it up)."""
+        if isinstance(exc, HTTPException) and exc.status_code in self.exception_handlers:
+            return self.exception_handlers[exc.status_code]
+        return next((self.exception_handlers[cls] for cls in type(exc).__mro__ if cls in self.exception_handlers),
+                    None)
+
+    def exception_handler(self, key: Any) -> Callable:
+        """Declares the handler of an exception class (or of an
+        ``HTTPException`` status code): ``handler(request, exc)`` answers."""
+        def decorator(handler: Callable) -> Callable:
+            self.add_exception_handler(key, handler)
+            return handler
+        return decorator
+
+    def add_exception_handler(self, key: Any, handler: Callable) -> None:
+        """As ``@app.exception_handler(key)``."""
+        if isinstance(key, type) and key.__name__ == "RequestValidationError":
+            raise TypeError("exception handlers for RequestValidationError are not supported yet: "
+                            "the host answers 422s itself")
+        if not (isinstance(key, int) or (isinstance(key, type) and issubclass(key, Exception))):
+            raise TypeError(f"an exception handler is for an Exception class or a status code, not {key!r}")
+        self.exception_handlers[key] = handler
+
+
+def _adjusted(response: Response, sub: Response) -> Response:
+    """The answer with what the handler set on its ``Response`` argument."""
+    if sub.status_code:
+        response.status_code = sub.status_code
+    response.headers.update(sub.headers)
+    if sub.cookie_headers:
+        response.cookie_headers = [*response.cookie_headers, *sub.cookie_headers]
+    return response
 
 
 def _failure(route: Route, exc: Exception) -> Response:
@@ -724,6 +806,9 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
     where = f"{route.endpoint.__name__}({plain})"
     if annotation is Request:
         route.request_keys += (arg,)
+        return
+    if isinstance(annotation, type) and issubclass(annotation, Response):
+        route.response_keys += (arg,)
         return
     inner, _ = _unwrap_optional(annotation)
     item = _list_item(inner)

@@ -6,7 +6,10 @@ import json
 import datetime
 import decimal
 import uuid
-from typing import Any, Dict, Mapping, Optional
+from email.utils import format_datetime
+from http.cookies import SimpleCookie
+from typing import Any, Dict, List, Mapping, Optional, Union
+from urllib.parse import quote
 
 
 class Response:
@@ -14,6 +17,8 @@ class Response:
 
     media_type: Optional[str] = None
     charset = "utf-8"
+    # `Set-Cookie` values, one header each (a response has none until set_cookie).
+    cookie_headers: List[str] = []
 
     def __init__(self, content: Any = None, status_code: int = 200,
                  headers: Optional[Mapping[str, str]] = None, media_type: Optional[str] = None) -> None:
@@ -31,6 +36,39 @@ class Response:
         if isinstance(content, bytes):
             return content
         return str(content).encode(self.charset)
+
+    def set_cookie(self, key: str, value: str = "", max_age: Optional[int] = None,
+                   expires: Union[datetime.datetime, str, int, None] = None, path: Optional[str] = "/",
+                   domain: Optional[str] = None, secure: bool = False, httponly: bool = False,
+                   samesite: Optional[str] = "lax") -> None:
+        """Adds a ``Set-Cookie`` header, written as Starlette writes it."""
+        cookie: SimpleCookie = SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            morsel["expires"] = format_datetime(expires, usegmt=True) if isinstance(expires, datetime.datetime) \
+                else expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("strict", "lax", "none"):
+                raise ValueError("samesite must be either 'strict', 'lax' or 'none'")
+            morsel["samesite"] = samesite
+        self.cookie_headers = [*self.cookie_headers, cookie.output(header="").strip()]
+
+    def delete_cookie(self, key: str, path: str = "/", domain: Optional[str] = None, secure: bool = False,
+                      httponly: bool = False, samesite: Optional[str] = "lax") -> None:
+        """Expires cookie ``key`` at once."""
+        self.set_cookie(key, max_age=0, expires=0, path=path, domain=domain, secure=secure, httponly=httponly,
+                        samesite=samesite)
 
 
 @functools.lru_cache(maxsize=64)
@@ -98,6 +136,22 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return dumps(content).encode("utf-8")
+
+
+class ORJSONResponse(JSONResponse):
+    """FastAPI's orjson-rendered JSON: the same compact JSON here."""
+
+
+class UJSONResponse(JSONResponse):
+    """FastAPI's ujson-rendered JSON: the same compact JSON here."""
+
+
+class RedirectResponse(Response):
+    """A redirect to ``url`` (307 unless told), its ``Location`` quoted as Starlette quotes it."""
+
+    def __init__(self, url: Any, status_code: int = 307, headers: Optional[Mapping[str, str]] = None) -> None:
+        super().__init__(b"", status_code=status_code, headers=headers)
+        self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
 
 
 class PlainTextResponse(Response):

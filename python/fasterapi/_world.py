@@ -66,7 +66,7 @@ def _json(schema: Optional[dict]) -> Optional[str]:
     return None if schema is None else json.dumps(schema)
 
 
-def _route(route: Route) -> wit.Route:
+def _route(route: Route, exception_handlers: bool = False) -> wit.Route:
     params = [
         wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
                       default=None if p.required else _value(p.kind, p.default, p.repeated),
@@ -91,7 +91,7 @@ def _route(route: Route) -> wit.Route:
     groups = [p.group for p in route.params] if route.plan is not None else []
     return wit.Route(method=_METHODS[route.method], path=route.path, params=params, models=models,
                      param_groups=groups, body=body,
-                     name=route.name, raw_request=bool(route.request_keys), docs=docs)
+                     name=route.name, raw_request=bool(route.request_keys) or bool(exception_handlers), docs=docs)
 
 
 _HEADERS: dict = {}
@@ -116,7 +116,8 @@ def world_for(app: FasterAPI) -> type:
     """The ``WitWorld`` class componentize-py exports, serving ``app``."""
     if not isinstance(app, FasterAPI):
         raise TypeError(f"`app` must be a fasterapi.FasterAPI, not {type(app).__name__}")
-    routes: List[wit.Route] = [_route(r) for r in app.routes]
+    # An exception handler gets the request: every route then reads it.
+    routes: List[wit.Route] = [_route(r, bool(app.exception_handlers)) for r in app.routes]
     instances = {"reuse": wit.InstanceMode.REUSE, "per-request": wit.InstanceMode.PER_REQUEST}[app.instances]
     info = wit.AppInfo(title=app.title, version=app.version, description=app.description, instances=instances)
     methods = [r.method for r in app.routes]
@@ -140,6 +141,8 @@ def world_for(app: FasterAPI) -> type:
             response = app.dispatch(req.route, [_arg(v) for v in req.args], method, path, query, headers,
                                     req.body, req.validate_only, req.failed_groups)
             headers = [_header(k, v) for k, v in response.headers.items()]
+            if response.cookie_headers:
+                headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)
             return wit.Response(status=response.status_code, headers=headers, body=response.body)
 
     return WitWorld

@@ -183,3 +183,42 @@ def test_lists_cookies_and_constraints_are_declared_to_the_host():
     assert (specs["n"].default, specs["n"].constraints) == (1.0, {"gt": 0, "multiple_of": 0.5})
     assert (specs["session"].source, specs["session"].required) == ("cookie", False)
     assert specs["session"].constraints == {"min_length": 2, "pattern": "^[a-z]+$"}
+
+
+def test_response_parameter_cookies_and_exception_handlers():
+    from fasterapi import status
+    from fasterapi.exceptions import RequestValidationError
+    from fasterapi.responses import JSONResponse, RedirectResponse
+
+    handlers = FasterAPI()
+
+    class Boom(Exception):
+        pass
+
+    @handlers.exception_handler(Boom)
+    def on_boom(request, exc):
+        return JSONResponse({"path": request.url.path}, status_code=status.HTTP_418_IM_A_TEAPOT)
+
+    @handlers.get("/boom")
+    def boom():
+        raise Boom()
+
+    @handlers.get("/cookie")
+    def cookie(response: Response):
+        response.set_cookie("a", "1", max_age=5, httponly=True)
+        response.status_code = 201
+        return {}
+
+    @handlers.get("/go")
+    def go():
+        return RedirectResponse("/a b")
+
+    answer = handlers.dispatch(0, [], "GET", "/boom", "", [("host", b"h")], b"")
+    assert (answer.status_code, answer.body) == (418, b'{"path":"/boom"}')
+    answer = handlers.dispatch(1, [], "GET", "/cookie", "", [], b"")
+    assert (answer.status_code, answer.cookie_headers) == (201, ["a=1; HttpOnly; Max-Age=5; Path=/; SameSite=lax"])
+    answer = handlers.dispatch(2, [], "GET", "/go", "", [], b"")
+    assert (answer.status_code, answer.headers["location"], answer.body) == (307, "/a%20b", b"")
+    with pytest.raises(TypeError, match="RequestValidationError are not supported yet"):
+        handlers.add_exception_handler(RequestValidationError, on_boom)
+    assert FasterAPI().title == "FastAPI"

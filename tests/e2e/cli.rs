@@ -102,6 +102,22 @@ fn a_python_error_names_the_file_and_line() {
 }
 
 #[test]
+fn a_package_without_a_pure_python_wheel_is_named() {
+    let dir = crate::support::scratch().join("python-native-package");
+    std::fs::create_dir_all(&dir).unwrap();
+    let app = "from fasterapi import FastAPI\n\napp = FastAPI()\n";
+    std::fs::write(dir.join("app.py"), app).unwrap();
+    std::fs::write(dir.join("requirements.txt"), "numpy\n").unwrap();
+    let output = fasterapi().arg("build").arg(&dir).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot install the app's Python packages: numpy has no pure-Python wheel"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_second_start_loads_the_compiled_component_from_cache() {
     let app = guest("examples/hello-rust");
     let cache = scratch().join("cache-test");

@@ -25,6 +25,8 @@ APPS = sorted((Path(__file__).parent / "apps").glob("*_app.py"))
 # Apps in several modules (a package whose `main.py` defines `app`, with
 # relative imports), as FastAPI's "bigger applications" are laid out.
 PACKAGES = sorted(p for p in (Path(__file__).parent / "packages").iterdir() if (p / "main.py").is_file())
+# Apps with third-party packages: a directory with `app.py` and a `requirements.txt`.
+PROJECTS = sorted(p for p in (Path(__file__).parent / "projects").glob("*") if (p / "app.py").is_file())
 FASTERAPI = Path(os.environ.get("FASTERAPI_BIN", ROOT / "target/debug/fasterapi"))
 SCRATCH = ROOT / "target/e2e/python-apps"
 
@@ -38,8 +40,8 @@ FASTAPI_HOMES = {
 
 def fastapi_source(source: str) -> str:
     """The same app for FastAPI: the `from fasterapi import ...` line rewritten
-    (and `fasterapi.security` as `fastapi.security`)."""
-    source = re.sub(r"^from fasterapi\.security import", "from fastapi.security import", source, flags=re.M)
+    (and `fasterapi.security`, `.responses`, ... as `fastapi.security`, ...)."""
+    source = re.sub(r"^from fasterapi\.(\w+) import", r"from fastapi.\1 import", source, flags=re.M)
     match = re.search(r"^from fasterapi import (.+)$", source, re.M)
     assert match, "an app starts with `from fasterapi import ...`"
     names = [n.strip() for n in match.group(1).split(",")]
@@ -103,8 +105,9 @@ class Server:
             body = body.encode()
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
+        cookies = [value for name, value in response.getheaders() if name.lower() == "set-cookie"]
         result = (response.status, response.getheader("content-type"), response.read(),
-                  response.getheader("location"))
+                  response.getheader("location"), cookies)
         connection.close()
         return result
 
@@ -113,29 +116,34 @@ class Server:
         self.process.wait()
 
 
-def comparable(status, content_type, body: bytes, location=None):
-    """What must agree: status, media type, body, and where a redirect points
-    (its path and query: the host name differs between the two servers)."""
+def comparable(status, content_type, body: bytes, location=None, cookies=()):
+    """What must agree: status, media type, body, where a redirect points
+    (its path and query: the host name differs between the two servers), and
+    the cookies set (an expiry date as such: the clocks differ)."""
     if location is not None:
         parts = urlsplit(location)
         location = parts.path + (f"?{parts.query}" if parts.query else "")
+    cookies = [re.sub(r"expires=[^;]*", "expires=*", cookie) for cookie in cookies]
     if content_type and content_type.startswith("application/json"):
-        return status, content_type, json.loads(body), location
-    return status, content_type, body.decode("utf-8", "replace"), location
+        return status, content_type, json.loads(body), location, cookies
+    return status, content_type, body.decode("utf-8", "replace"), location, cookies
 
 
-@pytest.fixture(scope="module", params=APPS + PACKAGES, ids=[p.stem for p in APPS + PACKAGES])
+@pytest.fixture(scope="module", params=APPS + PACKAGES + PROJECTS, ids=[p.stem for p in APPS + PACKAGES + PROJECTS])
 def app_pair(request):
     path = request.param
     assert FASTERAPI.exists(), f"{FASTERAPI} is missing: run `cargo build -p fasterapi-host` first"
     SCRATCH.mkdir(parents=True, exist_ok=True)
     component = SCRATCH / f"{path.stem}.wasm"
-    source = path / "main.py" if path.is_dir() else path
+    source = path if path in PROJECTS else path / "main.py" if path.is_dir() else path
     build = subprocess.run([str(FASTERAPI), "build", str(source), "-o", str(component)],
                            capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     server = Server(component)
-    module = load_fastapi_package(path) if path.is_dir() else load_fastapi_app(path)
+    if path in PROJECTS:
+        module = load_fastapi_app(path / "app.py")
+    else:
+        module = load_fastapi_package(path) if path.is_dir() else load_fastapi_app(path)
     yield server, TestClient(module.app, raise_server_exceptions=False, follow_redirects=False), module.CASES
     server.stop()
 
@@ -146,7 +154,7 @@ def test_same_answers_as_fastapi(app_pair):
     for method, path, headers, body in cases:
         theirs = client.request(method, path, headers=headers, content=body)
         theirs = comparable(theirs.status_code, theirs.headers.get("content-type"), theirs.content,
-                            theirs.headers.get("location"))
+                            theirs.headers.get("location"), theirs.headers.get_list("set-cookie"))
         ours = comparable(*server.request(method, path, headers, body))
         if ours != theirs:
             mismatches.append(f"{method} {path} {headers} {body!r}\n  fasterapi: {ours}\n  fastapi:   {theirs}")
@@ -165,7 +173,7 @@ def test_same_documented_parameters_as_fastapi(app_pair):
     same source."""
     server, client, _ = app_pair
     theirs = client.get("/openapi.json").json()["paths"]
-    status, _, body, _ = server.request("GET", "/openapi.json", {}, None)
+    status, _, body, *_ = server.request("GET", "/openapi.json", {}, None)
     assert status == 200
     ours = json.loads(body)["paths"]
     assert sorted(ours) == sorted(theirs)
@@ -186,6 +194,8 @@ def test_same_documented_parameters_as_fastapi(app_pair):
                 if mine != operation["requestBody"]:
                     mismatches.append(f"{method.upper()} {path} body\n  fasterapi: {mine}\n  fastapi:   {operation['requestBody']}")
                 documented.append(operation["requestBody"])
+    if json.loads(body)["info"] != client.get("/openapi.json").json()["info"]:
+        mismatches.append(f"info\n  fasterapi: {json.loads(body)['info']}\n  fastapi:   {client.get('/openapi.json').json()['info']}")
     theirs_components = client.get("/openapi.json").json().get("components", {})
     ours_components = json.loads(body).get("components", {})
     if ours_components.get("securitySchemes") != theirs_components.get("securitySchemes"):

@@ -3,6 +3,7 @@
 //! A directory with a `Cargo.toml` is a Rust guest; a directory with an
 //! `app.py` (or a `.py` file) is a Python guest.
 
+mod packages;
 mod python;
 mod rust;
 
@@ -62,6 +63,12 @@ pub enum BuildError {
         message: String,
         /// The app's part of the traceback.
         traceback: String,
+    },
+    /// The app's third-party packages could not be installed.
+    #[error("cannot install the app's Python packages: {reason}")]
+    Packages {
+        /// Why (a package without a pure-Python wheel is named).
+        reason: String,
     },
     /// The component could not be written.
     #[error("cannot write {path}: {source}")]

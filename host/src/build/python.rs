@@ -27,9 +27,14 @@ const SDK: &[(&str, &str)] = &[
     ("_responses.py", include_str!("../../../python/fasterapi/_responses.py")),
     ("_world.py", include_str!("../../../python/fasterapi/_world.py")),
     ("config.py", include_str!("../../../python/fasterapi/config.py")),
+    ("encoders.py", include_str!("../../../python/fasterapi/encoders.py")),
+    ("exception_handlers.py", include_str!("../../../python/fasterapi/exception_handlers.py")),
+    ("exceptions.py", include_str!("../../../python/fasterapi/exceptions.py")),
     ("kv.py", include_str!("../../../python/fasterapi/kv.py")),
     ("log.py", include_str!("../../../python/fasterapi/log.py")),
+    ("responses.py", include_str!("../../../python/fasterapi/responses.py")),
     ("security.py", include_str!("../../../python/fasterapi/security.py")),
+    ("status.py", include_str!("../../../python/fasterapi/status.py")),
 ];
 
 /// The Python SDK's modules, as (file name, source).
@@ -98,14 +103,15 @@ pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
         module = app.module
     );
     write(&work.join(format!("sdk/{ENTRY_MODULE}.py")), &entry)?;
+    let packages = super::packages::install(&app.dir, &pip_python(&componentize_py), &cache_dir())?;
     eprintln!("componentize-py: building {} (module `{}`)", app.dir.display(), app.module);
-    let result = Command::new(&componentize_py)
-        .arg("-d")
-        .arg(work.join("wit"))
-        .args(["-w", "app", "componentize", ENTRY_MODULE, "-p"])
-        .arg(work.join("sdk"))
-        .arg("-p")
-        .arg(&app.dir)
+    let mut command = Command::new(&componentize_py);
+    command.arg("-d").arg(work.join("wit")).args(["-w", "app", "componentize", ENTRY_MODULE, "-p"]);
+    command.arg(work.join("sdk")).arg("-p").arg(&app.dir);
+    if let Some(packages) = &packages {
+        command.arg("-p").arg(packages);
+    }
+    let result = command
         .arg("-o")
         .arg(output)
         // A Python error is what the user needs, not componentize-py's own backtrace.
@@ -165,9 +171,7 @@ pub fn componentize_py() -> Result<PathBuf, BuildError> {
     if let Some(path) = std::env::var_os("FASTERAPI_COMPONENTIZE_PY") {
         return Ok(path.into());
     }
-    let venv = fasterapi_runtime::cache::default_dir()
-        .unwrap_or_else(|| std::env::temp_dir().join("fasterapi"))
-        .join(format!("componentize-py-{COMPONENTIZE_PY_VERSION}"));
+    let venv = cache_dir().join(format!("componentize-py-{COMPONENTIZE_PY_VERSION}"));
     let program = venv.join("bin/componentize-py");
     if program.is_file() {
         return Ok(program);
@@ -181,6 +185,21 @@ pub fn componentize_py() -> Result<PathBuf, BuildError> {
     run(Command::new(pip).args(["install", "--quiet", "--disable-pip-version-check", &spec]))
         .map_err(install_error)?;
     Ok(program)
+}
+
+/// FasterAPI's cache directory (built tools, installed packages).
+fn cache_dir() -> PathBuf {
+    fasterapi_runtime::cache::default_dir().unwrap_or_else(|| std::env::temp_dir().join("fasterapi"))
+}
+
+/// The Python whose pip installs an app's packages: the one beside
+/// componentize-py in its venv, else `$PYTHON` or `python3`.
+fn pip_python(componentize_py: &Path) -> PathBuf {
+    let beside = componentize_py.with_file_name("python");
+    if beside.is_file() {
+        return beside;
+    }
+    std::env::var_os("PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from)
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
