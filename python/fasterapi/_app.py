@@ -116,6 +116,8 @@ class Route:
     # when it has none (the handler is called directly).
     plan: Optional[Call] = None
     group: int = 0  # while declaring: the group of the parameters being added
+    # Typed parameters only (set once built): dispatched without assembling anything.
+    simple: bool = False
     # The security schemes its dependencies use: (name, scheme, scopes), for /openapi.json.
     security: List[Tuple[str, Dict[str, Any], List[str]]] = field(default_factory=list)
     # The handler's argument names of `params`, in order (set once built).
@@ -379,6 +381,13 @@ class FasterAPI(_Declares):
         errors, or 204.
         """
         route = self.routes[index]
+        if route.simple and not validate_only:
+            # The common route (typed parameters only): nothing to convert or assemble.
+            try:
+                result = _call(route.endpoint, dict(zip(route.arg_names, args)))
+                return result if isinstance(result, Response) else route.respond(result)
+            except Exception as exc:
+                return self._failure(route, exc, (method, path, query, headers, body))
         if args:  # a validate-only call of a route without dependencies has none
             for position, convert in route.converters:
                 if args[position] is not None:
@@ -392,7 +401,6 @@ class FasterAPI(_Declares):
             request = Request(method, path, query, headers, body)
             for key in route.request_keys:
                 kwargs[key] = request
-        parts = (method, path, query, headers, body)
         sub_response = None
         if route.response_keys:
             # What the handler sets on it joins the answer, as in FastAPI.
@@ -404,7 +412,7 @@ class FasterAPI(_Declares):
             try:
                 _solve_valid_dependencies(route.plan, kwargs, set(failed_groups))
             except Exception as exc:
-                return self._failure(route, exc, parts)
+                return self._failure(route, exc, (method, path, query, headers, body))
         if route.body is not None:
             try:
                 values, errors = _read_body(route.body, headers, body)
@@ -423,7 +431,7 @@ class FasterAPI(_Declares):
                 return route.respond(result)
             return _adjusted(route.respond(result), sub_response)
         except Exception as exc:
-            return self._failure(route, exc, parts)
+            return self._failure(route, exc, (method, path, query, headers, body))
 
     def _failure(self, route: Route, exc: Exception, parts: Tuple[Any, ...]) -> Response:
         """The answer to an exception: the app's handler for it, if any
@@ -664,6 +672,8 @@ def _build_route(method: str, path: str, endpoint: Callable, status_code: Option
         raise ValueError(f"{endpoint.__name__}: the path has {{{missing[0]}}} but no argument of that name")
     route.arg_names = tuple(spec.arg for spec in route.params)
     route.converters = tuple((i, spec.convert) for i, spec in enumerate(route.params) if spec.convert is not None)
+    route.simple = not (route.converters or route.models or route.request_keys or route.response_keys
+                        or route.plan or route.body)
     return route
 
 
