@@ -86,7 +86,11 @@ impl Decimal {
         }
         let digits = self.digits.trim_end_matches('0');
         let dropped = (self.digits.len() - digits.len()) as i64;
-        Decimal { negative: self.negative, digits: digits.to_owned(), exponent: self.exponent + dropped }
+        Decimal {
+            negative: self.negative,
+            digits: digits.to_owned(),
+            exponent: self.exponent.saturating_add(dropped),
+        }
     }
 
     /// pydantic's (digits, decimal places) of this value.
@@ -131,17 +135,20 @@ impl Decimal {
         if modulus == 0 || self.is_zero() {
             return true;
         }
-        if self.exponent < step.exponent {
+        // In i128: a value's exponent may be near either end of i64.
+        let gap = i128::from(step.exponent) - i128::from(self.exponent);
+        if gap > 0 {
             // value / step = (digits / 10^k) / step_digits: the value's
             // coefficient must end in k zeros, and what is left divide.
-            let k = (step.exponent - self.exponent) as usize;
-            let Some(head) = self.digits.len().checked_sub(k) else { return false };
+            let Some(head) = usize::try_from(gap).ok().and_then(|k| self.digits.len().checked_sub(k)) else {
+                return false;
+            };
             if !self.digits[head..].bytes().all(|b| b == b'0') {
                 return false;
             }
             return remainder(&self.digits[..head], modulus) == 0;
         }
-        let shift = (self.exponent - step.exponent) as u64;
+        let shift = u64::try_from(-gap).unwrap_or(u64::MAX);
         mul_mod(remainder(&self.digits, modulus), pow_mod(10, shift, modulus), modulus) == 0
     }
 
@@ -398,6 +405,11 @@ mod tests {
         assert!(check(&le, "10.0000000000000000000000001").is_err());
         assert!(check(&le, "-1E+30").is_ok());
         assert_eq!(parse_checked(&le, "11").unwrap_err().ctx, json!({"le": 10}));
+        // Extreme exponents are compared and divided without overflow.
+        let step = Constraints { multiple_of: Some(Number::Float(0.5)), ..Constraints::default() };
+        assert!(check(&step, "1e-9223372036854775000").is_err());
+        assert!(check(&step, "1e9223372036854775000").is_ok());
+        assert!(check(&le, "1e-9223372036854775000").is_ok());
     }
 
     #[test]

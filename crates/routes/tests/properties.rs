@@ -12,9 +12,18 @@ use proptest::prelude::*;
 
 fn route() -> RouteSpec {
     let mut params = vec![ParamSpec::required("id", ParamSource::Path, ParamKind::Int)];
-    for (name, kind) in
-        [("f", ParamKind::Float), ("b", ParamKind::Bool), ("t", ParamKind::Text), ("i", ParamKind::Int)]
-    {
+    let kinds = [
+        ("f", ParamKind::Float),
+        ("b", ParamKind::Bool),
+        ("t", ParamKind::Text),
+        ("i", ParamKind::Int),
+        ("dt", ParamKind::Datetime),
+        ("d", ParamKind::Date),
+        ("tm", ParamKind::Time),
+        ("td", ParamKind::Timedelta),
+        ("dec", ParamKind::Decimal),
+    ];
+    for (name, kind) in kinds {
         params.push(ParamSpec { required: false, ..ParamSpec::required(name, ParamSource::Query, kind) });
         params.push(ParamSpec { required: false, ..ParamSpec::required(name, ParamSource::Header, kind) });
     }
@@ -33,7 +42,14 @@ fn route() -> RouteSpec {
     let mut texts = ParamSpec::required("fo", ParamSource::Form, ParamKind::Bytes);
     texts.repeated = true;
     texts.name = "many".into();
-    params.extend([bounded, patterned, listed, field, upload, texts]);
+    let mut money = ParamSpec::required("m", ParamSource::Query, ParamKind::Decimal);
+    money.constraints.max_digits = Some(5);
+    money.constraints.decimal_places = Some(2);
+    money.constraints.multiple_of = Some(Number::Float(0.05));
+    money.constraints.gt = Some(Number::Int(-3));
+    money.required = false;
+    listed.constraints.max_length = Some(3);
+    params.extend([bounded, patterned, listed, field, upload, texts, money]);
     RouteSpec::new(Method::Get, "/items/{id}/{*rest}", "h", {
         params.push(ParamSpec::required("rest", ParamSource::Path, ParamKind::Text));
         params
