@@ -339,7 +339,8 @@ class FasterAPI(_Declares):
 
     def __init__(self, *, title: str = "FastAPI", version: str = "0.1.0",
                  description: Optional[str] = None, instances: str = "reuse",
-                 dependencies: Optional[Sequence[Depends]] = None, **_options: Any) -> None:
+                 dependencies: Optional[Sequence[Depends]] = None, **options: Any) -> None:
+        _refuse("FastAPI", options)
         if instances not in ("reuse", "per-request"):
             raise ValueError(f'instances must be "reuse" or "per-request", not {instances!r}')
         self.title = title
@@ -359,8 +360,9 @@ class FasterAPI(_Declares):
                       summary: Optional[str] = None, description: Optional[str] = None,
                       tags: Optional[List[str]] = None, deprecated: bool = False,
                       include_in_schema: bool = True, dependencies: Optional[Sequence[Depends]] = None,
-                      **_options: Any) -> None:
+                      **options: Any) -> None:
         """Declares ``endpoint`` for ``path`` and ``methods``."""
+        _refuse(f"{endpoint.__name__}: the route decorator", options)
         docs = RouteDocs(summary, description or _docstring(endpoint), list(tags or []),
                          deprecated, include_in_schema, response_model)
         for method in methods:

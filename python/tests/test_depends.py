@@ -177,3 +177,13 @@ def test_routers_carry_prefix_tags_and_dependencies_into_the_app():
         APIRouter(prefix="/items/")
     with pytest.raises(TypeError, match="does not support: responses"):
         APIRouter(responses={404: {"description": "Not found"}})
+
+
+def test_options_fasterapi_does_not_support_fail_the_build():
+    with pytest.raises(TypeError, match="does not support: docs_url"):
+        FasterAPI(docs_url=None)
+    app = FasterAPI()
+    with pytest.raises(TypeError, match="route decorator.* does not support: responses"):
+        @app.get("/x", responses={404: {"description": "Not found"}})
+        def x():
+            return 1
