@@ -240,10 +240,10 @@ class URL:
 
 class _Declares:
     """The route decorators apps and routers share, as in FastAPI: each
-    declares a route through ``add_api_route``."""
+    declares a route through the class's own ``add_api_route`` (the app
+    builds it at once, a router keeps it for ``include_router``)."""
 
-    def add_api_route(self, path: str, endpoint: Callable, **options: Any) -> None:
-        raise NotImplementedError
+    add_api_route: Callable[..., None]
 
     def api_route(self, path: str, *, methods: List[str], **options: Any) -> Callable:
         """Declares a handler for ``path`` and ``methods``. The handler's
@@ -440,12 +440,12 @@ class FasterAPI(_Declares):
         (``@app.exception_handler``), else FastAPI's own."""
         handler = self._handler_for(exc) if self.exception_handlers else None
         if handler is None:
-            return _failure(route, exc)
+            return _default_answer(route, exc)
         try:
             answer = handler(Request(*parts), exc)
             return run(answer) if type(answer) is _COROUTINE else answer
         except Exception as again:
-            return _failure(route, again)
+            return _default_answer(route, again)
 
     def _handler_for(self, exc: Exception) -> Optional[Callable[..., Any]]:
         """The handler of ``exc``: by its status code for an ``HTTPException``,
@@ -483,7 +483,7 @@ def _adjusted(response: Response, sub: Response) -> Response:
     return response
 
 
-def _failure(route: Route, exc: Exception) -> Response:
+def _default_answer(route: Route, exc: Exception) -> Response:
     """The answer to what a handler or dependency raised: an
     ``HTTPException``'s, or (a bug) a 500 for this request only, as
     Starlette answers it, logged with its traceback (call it in the

@@ -10,7 +10,6 @@ order, each called once per request unless ``use_cache=False``;
 get the handler's exception thrown in (so ``try/except/finally`` works).
 """
 
-import inspect
 import traceback
 import types
 from dataclasses import dataclass, field
@@ -54,9 +53,14 @@ class SecurityBase:
 
     scheme_name: str
     model: Dict[str, Any]
+    auto_error: bool = True
 
-    def _unauthenticated(self, challenge: str) -> HTTPException:
-        return HTTPException(status_code=401, detail="Not authenticated", headers={"WWW-Authenticate": challenge})
+    def _missing(self, challenge: str) -> None:
+        """No usable credential: FastAPI's 401 (or ``None`` with ``auto_error=False``)."""
+        if self.auto_error:
+            raise HTTPException(status_code=401, detail="Not authenticated",
+                                headers={"WWW-Authenticate": challenge})
+        return None
 
     def _named(self, scheme_name: Optional[str], description: Optional[str], model: Dict[str, Any]) -> None:
         self.scheme_name = scheme_name or type(self).__name__
@@ -106,16 +110,6 @@ class Call:
     @property
     def cache_key(self) -> Any:
         return self.func
-
-
-def is_generator(func: Callable[..., Any]) -> bool:
-    target = getattr(func, "__call__", func) if not inspect.isfunction(func) else func
-    return inspect.isgeneratorfunction(func) or inspect.isgeneratorfunction(target)
-
-
-def is_async_generator(func: Callable[..., Any]) -> bool:
-    target = getattr(func, "__call__", func) if not inspect.isfunction(func) else func
-    return inspect.isasyncgenfunction(func) or inspect.isasyncgenfunction(target)
 
 
 class Exits:

@@ -11,7 +11,8 @@ FastAPI's ``401 {"detail": "Not authenticated"}`` with its
 
 import base64
 import binascii
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import asdict, dataclass
+from typing import Any, Dict, Optional, Tuple
 
 from ._app import Request
 from ._depends import SecurityBase, SecurityScopes
@@ -46,32 +47,29 @@ class OAuth2PasswordBearer(SecurityBase):
     def __call__(self, request: Request) -> Optional[str]:
         scheme, token = authorization_scheme_param(request.headers.get("authorization"))
         if scheme.lower() != "bearer" or not token:
-            if self.auto_error:
-                raise self._unauthenticated("Bearer")
-            return None
+            return self._missing("Bearer")
         return token
 
 
-class HTTPBasicCredentials:
+class _Credentials:
+    def model_dump(self) -> Dict[str, str]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass
+class HTTPBasicCredentials(_Credentials):
     """What ``HTTPBasic`` reads: the user name and password."""
 
-    def __init__(self, username: str, password: str) -> None:
-        self.username = username
-        self.password = password
-
-    def model_dump(self) -> Dict[str, str]:
-        return {"username": self.username, "password": self.password}
+    username: str
+    password: str
 
 
-class HTTPAuthorizationCredentials:
+@dataclass
+class HTTPAuthorizationCredentials(_Credentials):
     """What ``HTTPBearer`` reads: the scheme and the credentials."""
 
-    def __init__(self, scheme: str, credentials: str) -> None:
-        self.scheme = scheme
-        self.credentials = credentials
-
-    def model_dump(self) -> Dict[str, str]:
-        return {"scheme": self.scheme, "credentials": self.credentials}
+    scheme: str
+    credentials: str
 
 
 class HTTPBasic(SecurityBase):
@@ -87,11 +85,7 @@ class HTTPBasic(SecurityBase):
         scheme, param = authorization_scheme_param(request.headers.get("authorization"))
         challenge = f'Basic realm="{self.realm}"' if self.realm else "Basic"
         credentials = _basic_credentials(param) if scheme.lower() == "basic" else None
-        if credentials is None:
-            if self.auto_error:
-                raise self._unauthenticated(challenge)
-            return None
-        return credentials
+        return credentials if credentials is not None else self._missing(challenge)
 
 
 def _basic_credentials(param: str) -> Optional[HTTPBasicCredentials]:
@@ -117,9 +111,7 @@ class HTTPBearer(SecurityBase):
     def __call__(self, request: Request) -> Optional[HTTPAuthorizationCredentials]:
         scheme, credentials = authorization_scheme_param(request.headers.get("authorization"))
         if scheme.lower() != "bearer" or not credentials:
-            if self.auto_error:
-                raise self._unauthenticated("Bearer")
-            return None
+            return self._missing("Bearer")
         return HTTPAuthorizationCredentials(scheme, credentials)
 
 
@@ -133,11 +125,7 @@ class _APIKey(SecurityBase):
         self.auto_error = auto_error
 
     def _check(self, key: Optional[str]) -> Optional[str]:
-        if not key:
-            if self.auto_error:
-                raise self._unauthenticated("APIKey")
-            return None
-        return key
+        return key if key else self._missing("APIKey")
 
 
 class APIKeyHeader(_APIKey):

@@ -3,6 +3,8 @@
 //! a missing field's `input` is every key received, and a model with
 //! `extra = "forbid"` refuses the keys it does not declare.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value as Json, json};
 
 use crate::extract::Form;
@@ -96,10 +98,15 @@ fn one_or_all(values: &[String]) -> Json {
 /// Pairs grouped by key in order of first appearance.
 pub(crate) fn grouped(pairs: impl IntoIterator<Item = (String, String)>) -> Entries {
     let mut entries: Entries = Vec::new();
+    // Linear in the keys: a hostile query may hold thousands of them.
+    let mut positions: HashMap<String, usize> = HashMap::new();
     for (key, value) in pairs {
-        match entries.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, values)) => values.push(value),
-            None => entries.push((key, vec![value])),
+        match positions.get(&key) {
+            Some(&at) => entries[at].1.push(value),
+            None => {
+                positions.insert(key.clone(), entries.len());
+                entries.push((key, vec![value]));
+            }
         }
     }
     entries

@@ -439,7 +439,12 @@ impl RouteSpec {
                 return Err(SpecError::UndeclaredPathParam { method, path, name });
             }
         }
-        match self.models.iter().find_map(|model| self.model_problem(model)) {
+        let mut owned: Vec<usize> = self.models.iter().flat_map(|m| m.fields.iter().copied()).collect();
+        let count = owned.len();
+        owned.sort_unstable();
+        owned.dedup();
+        let shared = (owned.len() != count).then_some("shares no field with another");
+        match shared.or_else(|| self.models.iter().find_map(|model| self.model_problem(model))) {
             Some(reason) => Err(SpecError::Model { method, path, reason }),
             None => Ok(()),
         }
@@ -459,14 +464,7 @@ impl RouteSpec {
         if source == ParamSource::Path {
             return Some("cannot read the path");
         }
-        if !sources.all(|other| other == Some(source)) {
-            return Some("reads one source");
-        }
-        let mut owned = self.models.iter().flat_map(|m| &m.fields).collect::<Vec<_>>();
-        owned.sort();
-        let count = owned.len();
-        owned.dedup();
-        (owned.len() != count).then_some("shares no field with another")
+        (!sources.all(|other| other == Some(source))).then_some("reads one source")
     }
 }
 
