@@ -25,7 +25,7 @@ import json
 import typing
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from . import _lax
+from . import _lax, _types
 from ._errors import ValidationError, error
 
 _MISSING = object()
@@ -82,7 +82,7 @@ def _build_validator(tp: Any) -> Validator:
         _VALIDATORS[tp] = tp._validate  # a recursive model refers to itself
         tp._field_validators()
         return tp._validate
-    check = _SCALARS.get(tp)
+    check = _SCALARS.get(tp) or _types.validator_for(tp, validator)
     if check is None:
         raise TypeError(f"fasterapi.BaseModel does not support fields of type {tp!r}")
     return check
@@ -182,7 +182,12 @@ def json_schema(tp: Any, defs: Dict[str, dict]) -> dict:
         return {"type": "object", "additionalProperties": json_schema(args[1] if len(args) == 2 else Any, defs)}
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return tp._schema(defs)
-    return {"type": _JSON_TYPES[tp]}
+    if tp in _JSON_TYPES:
+        return {"type": _JSON_TYPES[tp]}
+    schema = _types.schema_for(tp, defs, json_schema)
+    if schema is None:
+        raise TypeError(f"no JSON Schema for {tp!r}")
+    return schema
 
 
 _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}

@@ -25,6 +25,7 @@ const SDK: &[(&str, &str)] = &[
     ("_model.py", include_str!("../../../python/fasterapi/_model.py")),
     ("_params.py", include_str!("../../../python/fasterapi/_params.py")),
     ("_responses.py", include_str!("../../../python/fasterapi/_responses.py")),
+    ("_types.py", include_str!("../../../python/fasterapi/_types.py")),
     ("_world.py", include_str!("../../../python/fasterapi/_world.py")),
     ("config.py", include_str!("../../../python/fasterapi/config.py")),
     ("encoders.py", include_str!("../../../python/fasterapi/encoders.py")),
