@@ -84,18 +84,17 @@ def _enum_validator(cls: type) -> Validator:
     def check(value: Any, loc: tuple, errors: List[dict]) -> Any:
         if isinstance(value, cls):
             return value
-        if parse is not None and isinstance(value, str):
+        key = value
+        if parse is not None and isinstance(value, str):  # an int or float enum reads numbers in text
             try:
-                value_key = parse(value)
+                key = parse(value)
             except ValueError:
-                value_key = None
-        else:
-            value_key = value
+                key = None
         try:
-            found = members.get(value_key) if type(value_key) is not str or parse is None else None
+            found = members.get(key)
         except TypeError:  # unhashable
             found = None
-        if found is None or (isinstance(value_key, str) != isinstance(found.value, str)):
+        if found is None or isinstance(key, str) != isinstance(found.value, str):
             errors.append(_error("enum", loc, value, expected=expected))
             return value
         return found
