@@ -70,6 +70,7 @@ fn get_user_request(guest: &Guest) -> wit::Request {
         content_type: None,
         validate_only: false,
         failed_groups: Vec::new(),
+        param_errors: None,
         raw: None,
     }
 }

@@ -26,14 +26,17 @@ from ._app import APIRouter, FastAPI, FasterAPI, Request
 from ._depends import Depends, Security
 from ._errors import ValidationError
 from .kv import KvError
-from ._model import BaseModel, Field
+from ._model import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationInfo,
+                     field_validator, model_validator)
 from ._files import UploadFile
+from ._types import AnyUrl, EmailStr, HttpUrl
 from ._params import Body, Cookie, File, Form, Header, Path, Query
 from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
                          Response)
 
 __all__ = [
-    "APIRouter", "BaseModel", "Body", "Cookie", "Depends", "FastAPI", "Field", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
+    "APIRouter", "AfterValidator", "AnyUrl", "EmailStr", "HttpUrl", "BaseModel", "BeforeValidator", "ConfigDict", "PlainValidator", "ValidationInfo",
+    "field_validator", "model_validator", "Body", "Cookie", "Depends", "FastAPI", "Field", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
     "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response", "Security", "UploadFile",
     "ValidationError", "config", "kv", "log", "status",
 ]

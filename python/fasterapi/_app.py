@@ -19,19 +19,22 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from . import log
 from ._errors import error
 from ._constraints import add_schema_keywords, constrained
-from ._model import (_MISSING as _MISSING_FIELD, BaseModel, _dump, _unwrap_optional, json_schema, schema_document,
-                     title, validator)
+from ._model import (_MISSING as _MISSING_FIELD, BaseModel, _dump, _unwrap_optional, attributes_validator, json_schema,
+                     response_serializer, schema_document, title, validator)
 from ._depends import (Call, Const, Depends, Exits, SecurityBase, SecurityScopes, Security, argument, invoke,
                        run, solve)
 from ._files import UploadFile
 from ._params import DECIMAL_CONSTRAINTS, NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
+from .exceptions import RequestValidationError
 
 # Python types the host can parse natively, and their WIT `param-type`.
 SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str", uuid.UUID: "uuid",
                 datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time",
                 datetime.timedelta: "timedelta", decimal.Decimal: "decimal", bytes: "bytes"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# An option left out (``response_model``: the return annotation's).
+_DEFAULT: Any = object()
 
 
 @dataclass
@@ -130,6 +133,8 @@ class Route:
     models: Tuple[Tuple[str, type, Tuple[str, ...]], ...] = ()
     # The same models as the host sees them: (indexes into `params`, extra="forbid").
     param_models: Tuple[Tuple[Tuple[int, ...], bool], ...] = ()
+    # The result as its `response_model` validates, filters and dumps it.
+    serialize: Optional[Callable[[Any], Any]] = None
 
     def __post_init__(self) -> None:
         media_type = getattr(self.response_class, "media_type", None)
@@ -142,13 +147,16 @@ class Route:
 
     @property
     def media_type(self) -> str:
-        """The media type of a successful answer."""
-        return getattr(self.response_class, "media_type", None) or "application/json"
+        """The media type of a successful answer; empty for a class with
+        none (a redirect), whose answer FastAPI documents without content."""
+        return getattr(self.response_class, "media_type", None) or ""
 
     def respond(self, content: Any) -> Response:
         """The route's answer for what the handler returned: its response
         class at its status. For the built-in classes the object is filled
         in directly: one Python ``__init__`` less on every request."""
+        if self.serialize is not None:
+            content = self.serialize(content)
         cls = self.response_class
         if cls.__init__ is not Response.__init__:
             return cls(content, status_code=self.status_code)
@@ -183,7 +191,53 @@ class Route:
     def response_schema(self) -> Optional[dict]:
         """The JSON Schema of a successful answer, if declared (``response_model``)."""
         model = self.docs.response_model
-        return None if model is None else schema_document(model)
+        if model is None:
+            return None
+        schema = schema_document(model, "serialization")
+        if "$ref" not in schema:  # FastAPI names the response field after the operation
+            schema["title"] = title(f"Response_{_operation_id(self)}")
+        return schema
+
+
+def documented_schemas(routes: Sequence[Route]) -> List[Tuple[Optional[dict], Optional[dict]]]:
+    """Each route's body and response schemas, with models named as FastAPI
+    names them: one documented both ways whose two schemas differ is
+    ``Name-Input`` in bodies and ``Name-Output`` in responses."""
+    bodies = [route.body_schema() for route in routes]
+    answers = [route.response_schema() for route in routes]
+    shown = [route.docs.include_in_schema for route in routes]
+    inputs = {k: v for s, on in zip(bodies, shown) if s and on for k, v in s.get("$defs", {}).items()}
+    outputs = {k: v for s, on in zip(answers, shown) if s and on for k, v in s.get("$defs", {}).items()}
+    split: set = set()
+    while True:
+        # A model that refers to a split one differs too.
+        more = {name for name in (inputs.keys() & outputs.keys()) - split
+                if _suffixed(inputs[name], split, "Input") != _suffixed(outputs[name], split, "Output")}
+        if not more:
+            break
+        split |= more
+    if split:
+        bodies = [_suffixed(s, split, "Input") for s in bodies]
+        answers = [_suffixed(s, split, "Output") for s in answers]
+    return list(zip(bodies, answers))
+
+
+def _suffixed(schema: Any, names: set, suffix: str) -> Any:
+    """``schema`` with the models in ``names`` renamed ``Name-<suffix>`` (definitions and references)."""
+    if isinstance(schema, list):
+        return [_suffixed(s, names, suffix) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "$ref" and value.startswith("#/$defs/") and value[8:] in names:
+            value = f"{value}-{suffix}"
+        elif key == "$defs":
+            value = {(f"{k}-{suffix}" if k in names else k): _suffixed(v, names, suffix) for k, v in value.items()}
+        else:
+            value = _suffixed(value, names, suffix)
+        out[key] = value
+    return out
 
 
 class Request:
@@ -356,31 +410,49 @@ class FasterAPI(_Declares):
         self.exception_handlers: Dict[Any, Callable[..., Any]] = {}
 
     def add_api_route(self, path: str, endpoint: Callable, *, methods: List[str], status_code: Optional[int] = None,
-                      response_class: type = JSONResponse, response_model: Any = None,
+                      response_class: type = JSONResponse, response_model: Any = _DEFAULT,
                       summary: Optional[str] = None, description: Optional[str] = None,
                       tags: Optional[List[str]] = None, deprecated: bool = False,
                       include_in_schema: bool = True, dependencies: Optional[Sequence[Depends]] = None,
+                      response_model_include: Any = None, response_model_exclude: Any = None,
+                      response_model_by_alias: bool = True, response_model_exclude_unset: bool = False,
+                      response_model_exclude_defaults: bool = False, response_model_exclude_none: bool = False,
                       **options: Any) -> None:
-        """Declares ``endpoint`` for ``path`` and ``methods``."""
+        """Declares ``endpoint`` for ``path`` and ``methods``. Its result is
+        validated and filtered by ``response_model`` (by default its return
+        annotation), dumped with the ``response_model_*`` options, as in FastAPI."""
         _refuse(f"{endpoint.__name__}: the route decorator", options)
+        if response_model is _DEFAULT:
+            response_model = _return_annotation(endpoint)
+        serialize = None
+        if response_model is not None:
+            try:
+                serialize = response_serializer(
+                    response_model, response_model_include, response_model_exclude, response_model_by_alias,
+                    response_model_exclude_unset, response_model_exclude_defaults, response_model_exclude_none)
+            except TypeError as exc:
+                raise TypeError(f"{endpoint.__name__}: its response model {response_model!r} is not supported "
+                                f"({exc}); declare response_model=None to send the result as it is") from None
         docs = RouteDocs(summary, description or _docstring(endpoint), list(tags or []),
                          deprecated, include_in_schema, response_model)
         for method in methods:
             route = _build_route(method.upper(), path, endpoint, status_code, response_class,
                                  [*self.dependencies, *(dependencies or [])])
             route.docs = docs
+            route.serialize = serialize
             self.routes.append(route)
 
     def dispatch(self, index: int, args: List[Any], method: str, path: str, query: str,
                  headers: List[Tuple[str, bytes]], body: bytes, validate_only: bool = False,
-                 failed_groups: Sequence[int] = ()) -> Response:
+                 failed_groups: Sequence[int] = (), param_errors: Optional[str] = None) -> Response:
         """Runs route ``index`` with the host's typed ``args`` (in declaration order).
 
         With ``validate_only`` (the host rejected some parameters), the
         handler does not run: the dependencies whose parameters were all
         good do (``failed_groups`` names the others), as in FastAPI, and one
         that raises answers; then only the body is validated: 422 with its
-        errors, or 204.
+        errors, or 204. An app with a ``RequestValidationError`` handler
+        gets the host's errors (``param_errors``, JSON) and answers them all.
         """
         route = self.routes[index]
         if route.simple and not validate_only:
@@ -420,10 +492,13 @@ class FasterAPI(_Declares):
                 values, errors = _read_body(route.body, headers, body)
             except HTTPException as exc:
                 return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-            if errors:
-                return JSONResponse({"detail": errors}, status_code=422)
+            if errors or param_errors:
+                refused = json.loads(param_errors) if param_errors else []
+                return self._invalid(route, [*refused, *errors], (method, path, query, headers, body))
             kwargs.update(values)
         if validate_only:
+            if param_errors:
+                return self._invalid(route, json.loads(param_errors), (method, path, query, headers, body))
             return Response(status_code=204)
         try:
             result = _call(route.endpoint, kwargs) if route.plan is None else _solve_plan(route.plan, kwargs)
@@ -434,6 +509,18 @@ class FasterAPI(_Declares):
             return _adjusted(route.respond(result), sub_response)
         except Exception as exc:
             return self._failure(route, exc, (method, path, query, headers, body))
+
+    @property
+    def handles_validation_errors(self) -> bool:
+        """Whether the app answers its 422s (the host sends it refused parameters' errors)."""
+        return RequestValidationError in self.exception_handlers
+
+    def _invalid(self, route: Route, errors: List[dict], parts: Tuple[Any, ...]) -> Response:
+        """The answer to a request that failed validation: FastAPI's 422, or
+        the app's ``RequestValidationError`` handler's."""
+        if RequestValidationError not in self.exception_handlers:
+            return JSONResponse({"detail": errors}, status_code=422)
+        return self._failure(route, RequestValidationError(errors, body=_parsed(parts[4])), parts)
 
     def _failure(self, route: Route, exc: Exception, parts: Tuple[Any, ...]) -> Response:
         """The answer to an exception: the app's handler for it, if any
@@ -465,12 +552,23 @@ class FasterAPI(_Declares):
 
     def add_exception_handler(self, key: Any, handler: Callable) -> None:
         """As ``@app.exception_handler(key)``."""
-        if isinstance(key, type) and key.__name__ == "RequestValidationError":
-            raise TypeError("exception handlers for RequestValidationError are not supported yet: "
-                            "the host answers 422s itself")
         if not (isinstance(key, int) or (isinstance(key, type) and issubclass(key, Exception))):
             raise TypeError(f"an exception handler is for an Exception class or a status code, not {key!r}")
         self.exception_handlers[key] = handler
+
+
+def _return_annotation(endpoint: Callable) -> Any:
+    """The handler's return annotation as its default response model
+    (none for a ``Response`` class or ``None``, as in FastAPI)."""
+    try:
+        annotation = typing.get_type_hints(endpoint, include_extras=True).get("return")
+    except Exception as exc:
+        raise TypeError(f"{endpoint.__name__}: cannot read its return annotation: {exc}") from None
+    if annotation is None or annotation is type(None):
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, Response):
+        return None
+    return annotation
 
 
 def _adjusted(response: Response, sub: Response) -> Response:
@@ -490,11 +588,21 @@ def _default_answer(route: Route, exc: Exception) -> Response:
     ``except`` block)."""
     if isinstance(exc, HTTPException):
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    if isinstance(exc, RequestValidationError):
+        return JSONResponse({"detail": exc.errors()}, status_code=422)
     log.error(f"handler {route.name} raised", traceback=traceback.format_exc())
     return PlainTextResponse("Internal Server Error", status_code=500)
 
 
 FastAPI = FasterAPI  # so an app's source can stay as it is under FastAPI
+
+
+def _parsed(body: bytes) -> Any:
+    """The body as a ``RequestValidationError`` carries it: parsed JSON, or the bytes."""
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return body
 
 
 def _docstring(endpoint: Callable) -> Optional[str]:
@@ -847,7 +955,7 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         param = BodyParam(arg, annotation, info.required, None if info.required else info.default,
                           info.alias or plain, dict(info.constraints), info.embed)
         # Built now, so a component's snapshot holds it.
-        param.check = constrained(validator(annotation), param.constraints)
+        param.check = attributes_validator(constrained(validator(annotation), param.constraints))
         route.body = route.body or Body()
         route.body.params.append(param)
         return

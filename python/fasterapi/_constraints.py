@@ -3,6 +3,7 @@
 (bodies; the host checks parameters): the same order, messages and ``ctx``."""
 
 import re
+from decimal import Decimal
 from typing import Any, Dict, List, Optional
 
 from ._model import Validator
@@ -31,6 +32,8 @@ def _multiple(value: Any, step: Any) -> bool:
         return True
     if isinstance(value, int) and isinstance(step, int):
         return value % step == 0
+    if isinstance(value, Decimal) or isinstance(step, Decimal):
+        return Decimal(value) % Decimal(step) == 0  # exact, as pydantic checks a Decimal
     rem = value % step
     threshold = abs(value) / 1e9
     return abs(rem) <= threshold or abs(rem - step) <= threshold
@@ -42,21 +45,21 @@ def constrained(check: Validator, constraints: Dict[str, Any]) -> Validator:
         return check
     pattern: Optional[re.Pattern] = re.compile(constraints["pattern"]) if "pattern" in constraints else None
 
-    def run(value: Any, loc: tuple, errors: List[dict]) -> Any:
+    def run(given: Any, loc: tuple, errors: List[dict]) -> Any:
         before = len(errors)
-        value = check(value, loc, errors)
+        value = check(given, loc, errors)
         if len(errors) > before or value is None:
             return value
         problem = _problem(value, constraints, pattern)
         if problem is not None:
             kind, msg, ctx = problem
-            errors.append(_entry(kind, loc, value, msg, ctx))
+            errors.append(_entry(kind, loc, given, msg, ctx))  # pydantic reports the input as given
         return value
     return run
 
 
 def _problem(value: Any, c: Dict[str, Any], pattern: Optional[re.Pattern]) -> Optional[tuple]:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         step = c.get("multiple_of")
         if step is not None and not _multiple(value, step):
             return "multiple_of", f"Input should be a multiple of {_number(step)}", {"multiple_of": step}
@@ -85,10 +88,14 @@ _KEYWORDS = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum"
 def add_schema_keywords(schema: dict, constraints: Dict[str, Any]) -> None:
     """Adds pydantic's JSON Schema keywords for the constraints to ``schema``
     (to the non-null branch of an ``Optional``, as pydantic places them)."""
-    keywords = {_KEYWORDS[k]: v for k, v in constraints.items() if k in _KEYWORDS}
+    # A Decimal bound is a JSON number, as pydantic writes it.
+    keywords = {_KEYWORDS[k]: float(v) if isinstance(v, Decimal) else v for k, v in constraints.items()
+                if k in _KEYWORDS}
     if not keywords:
         return
     target = next((s for s in schema.get("anyOf", ()) if s.get("type") != "null"), schema)
+    if target.get("type") == "string":  # a Decimal's output schema: no numeric keywords
+        keywords = {k: v for k, v in keywords.items() if k in ("minLength", "maxLength", "pattern")}
     target.update(keywords)
 
 

@@ -7,7 +7,7 @@ from typing import Any, List, Optional
 from wit_world import WitWorld as _World
 from wit_world.imports import types as wit
 
-from ._app import FasterAPI, Route
+from ._app import FasterAPI, Route, documented_schemas
 
 _METHODS = {m.name: m for m in wit.Method}
 _SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "header": wit.ParamSource.HEADER,
@@ -66,7 +66,8 @@ def _json(schema: Optional[dict]) -> Optional[str]:
     return None if schema is None else json.dumps(schema)
 
 
-def _route(route: Route, exception_handlers: bool = False) -> wit.Route:
+def _route(route: Route, schemas: tuple, exception_handlers: bool = False) -> wit.Route:
+    body_schema, response_schema = schemas
     params = [
         wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
                       default=None if p.required else _value(p.kind, p.default, p.repeated),
@@ -77,7 +78,7 @@ def _route(route: Route, exception_handlers: bool = False) -> wit.Route:
     body = None
     if route.body is not None:
         body = wit.BodySpec(required=route.body.required, media_type="application/json",
-                            schema=_json(route.body_schema()))
+                            schema=_json(body_schema))
     d = route.docs
     security = None
     if route.security:
@@ -86,7 +87,7 @@ def _route(route: Route, exception_handlers: bool = False) -> wit.Route:
     docs = wit.RouteDocs(summary=d.summary, description=d.description, tags=d.tags, deprecated=d.deprecated,
                          security=security,
                          include_in_schema=d.include_in_schema, status=route.status_code,
-                         response_media_type=route.media_type, response_schema=_json(route.response_schema()))
+                         response_media_type=route.media_type, response_schema=_json(response_schema))
     models = [wit.ParamModel(fields=list(fields), forbid_extra=forbid) for fields, forbid in route.param_models]
     groups = [p.group for p in route.params] if route.plan is not None else []
     return wit.Route(method=_METHODS[route.method], path=route.path, params=params, models=models,
@@ -117,9 +118,11 @@ def world_for(app: FasterAPI) -> type:
     if not isinstance(app, FasterAPI):
         raise TypeError(f"`app` must be a fasterapi.FasterAPI, not {type(app).__name__}")
     # An exception handler gets the request: every route then reads it.
-    routes: List[wit.Route] = [_route(r, bool(app.exception_handlers)) for r in app.routes]
+    schemas = documented_schemas(app.routes)
+    routes: List[wit.Route] = [_route(r, s, bool(app.exception_handlers)) for r, s in zip(app.routes, schemas)]
     instances = {"reuse": wit.InstanceMode.REUSE, "per-request": wit.InstanceMode.PER_REQUEST}[app.instances]
-    info = wit.AppInfo(title=app.title, version=app.version, description=app.description, instances=instances)
+    info = wit.AppInfo(title=app.title, version=app.version, description=app.description, instances=instances,
+                       handles_validation_errors=app.handles_validation_errors)
     methods = [r.method for r in app.routes]
 
     class WitWorld(_World):
@@ -139,7 +142,7 @@ def world_for(app: FasterAPI) -> type:
                 method, path, query = raw.method.name, raw.path, raw.query
                 headers = [(h.name, h.value) for h in raw.headers]
             response = app.dispatch(req.route, [_arg(v) for v in req.args], method, path, query, headers,
-                                    req.body, req.validate_only, req.failed_groups)
+                                    req.body, req.validate_only, req.failed_groups, req.param_errors)
             headers = [_header(k, v) for k, v in response.headers.items()]
             if response.cookie_headers:
                 headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)

@@ -219,6 +219,21 @@ def test_response_parameter_cookies_and_exception_handlers():
     assert (answer.status_code, answer.cookie_headers) == (201, ["a=1; HttpOnly; Max-Age=5; Path=/; SameSite=lax"])
     answer = handlers.dispatch(2, [], "GET", "/go", "", [], b"")
     assert (answer.status_code, answer.headers["location"], answer.body) == (307, "/a%20b", b"")
-    with pytest.raises(TypeError, match="RequestValidationError are not supported yet"):
-        handlers.add_exception_handler(RequestValidationError, on_boom)
+    assert not handlers.handles_validation_errors
+
+    @handlers.exception_handler(RequestValidationError)
+    def on_invalid(request, exc):
+        return JSONResponse({"errors": len(exc.errors()), "body": exc.body}, status_code=400)
+
+    @handlers.post("/items")
+    def create(item: dict, n: int = 0):
+        return item
+
+    assert handlers.handles_validation_errors
+    refused = '[{"type": "int_parsing", "loc": ["query", "n"]}]'
+    answer = handlers.dispatch(3, [], "POST", "/items", "n=x", [("content-type", b"application/json")], b"[1]",
+                               validate_only=True, param_errors=refused)
+    assert (answer.status_code, answer.body) == (400, b'{"errors":2,"body":[1]}')
+    answer = handlers.dispatch(3, [0], "POST", "/items", "", [("content-type", b"application/json")], b'"x"')
+    assert (answer.status_code, answer.body) == (400, b'{"errors":1,"body":"x"}')
     assert FasterAPI().title == "FastAPI"

@@ -50,7 +50,7 @@ def test_every_error_with_its_loc():
     ]
     assert errors_of({"name": 5, "price": None, "tags": "x", "stock": []}) == [
         ("string_type", ("name",)), ("float_type", ("price",)), ("list_type", ("tags",)), ("dict_type", ("stock",))]
-    assert errors_of([1]) == [("model_attributes_type", ())]
+    assert errors_of([1]) == [("model_type", ())]
 
 
 def test_missing_reports_the_input_object():

@@ -32,7 +32,9 @@ SCRATCH = ROOT / "target/e2e/python-apps"
 
 # Where each name a FasterAPI app imports lives under FastAPI.
 FASTAPI_HOMES = {
-    "BaseModel": "pydantic", "Field": "pydantic",
+    "BaseModel": "pydantic", "Field": "pydantic", "ConfigDict": "pydantic", "field_validator": "pydantic",
+    "model_validator": "pydantic", "AfterValidator": "pydantic", "BeforeValidator": "pydantic",
+    "PlainValidator": "pydantic", "HttpUrl": "pydantic", "AnyUrl": "pydantic", "EmailStr": "pydantic",
     "JSONResponse": "fastapi.responses", "PlainTextResponse": "fastapi.responses",
     "HTMLResponse": "fastapi.responses", "Response": "fastapi.responses",
 }
@@ -168,7 +170,8 @@ def test_enough_cases():
 
 def test_same_documented_parameters_as_fastapi(app_pair):
     """Every operation's `parameters` in `/openapi.json` (names, places,
-    required flags, schemas with their constraints and defaults), a form's
+    required flags, schemas with their constraints and defaults), its
+    responses (a response model's schema), a form's
     request body and the schemas they reference equal FastAPI's for the
     same source."""
     server, client, _ = app_pair
@@ -184,6 +187,10 @@ def test_same_documented_parameters_as_fastapi(app_pair):
             mine = ours[path].get(method, {}).get("parameters")
             if mine != operation.get("parameters"):
                 mismatches.append(f"{method.upper()} {path}\n  fasterapi: {mine}\n  fastapi:   {operation.get('parameters')}")
+            mine = ours[path].get(method, {}).get("responses")
+            if mine != operation.get("responses"):
+                mismatches.append(f"{method.upper()} {path} responses\n  fasterapi: {mine}\n  fastapi:   {operation.get('responses')}")
+            documented.append(operation.get("responses"))
             mine = ours[path].get(method, {}).get("security")
             if mine != operation.get("security"):
                 mismatches.append(f"{method.upper()} {path} security\n  fasterapi: {mine}\n  fastapi:   {operation.get('security')}")

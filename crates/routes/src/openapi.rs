@@ -156,8 +156,8 @@ fn operation(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Valu
 fn success_response(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Value, SchemaError> {
     let docs = &route.docs;
     let mut response = json!({ "description": "Successful Response" });
-    // A 204, a 304 or a 1xx has no body to describe.
-    if docs.status == 204 || docs.status == 304 || docs.status < 200 {
+    // A 204, a 304 or a 1xx has no body to describe; nor has a class without a media type.
+    if docs.status == 204 || docs.status == 304 || docs.status < 200 || docs.response_media_type.is_empty() {
         return Ok(response);
     }
     let schema = if is_json(&docs.response_media_type) {

@@ -210,7 +210,8 @@ pub struct RouteDocs {
     pub include_in_schema: bool,
     /// The status code of a successful answer.
     pub status: u16,
-    /// The media type of a successful answer.
+    /// The media type of a successful answer; empty when its body is not
+    /// documented (a redirect).
     pub response_media_type: String,
     /// The JSON Schema of a successful answer (JSON text); `None` is any value.
     pub response_schema: Option<String>,

@@ -177,6 +177,7 @@ pub struct Guest {
     origin: Origin,
     routes: Vec<RouteSpec>,
     info: ApiInfo,
+    handles_validation_errors: bool,
 }
 
 impl Guest {
@@ -214,6 +215,7 @@ impl Guest {
             wit::InstanceMode::PerRequest => InstanceMode::PerRequest,
             wit::InstanceMode::Reuse => InstanceMode::Reuse,
         });
+        let handles_validation_errors = info.handles_validation_errors;
         Ok(Guest {
             shared,
             engine: runtime.engine.clone(),
@@ -225,6 +227,7 @@ impl Guest {
             origin,
             routes,
             info: info_from_wit(info),
+            handles_validation_errors,
         })
     }
 
@@ -261,6 +264,12 @@ impl Guest {
     /// What the guest says of itself for the OpenAPI document.
     pub fn info(&self) -> &ApiInfo {
         &self.info
+    }
+
+    /// Whether the app answers validation failures itself (FastAPI's
+    /// `RequestValidationError` handler): the host then sends it every 422.
+    pub fn handles_validation_errors(&self) -> bool {
+        self.handles_validation_errors
     }
 
     /// Runs one request: in a fresh instance, or in a warm one (`Reuse`),

@@ -822,6 +822,7 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
                     description: #private::doc(::core::env!("CARGO_PKG_DESCRIPTION")),
                     // A fresh Rust instance costs microseconds: isolation by default.
                     instances: ::core::option::Option::None,
+                    handles_validation_errors: false,
                 }
             }
 

@@ -150,7 +150,9 @@ impl TypedApp {
         // guest: FastAPI adds the body's errors, and runs the dependencies
         // whose parameters were good (one may answer instead).
         let dependencies = !route.param_groups.is_empty();
-        if let (Some(Err(errors)), false) = (&early, route.body.is_some() || dependencies) {
+        // An app with a handler for validation errors answers them all itself.
+        let handles = self.guest.handles_validation_errors();
+        if let (Some(Err(errors)), false) = (&early, route.body.is_some() || dependencies || handles) {
             return unprocessable(errors);
         }
         let body =
@@ -178,7 +180,7 @@ impl TypedApp {
                 let args =
                     fasterapi_routes::extract::arguments(route, &path_params, query, &headers, Some(&parsed));
                 match &args {
-                    Err(errors) if !dependencies => return unprocessable(errors),
+                    Err(errors) if !dependencies && !handles => return unprocessable(errors),
                     _ => form = Some(parsed),
                 }
                 args
@@ -190,7 +192,9 @@ impl TypedApp {
         let guest_request =
             GuestRequestParts { index, method, raw_path, query, headers: &parts.headers, body };
         match args {
-            Ok(args) => self.call(&route.name, &guest_request.into_wit(route, args, false, Vec::new())).await,
+            Ok(args) => {
+                self.call(&route.name, &guest_request.into_wit(route, args, false, Vec::new(), None)).await
+            }
             Err(errors) => {
                 let (args, failed) = match dependencies {
                     true => fasterapi_routes::extract::partial_arguments(
@@ -202,7 +206,12 @@ impl TypedApp {
                     ),
                     false => (Vec::new(), Vec::new()),
                 };
-                let request = guest_request.into_wit(route, args, true, failed);
+                if handles {
+                    let detail = serde_json::to_string(&errors).unwrap_or_default();
+                    let request = guest_request.into_wit(route, args, true, failed, Some(detail));
+                    return self.call(&route.name, &request).await;
+                }
+                let request = guest_request.into_wit(route, args, true, failed, None);
                 self.reject_with_guest_errors(&route.name, &errors, &request, dependencies).await
             }
         }

@@ -28,13 +28,16 @@ impl GuestRequestParts<'_> {
     /// content type) of a route with a body; otherwise the arguments alone.
     /// `validate_only` asks the guest to validate the body and answer 422
     /// or nothing (the host found bad parameters); `failed_groups` are the
-    /// dependants whose parameters were refused, for a route with them.
+    /// dependants whose parameters were refused, for a route with them;
+    /// `param_errors` the refused parameters' errors (JSON), for an app that
+    /// answers validation failures itself.
     pub fn into_wit(
         self,
         route: &RouteSpec,
         args: Vec<wit::ParamValue>,
         validate_only: bool,
         failed_groups: Vec<u32>,
+        param_errors: Option<String>,
     ) -> wit::Request {
         let raw = route.raw_request.then(|| wit::RawRequest {
             method: method_to_wit(self.method),
@@ -55,6 +58,7 @@ impl GuestRequestParts<'_> {
             content_type,
             validate_only,
             failed_groups,
+            param_errors,
             raw,
         }
     }

@@ -14,7 +14,7 @@ impl Guest for Component {
     }
 
     fn info() -> AppInfo {
-        AppInfo { title: None, version: None, description: None, instances: None }
+        AppInfo { title: None, version: None, description: None, instances: None, handles_validation_errors: false }
     }
 
     fn handle(_: Request) -> Response {
