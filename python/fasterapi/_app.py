@@ -27,6 +27,7 @@ from ._files import UploadFile
 from ._params import DECIMAL_CONSTRAINTS, NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
 from .exceptions import RequestValidationError
+from .middleware import Middleware
 
 # Python types the host can parse natively, and their WIT `param-type`.
 SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str", uuid.UUID: "uuid",
@@ -408,6 +409,24 @@ class FasterAPI(_Declares):
         self.routes: List[Route] = []
         # `@app.exception_handler(...)`: exception class or status code -> handler.
         self.exception_handlers: Dict[Any, Callable[..., Any]] = {}
+        # What the host runs around the app, outermost first (`add_middleware`).
+        self.user_middleware: List[Middleware] = []
+
+    def add_middleware(self, middleware_class: type, *args: Any, **options: Any) -> None:
+        """Adds a middleware around the app (the last added runs outermost,
+        as in Starlette). The host runs ``CORSMiddleware``,
+        ``GZipMiddleware`` and ``TrustedHostMiddleware`` natively; another
+        class fails the build."""
+        if not (isinstance(middleware_class, type) and issubclass(middleware_class, Middleware)):
+            raise TypeError(f"add_middleware({getattr(middleware_class, '__name__', middleware_class)}): FasterAPI "
+                            "runs CORSMiddleware, GZipMiddleware and TrustedHostMiddleware (from "
+                            "fasterapi.middleware.*); other middleware is not supported yet")
+        self.user_middleware.insert(0, middleware_class(None, *args, **options))
+
+    def middleware(self, middleware_type: str) -> Callable:
+        """``@app.middleware("http")`` is not supported yet: the build says so."""
+        raise TypeError(f'@app.middleware("{middleware_type}") is not supported yet: FasterAPI runs '
+                        "CORSMiddleware, GZipMiddleware and TrustedHostMiddleware (app.add_middleware)")
 
     def add_api_route(self, path: str, endpoint: Callable, *, methods: List[str], status_code: Optional[int] = None,
                       response_class: type = JSONResponse, response_model: Any = _DEFAULT,

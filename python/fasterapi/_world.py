@@ -8,6 +8,7 @@ from wit_world import WitWorld as _World
 from wit_world.imports import types as wit
 
 from ._app import FasterAPI, Route, documented_schemas
+from .middleware import Middleware
 
 _METHODS = {m.name: m for m in wit.Method}
 _SOURCES = {"path": wit.ParamSource.PATH, "query": wit.ParamSource.QUERY, "header": wit.ParamSource.HEADER,
@@ -113,6 +114,16 @@ def _arg(value: wit.ParamValue) -> Any:
     return None if isinstance(value, wit.ParamValue_None_) else value.value
 
 
+def _middleware(layer: Middleware) -> wit.Middleware:
+    """A middleware as the host runs it."""
+    o = layer.options
+    if layer.kind == "cors":
+        return wit.Middleware_Cors(wit.CorsPolicy(**o))
+    if layer.kind == "gzip":
+        return wit.Middleware_Gzip(wit.GzipPolicy(**o))
+    return wit.Middleware_TrustedHost(wit.TrustedHostPolicy(**o))
+
+
 def world_for(app: FasterAPI) -> type:
     """The ``WitWorld`` class componentize-py exports, serving ``app``."""
     if not isinstance(app, FasterAPI):
@@ -122,7 +133,8 @@ def world_for(app: FasterAPI) -> type:
     routes: List[wit.Route] = [_route(r, s, bool(app.exception_handlers)) for r, s in zip(app.routes, schemas)]
     instances = {"reuse": wit.InstanceMode.REUSE, "per-request": wit.InstanceMode.PER_REQUEST}[app.instances]
     info = wit.AppInfo(title=app.title, version=app.version, description=app.description, instances=instances,
-                       handles_validation_errors=app.handles_validation_errors)
+                       handles_validation_errors=app.handles_validation_errors,
+                       middleware=[_middleware(m) for m in app.user_middleware])
     methods = [r.method for r in app.routes]
 
     class WitWorld(_World):

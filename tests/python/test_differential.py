@@ -5,6 +5,7 @@ the import line differs. Every case in the app's ``CASES`` must get the same
 status, media type and body; for a 422, the same errors (type, loc, msg, input).
 """
 
+import gzip
 import http.client
 import json
 import os
@@ -43,7 +44,7 @@ FASTAPI_HOMES = {
 def fastapi_source(source: str) -> str:
     """The same app for FastAPI: the `from fasterapi import ...` line rewritten
     (and `fasterapi.security`, `.responses`, ... as `fastapi.security`, ...)."""
-    source = re.sub(r"^from fasterapi\.(\w+) import", r"from fastapi.\1 import", source, flags=re.M)
+    source = re.sub(r"^from fasterapi\.([\w.]+) import", r"from fastapi.\1 import", source, flags=re.M)
     match = re.search(r"^from fasterapi import (.+)$", source, re.M)
     assert match, "an app starts with `from fasterapi import ...`"
     names = [n.strip() for n in match.group(1).split(",")]
@@ -105,11 +106,16 @@ class Server:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         if isinstance(body, str):
             body = body.encode()
+        # What httpx (FastAPI's TestClient) sends unless told otherwise.
+        headers = {"accept-encoding": "gzip, deflate", **headers}
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         cookies = [value for name, value in response.getheaders() if name.lower() == "set-cookie"]
-        result = (response.status, response.getheader("content-type"), response.read(),
-                  response.getheader("location"), cookies)
+        body = response.read()
+        if response.getheader("content-encoding") == "gzip":
+            body = gzip.decompress(body)  # as httpx decodes FastAPI's
+        result = (response.status, response.getheader("content-type"), body,
+                  response.getheader("location"), cookies, _middleware_headers(response.getheaders()))
         connection.close()
         return result
 
@@ -118,17 +124,24 @@ class Server:
         self.process.wait()
 
 
-def comparable(status, content_type, body: bytes, location=None, cookies=()):
+def _middleware_headers(headers) -> dict:
+    """The headers middleware sets (CORS, `Vary`, `Content-Encoding`), by lower-case name."""
+    return {name.lower(): value for name, value in headers
+            if name.lower().startswith("access-control-") or name.lower() in ("vary", "content-encoding")}
+
+
+def comparable(status, content_type, body: bytes, location=None, cookies=(), headers=None):
     """What must agree: status, media type, body, where a redirect points
-    (its path and query: the host name differs between the two servers), and
-    the cookies set (an expiry date as such: the clocks differ)."""
+    (its path and query: the host name differs between the two servers),
+    the cookies set (an expiry date as such: the clocks differ) and the
+    headers middleware sets."""
     if location is not None:
         parts = urlsplit(location)
         location = parts.path + (f"?{parts.query}" if parts.query else "")
     cookies = [re.sub(r"expires=[^;]*", "expires=*", cookie) for cookie in cookies]
     if content_type and content_type.startswith("application/json"):
-        return status, content_type, json.loads(body), location, cookies
-    return status, content_type, body.decode("utf-8", "replace"), location, cookies
+        return status, content_type, json.loads(body), location, cookies, headers
+    return status, content_type, body.decode("utf-8", "replace"), location, cookies, headers
 
 
 @pytest.fixture(scope="module", params=APPS + PACKAGES + PROJECTS, ids=[p.stem for p in APPS + PACKAGES + PROJECTS])
@@ -156,7 +169,8 @@ def test_same_answers_as_fastapi(app_pair):
     for method, path, headers, body in cases:
         theirs = client.request(method, path, headers=headers, content=body)
         theirs = comparable(theirs.status_code, theirs.headers.get("content-type"), theirs.content,
-                            theirs.headers.get("location"), theirs.headers.get_list("set-cookie"))
+                            theirs.headers.get("location"), theirs.headers.get_list("set-cookie"),
+                            _middleware_headers(theirs.headers.multi_items()))
         ours = comparable(*server.request(method, path, headers, body))
         if ours != theirs:
             mismatches.append(f"{method} {path} {headers} {body!r}\n  fasterapi: {ours}\n  fastapi:   {theirs}")
@@ -176,7 +190,8 @@ def test_same_documented_parameters_as_fastapi(app_pair):
     same source."""
     server, client, _ = app_pair
     theirs = client.get("/openapi.json").json()["paths"]
-    status, _, body, *_ = server.request("GET", "/openapi.json", {}, None)
+    # As the TestClient names the host (a TrustedHostMiddleware allows it).
+    status, _, body, *_ = server.request("GET", "/openapi.json", {"host": "testserver"}, None)
     assert status == 200
     ours = json.loads(body)["paths"]
     assert sorted(ours) == sorted(theirs)

@@ -15,6 +15,7 @@
 //!   parsed as pydantic parses them and passed on as canonical text;
 //! - [`extract`]: a route's arguments out of a request's path, query and headers;
 //! - [`router`]: matchit-based matching with 404/405;
+//! - [`middleware`]: the CORS, gzip and trusted-host policies an app asks for;
 //! - [`openapi`]: the app's OpenAPI document.
 //!
 //! ```
@@ -44,6 +45,8 @@ pub mod constraints;
 pub mod decimal;
 #[cfg(feature = "full")]
 pub mod extract;
+#[cfg(feature = "full")]
+pub mod middleware;
 #[cfg(feature = "full")]
 mod models;
 #[cfg(feature = "full")]

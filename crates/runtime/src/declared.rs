@@ -3,6 +3,7 @@
 //! built straight into WIT values ([`ArgValue`] for `param-value`).
 
 use fasterapi_routes::constraints::{Choices, Constraints, Number, Pattern};
+use fasterapi_routes::middleware::{CorsPolicy, GzipPolicy, Middleware, TrustedHostPolicy};
 use fasterapi_routes::spec::{
     ApiInfo, BodySpec, Method, ParamKind, ParamModel, ParamSource, ParamSpec, RouteDocs, RouteSpec,
 };
@@ -60,6 +61,34 @@ pub fn method_to_wit(method: Method) -> wit::Method {
         Method::Head => wit::Method::Head,
         Method::Options => wit::Method::Options,
     }
+}
+
+/// The middleware an app declared, outermost first.
+pub(crate) fn middleware_from_wit(middleware: Vec<wit::Middleware>) -> Vec<Middleware> {
+    middleware
+        .into_iter()
+        .map(|layer| match layer {
+            wit::Middleware::Cors(cors) => Middleware::Cors(CorsPolicy {
+                allow_origins: cors.allow_origins,
+                allow_origin_regex: cors.allow_origin_regex,
+                allow_methods: cors.allow_methods,
+                allow_headers: cors.allow_headers,
+                allow_credentials: cors.allow_credentials,
+                allow_private_network: cors.allow_private_network,
+                expose_headers: cors.expose_headers,
+                max_age: cors.max_age,
+            }),
+            wit::Middleware::Gzip(gzip) => Middleware::Gzip(GzipPolicy {
+                minimum_size: gzip.minimum_size,
+                compress_level: gzip.compress_level,
+                exclude_content_types: gzip.exclude_content_types,
+            }),
+            wit::Middleware::TrustedHost(hosts) => Middleware::TrustedHost(TrustedHostPolicy {
+                allowed_hosts: hosts.allowed_hosts,
+                www_redirect: hosts.www_redirect,
+            }),
+        })
+        .collect()
 }
 
 pub(crate) fn info_from_wit(info: wit::AppInfo) -> ApiInfo {

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use fasterapi_routes::middleware::Middleware;
 use fasterapi_routes::spec::{ApiInfo, RouteSpec};
 use wasmtime::Store;
 
@@ -14,7 +15,7 @@ use crate::bindings::{App as Instance, AppPre};
 use crate::cache::{self, Origin};
 use crate::capabilities::log::LogRate;
 use crate::capabilities::{Capabilities, Identity};
-use crate::declared::{info_from_wit, route_from_wit};
+use crate::declared::{info_from_wit, middleware_from_wit, route_from_wit};
 use crate::engine::Runtime;
 use crate::state::{HostState, new_store, start_request_clock};
 
@@ -178,6 +179,7 @@ pub struct Guest {
     routes: Vec<RouteSpec>,
     info: ApiInfo,
     handles_validation_errors: bool,
+    middleware: Vec<Middleware>,
 }
 
 impl Guest {
@@ -206,7 +208,7 @@ impl Guest {
         let GuestConfig { identity, capabilities, limits, instances, observer } = config;
         let shared = Arc::new(GuestShared { identity, log_rate: LogRate::default(), capabilities, limits });
         let limit = shared.limits.timeout.min(DECLARE_DEADLINE);
-        let (routes, info) = tokio::time::timeout(limit, declared(&runtime.engine, &shared, &pre))
+        let (routes, mut info) = tokio::time::timeout(limit, declared(&runtime.engine, &shared, &pre))
             .await
             .map_err(|_| LoadError::DeclareTimeout(limit))??;
         let routes =
@@ -216,6 +218,7 @@ impl Guest {
             wit::InstanceMode::Reuse => InstanceMode::Reuse,
         });
         let handles_validation_errors = info.handles_validation_errors;
+        let middleware = middleware_from_wit(std::mem::take(&mut info.middleware));
         Ok(Guest {
             shared,
             engine: runtime.engine.clone(),
@@ -228,6 +231,7 @@ impl Guest {
             routes,
             info: info_from_wit(info),
             handles_validation_errors,
+            middleware,
         })
     }
 
@@ -270,6 +274,11 @@ impl Guest {
     /// `RequestValidationError` handler): the host then sends it every 422.
     pub fn handles_validation_errors(&self) -> bool {
         self.handles_validation_errors
+    }
+
+    /// The middleware the app asks the host to run around it, outermost first.
+    pub fn middleware(&self) -> &[Middleware] {
+        &self.middleware
     }
 
     /// Runs one request: in a fresh instance, or in a warm one (`Reuse`),

@@ -823,6 +823,7 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
                     // A fresh Rust instance costs microseconds: isolation by default.
                     instances: ::core::option::Option::None,
                     handles_validation_errors: false,
+                    middleware: ::std::vec::Vec::new(),
                 }
             }
 

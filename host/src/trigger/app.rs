@@ -18,6 +18,7 @@ use percent_encoding::percent_decode_str;
 use tokio::sync::Semaphore;
 
 use super::docs::DocsSite;
+use super::middleware::{Layers, Seen};
 use super::request::{GuestRequestParts, HeaderText};
 use super::response::{body_timeout, detail_list, from_guest, unavailable};
 use crate::config::{AppConfig, Limits};
@@ -36,6 +37,9 @@ pub enum LoadError {
     /// A body or response schema it declared is not a JSON Schema.
     #[error("declares an invalid schema: {0}")]
     Schema(#[from] SchemaError),
+    /// A middleware policy it declared cannot be run.
+    #[error("declares an invalid middleware: {0}")]
+    Middleware(#[from] fasterapi_routes::middleware::MiddlewareError),
 }
 
 /// An app ready to serve: its guest, router, OpenAPI document and limits.
@@ -48,6 +52,8 @@ pub struct TypedApp {
     /// One permit per request that may run in the guest at once.
     slots: Semaphore,
     metrics: Arc<AppMetrics>,
+    /// CORS, gzip, trusted hosts: what the app asked to run around it.
+    layers: Layers,
 }
 
 impl TypedApp {
@@ -72,7 +78,8 @@ impl TypedApp {
         let router = Router::new(guest.routes())?;
         let openapi = fasterapi_routes::openapi::document(&config.name, guest.info(), guest.routes())?;
         let slots = Semaphore::new(config.limits.max_concurrency as usize);
-        Ok(TypedApp { guest, router, openapi, limits: config.limits, slots, metrics })
+        let layers = Layers::new(guest.middleware())?;
+        Ok(TypedApp { guest, router, openapi, limits: config.limits, slots, metrics, layers })
     }
 
     /// The loaded guest: name, hash, instance mode, routes.
@@ -96,10 +103,34 @@ impl TypedApp {
     }
 
     /// Answers one request whose path below the app's mount starts at byte
-    /// `below_mount`: 404/405/422 natively, else the guest's answer. The
+    /// `below_mount`, through the middleware the app declared (which may
+    /// answer first: a CORS preflight, an untrusted host).
+    pub(crate) async fn serve<B>(
+        &self,
+        request: Request<B>,
+        below_mount: usize,
+        docs: &DocsSite,
+        body_read_timeout: Duration,
+    ) -> HttpResponse
+    where
+        B: Body<Data = Bytes>,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        if self.layers.is_empty() {
+            return self.answer(request, below_mount, docs, body_read_timeout).await;
+        }
+        let seen = Seen::of(&request);
+        if let Some(early) = self.layers.answer_early(&seen).await {
+            return early;
+        }
+        let response = self.answer(request, below_mount, docs, body_read_timeout).await;
+        self.layers.finish_all(&seen, response).await
+    }
+
+    /// The app's own answer: 404/405/422 natively, else the guest's. The
     /// body must arrive within `body_read_timeout` (408); a concurrency slot
     /// is taken only then, when the request is ready to run (503 if none).
-    pub(crate) async fn serve<B>(
+    async fn answer<B>(
         &self,
         request: Request<B>,
         below_mount: usize,

@@ -6,6 +6,7 @@
 mod app;
 mod docs;
 mod form;
+mod middleware;
 mod request;
 mod response;
 

@@ -14,7 +14,7 @@ impl Guest for Component {
     }
 
     fn info() -> AppInfo {
-        AppInfo { title: None, version: None, description: None, instances: None, handles_validation_errors: false }
+        AppInfo { title: None, version: None, description: None, instances: None, handles_validation_errors: false, middleware: Vec::new() }
     }
 
     fn handle(_: Request) -> Response {
