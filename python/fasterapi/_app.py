@@ -1,6 +1,7 @@
 """``FasterAPI``: FastAPI-style route declarations, turned into a typed route
 table for the host, and the dispatch of requests the host already validated."""
 
+import contextlib
 import datetime
 import decimal
 import enum
@@ -241,10 +242,21 @@ def _suffixed(schema: Any, names: set, suffix: str) -> Any:
     return out
 
 
+class State:
+    """Starlette's ``State``: attributes set freely (``app.state.db = ...``)."""
+
+    def __init__(self, values: Optional[Dict[str, Any]] = None) -> None:
+        self.__dict__.update(values or {})
+
+
 class Request:
     """The raw request, for handlers that declare a ``Request`` argument."""
 
-    def __init__(self, method: str, path: str, query: str, headers: List[Tuple[str, bytes]], body: bytes):
+    def __init__(self, method: str, path: str, query: str, headers: List[Tuple[str, bytes]], body: bytes,
+                 app: Any = None):
+        # `request.app.state` and the lifespan's state (`request.state`), as in Starlette.
+        self.app = app
+        self.state = State(app.lifespan_state if app is not None else None)
         self.method = method
         self.path = path
         self.query = query
@@ -394,8 +406,12 @@ class FasterAPI(_Declares):
 
     def __init__(self, *, title: str = "FastAPI", version: str = "0.1.0",
                  description: Optional[str] = None, instances: str = "reuse",
-                 dependencies: Optional[Sequence[Depends]] = None, **options: Any) -> None:
+                 dependencies: Optional[Sequence[Depends]] = None, lifespan: Optional[Callable[[Any], Any]] = None,
+                 on_startup: Optional[Sequence[Callable[[], Any]]] = None,
+                 on_shutdown: Optional[Sequence[Callable[[], Any]]] = None, **options: Any) -> None:
         _refuse("FastAPI", options)
+        if on_shutdown:
+            _refuse_shutdown()
         if instances not in ("reuse", "per-request"):
             raise ValueError(f'instances must be "reuse" or "per-request", not {instances!r}')
         self.title = title
@@ -411,6 +427,45 @@ class FasterAPI(_Declares):
         self.exception_handlers: Dict[Any, Callable[..., Any]] = {}
         # What the host runs around the app, outermost first (`add_middleware`).
         self.user_middleware: List[Middleware] = []
+        self.state = State()
+        # Run once per instance, before its first request (`_start`).
+        self.on_startup: List[Callable[[], Any]] = list(on_startup or [])
+        self.lifespan = lifespan
+        self.lifespan_state: Dict[str, Any] = {}
+        self._started = False
+
+    def on_event(self, event_type: str) -> Callable:
+        """``@app.on_event("startup")``: runs once per instance, before its
+        first request. ``"shutdown"`` fails the build: the host drops an
+        instance without notice, so it would never run."""
+        if event_type == "shutdown":
+            _refuse_shutdown()
+        if event_type != "startup":
+            raise ValueError(f'on_event() takes "startup", not {event_type!r}')
+
+        def decorator(handler: Callable[[], Any]) -> Callable[[], Any]:
+            self.on_startup.append(handler)
+            return handler
+        return decorator
+
+    def _start(self) -> None:
+        """Starts this instance of the app: the lifespan up to its ``yield``
+        (what it yields is every request's ``request.state``), or without
+        one the startup handlers, as FastAPI does. The part after ``yield``
+        never runs: the host drops an instance without notice."""
+        if self.lifespan is None:
+            for handler in self.on_startup:
+                _call(handler, {})
+        else:
+            lifespan = self.lifespan
+            if inspect.isasyncgenfunction(lifespan):
+                lifespan = contextlib.asynccontextmanager(lifespan)
+            elif inspect.isgeneratorfunction(lifespan):
+                lifespan = contextlib.contextmanager(lifespan)
+            manager = lifespan(self)
+            state = run(manager.__aenter__()) if hasattr(manager, "__aenter__") else manager.__enter__()
+            self.lifespan_state = dict(state or {})
+        self._started = True
 
     def add_middleware(self, middleware_class: type, *args: Any, **options: Any) -> None:
         """Adds a middleware around the app (the last added runs outermost,
@@ -473,6 +528,12 @@ class FasterAPI(_Declares):
         errors, or 204. An app with a ``RequestValidationError`` handler
         gets the host's errors (``param_errors``, JSON) and answers them all.
         """
+        if not self._started:
+            try:
+                self._start()
+            except Exception:
+                log.error("the app's startup failed", traceback=traceback.format_exc())
+                return PlainTextResponse("Internal Server Error", status_code=500)
         route = self.routes[index]
         if route.simple and not validate_only:
             # The common route (typed parameters only): nothing to convert or assemble.
@@ -491,7 +552,7 @@ class FasterAPI(_Declares):
             instance.__dict__.update({name: kwargs.pop(f"{arg}.{name}") for name in fields})
             kwargs[arg] = instance
         if route.request_keys:
-            request = Request(method, path, query, headers, body)
+            request = Request(method, path, query, headers, body, self)
             for key in route.request_keys:
                 kwargs[key] = request
         sub_response = None
@@ -548,7 +609,7 @@ class FasterAPI(_Declares):
         if handler is None:
             return _default_answer(route, exc)
         try:
-            answer = handler(Request(*parts), exc)
+            answer = handler(Request(*parts, self), exc)
             return run(answer) if type(answer) is _COROUTINE else answer
         except Exception as again:
             return _default_answer(route, again)
@@ -588,6 +649,11 @@ def _return_annotation(endpoint: Callable) -> Any:
     if isinstance(annotation, type) and issubclass(annotation, Response):
         return None
     return annotation
+
+
+def _refuse_shutdown() -> None:
+    raise TypeError("shutdown handlers are not supported: the host drops an instance without notice, so they "
+                    "would never run (a lifespan's code after `yield` does not run either)")
 
 
 def _adjusted(response: Response, sub: Response) -> Response:

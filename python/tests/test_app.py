@@ -237,3 +237,47 @@ def test_response_parameter_cookies_and_exception_handlers():
     answer = handlers.dispatch(3, [0], "POST", "/items", "", [("content-type", b"application/json")], b'"x"')
     assert (answer.status_code, answer.body) == (400, b'{"errors":1,"body":"x"}')
     assert FasterAPI().title == "FastAPI"
+
+
+def test_startup_runs_once_per_instance_before_the_first_request():
+    app = FasterAPI()
+    started = []
+
+    @app.on_event("startup")
+    async def connect():
+        started.append("db")
+        app.state.db = "connected"
+
+    @app.get("/db")
+    def db():
+        return {"db": app.state.db}
+
+    assert started == []  # not at build time: a component's snapshot would keep it
+    for _ in range(2):
+        answer = app.dispatch(0, [], "GET", "/db", "", [], b"")
+        assert (answer.status_code, answer.body) == (200, b'{"db":"connected"}')
+    assert started == ["db"]
+    with pytest.raises(TypeError, match="shutdown handlers are not supported"):
+        app.on_event("shutdown")
+    with pytest.raises(TypeError, match="shutdown handlers are not supported"):
+        FasterAPI(on_shutdown=[connect])
+
+
+def test_a_failed_startup_is_a_500_and_retried():
+    attempts = []
+
+    def lifespan(app):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("database down")
+        yield {"ready": True}
+
+    app = FasterAPI(lifespan=lifespan)
+
+    @app.get("/ready")
+    def ready(request: Request):
+        return {"ready": request.state.ready}
+
+    assert app.dispatch(0, [], "GET", "/ready", "", [], b"").status_code == 500
+    answer = app.dispatch(0, [], "GET", "/ready", "", [], b"")
+    assert (answer.status_code, answer.body, len(attempts)) == (200, b'{"ready":true}', 2)

@@ -159,7 +159,9 @@ def app_pair(request):
         module = load_fastapi_app(path / "app.py")
     else:
         module = load_fastapi_package(path) if path.is_dir() else load_fastapi_app(path)
-    yield server, TestClient(module.app, raise_server_exceptions=False, follow_redirects=False), module.CASES
+    # Entered, so that the app's lifespan runs as under a server.
+    with TestClient(module.app, raise_server_exceptions=False, follow_redirects=False) as client:
+        yield server, client, module.CASES
     server.stop()
 
 
