@@ -113,11 +113,11 @@ fn benches(c: &mut Criterion) {
         }
         let request = get_user_request(&fresh);
         c.bench_function(&format!("{name}: instantiate + call GET /users/123"), |b| {
-            b.to_async(&tokio).iter(|| async { fresh.call(&request).await.expect("call") })
+            b.to_async(&tokio).iter(|| async { fresh.call(&request).await.expect("call").response })
         });
         let Some(warm) = guest(&runtime, &config, &bytes, InstanceMode::Reuse, &tokio) else { continue };
         c.bench_function(&format!("{name}: warm call GET /users/123"), |b| {
-            b.to_async(&tokio).iter(|| async { warm.call(&request).await.expect("call") })
+            b.to_async(&tokio).iter(|| async { warm.call(&request).await.expect("call").response })
         });
         let mut reuse = config.clone();
         reuse.instances = Some(InstanceMode::Reuse);

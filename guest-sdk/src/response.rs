@@ -61,6 +61,7 @@ impl Response {
                 .map(|(name, value)| bindings::fasterapi::http::types::Header { name, value })
                 .collect(),
             body: self.body,
+            background: false,
         }
     }
 }

@@ -29,13 +29,14 @@ from .kv import KvError
 from ._model import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationInfo,
                      field_validator, model_validator)
 from ._files import UploadFile
+from .background import BackgroundTasks
 from ._types import AnyUrl, EmailStr, HttpUrl
 from ._params import Body, Cookie, File, Form, Header, Path, Query
 from ._responses import (HTMLResponse, HTTPException, JSONResponse, PlainTextResponse,
                          Response)
 
 __all__ = [
-    "APIRouter", "AfterValidator", "AnyUrl", "EmailStr", "HttpUrl", "BaseModel", "BeforeValidator", "ConfigDict", "PlainValidator", "ValidationInfo",
+    "APIRouter", "AfterValidator", "AnyUrl", "BackgroundTasks", "EmailStr", "HttpUrl", "BaseModel", "BeforeValidator", "ConfigDict", "PlainValidator", "ValidationInfo",
     "field_validator", "model_validator", "Body", "Cookie", "Depends", "FastAPI", "Field", "File", "Form", "FasterAPI", "HTMLResponse", "HTTPException", "Header",
     "JSONResponse", "KvError", "Path", "PlainTextResponse", "Query", "Request", "Response", "Security", "UploadFile",
     "ValidationError", "config", "kv", "log", "status",

@@ -27,6 +27,7 @@ from ._depends import (Call, Const, Depends, Exits, SecurityBase, SecurityScopes
 from ._files import UploadFile
 from ._params import DECIMAL_CONSTRAINTS, NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
 from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
+from .background import BackgroundTasks
 from .exceptions import RequestValidationError
 from .middleware import Middleware
 
@@ -116,6 +117,8 @@ class Route:
     request_keys: Tuple[str, ...] = ()
     # The keys that get the response to adjust (a `Response` argument: status, headers, cookies).
     response_keys: Tuple[str, ...] = ()
+    # The keys that get the request's `BackgroundTasks` (one object for all).
+    background_keys: Tuple[str, ...] = ()
     docs: RouteDocs = field(default_factory=RouteDocs)
     # The handler with its dependencies, planned at declaration; `None`
     # when it has none (the handler is called directly).
@@ -555,6 +558,11 @@ class FasterAPI(_Declares):
             request = Request(method, path, query, headers, body, self)
             for key in route.request_keys:
                 kwargs[key] = request
+        tasks = None
+        if route.background_keys:
+            tasks = BackgroundTasks()
+            for key in route.background_keys:
+                kwargs[key] = tasks
         sub_response = None
         if route.response_keys:
             # What the handler sets on it joins the answer, as in FastAPI.
@@ -583,10 +591,14 @@ class FasterAPI(_Declares):
         try:
             result = _call(route.endpoint, kwargs) if route.plan is None else _solve_plan(route.plan, kwargs)
             if isinstance(result, Response):
-                return result
-            if sub_response is None:
-                return route.respond(result)
-            return _adjusted(route.respond(result), sub_response)
+                response = result
+            elif sub_response is None:
+                response = route.respond(result)
+            else:
+                response = _adjusted(route.respond(result), sub_response)
+            if tasks is not None and tasks.tasks and response.background is None:
+                response.background = tasks  # as FastAPI attaches them
+            return response
         except Exception as exc:
             return self._failure(route, exc, (method, path, query, headers, body))
 
@@ -868,7 +880,7 @@ def _build_route(method: str, path: str, endpoint: Callable, status_code: Option
     route.arg_names = tuple(spec.arg for spec in route.params)
     route.converters = tuple((i, spec.convert) for i, spec in enumerate(route.params) if spec.convert is not None)
     route.simple = not (route.converters or route.models or route.request_keys or route.response_keys
-                        or route.plan or route.body)
+                        or route.background_keys or route.plan or route.body)
     return route
 
 
@@ -1014,6 +1026,9 @@ def _add_parameter(route: Route, arg: str, annotation: Any, info: ParamInfo, pat
         return
     if isinstance(annotation, type) and issubclass(annotation, Response):
         route.response_keys += (arg,)
+        return
+    if isinstance(annotation, type) and issubclass(annotation, BackgroundTasks):
+        route.background_keys += (arg,)
         return
     inner, _ = _unwrap_optional(annotation)
     item = _list_item(inner)

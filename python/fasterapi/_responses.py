@@ -19,10 +19,15 @@ class Response:
     charset = "utf-8"
     # `Set-Cookie` values, one header each (a response has none until set_cookie).
     cookie_headers: List[str] = []
+    # Work to run once the answer is sent (a `BackgroundTask` or `BackgroundTasks`).
+    background: Any = None
 
     def __init__(self, content: Any = None, status_code: int = 200,
-                 headers: Optional[Mapping[str, str]] = None, media_type: Optional[str] = None) -> None:
+                 headers: Optional[Mapping[str, str]] = None, media_type: Optional[str] = None,
+                 background: Any = None) -> None:
         self.status_code = status_code
+        if background is not None:
+            self.background = background
         if media_type is not None:
             self.media_type = media_type
         self.body = self.render(content)
@@ -149,8 +154,9 @@ class UJSONResponse(JSONResponse):
 class RedirectResponse(Response):
     """A redirect to ``url`` (307 unless told), its ``Location`` quoted as Starlette quotes it."""
 
-    def __init__(self, url: Any, status_code: int = 307, headers: Optional[Mapping[str, str]] = None) -> None:
-        super().__init__(b"", status_code=status_code, headers=headers)
+    def __init__(self, url: Any, status_code: int = 307, headers: Optional[Mapping[str, str]] = None,
+                 background: Any = None) -> None:
+        super().__init__(b"", status_code=status_code, headers=headers, background=background)
         self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
 
 

@@ -2,11 +2,13 @@
 its handlers. Only importable inside a component built by componentize-py."""
 
 import json
+import traceback
 from typing import Any, List, Optional
 
 from wit_world import WitWorld as _World
 from wit_world.imports import types as wit
 
+from . import log
 from ._app import FasterAPI, Route, documented_schemas
 from .middleware import Middleware
 
@@ -136,6 +138,7 @@ def world_for(app: FasterAPI) -> type:
                        handles_validation_errors=app.handles_validation_errors,
                        middleware=[_middleware(m) for m in app.user_middleware])
     methods = [r.method for r in app.routes]
+    pending: List[Any] = [None]  # the background work of the last answer
 
     class WitWorld(_World):
         def routes(self) -> List[wit.Route]:
@@ -158,6 +161,19 @@ def world_for(app: FasterAPI) -> type:
             headers = [_header(k, v) for k, v in response.headers.items()]
             if response.cookie_headers:
                 headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)
-            return wit.Response(status=response.status_code, headers=headers, body=response.body)
+            background = response.background
+            pending[0] = background
+            return wit.Response(status=response.status_code, headers=headers, body=response.body,
+                                background=background is not None)
+
+        def run_background(self) -> None:
+            # The work the last answer left (the host calls back the instance that gave it).
+            work, pending[0] = pending[0], None
+            if work is None:
+                return
+            try:
+                work()
+            except Exception:
+                log.error("a background task raised", traceback=traceback.format_exc())
 
     return WitWorld

@@ -1,9 +1,11 @@
 //! Python guests (componentize-py, built from source in this run) behind the
 //! same contract and the same native validation as Rust guests.
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
-use crate::support::serve;
+use crate::support::{Server, serve};
 
 #[test]
 fn bench_python_serves_the_four_endpoints() {
@@ -66,4 +68,41 @@ fn each_language_gets_its_measured_default_instance_mode() {
     );
     assert!(forced.log().contains(r#"instances="per-request""#), "{}", forced.log());
     assert_eq!(forced.get("/users/7").text(), r#"{"id":7,"name":"Alice"}"#);
+}
+
+/// The background app with the kv granted, a 2 s timeout and one slot.
+const BACKGROUND: &str = r#"
+[server.limits]
+timeout = "2s"
+
+[[app]]
+name = "background"
+tenant = "acme"
+component = "{python_background}"
+[app.capabilities]
+kv = true
+[app.limits]
+max_concurrency = 1
+"#;
+
+#[test]
+fn background_tasks_run_after_the_answer_and_hold_their_slot() {
+    let server = Server::start(&crate::tenants::manifest("background", BACKGROUND));
+    let answer = server.send("POST", "/notify/ann@example.com", &[], b"");
+    assert_eq!(answer.json(), json!({"message": "Notification sent in the background"}));
+    // The handler's task and its dependency's both run, once the answer is sent.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let expected = json!({"sent": ["sent:ann@example.com"], "audited": ["audit:ann@example.com"]});
+    while server.get("/sent").json() != expected && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.get("/sent").json(), expected);
+
+    // A task that never ends: the answer still comes; the task keeps the
+    // app's one slot until its timeout stops it, then the app serves again.
+    assert_eq!(server.send("POST", "/forever", &[], b"").json(), json!({"started": true}));
+    assert_eq!(server.get("/sent").status, 503);
+    let log = server.wait_for_log("background work failed");
+    assert!(log.contains("timeout"), "{log}");
+    assert_eq!(server.get("/sent").json(), expected);
 }

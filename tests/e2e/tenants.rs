@@ -24,6 +24,7 @@ pub fn manifest(name: &str, manifest: &str) -> PathBuf {
         ("{python}", "examples/bench-python"),
         ("{tenant}", "tests/guests/tenant"),
         ("{python_kv}", "tests/guests/python-kv"),
+        ("{python_background}", "tests/guests/python-background"),
     ] {
         if text.contains(placeholder) {
             text = text.replace(placeholder, &guest(dir).to_string_lossy());

@@ -20,7 +20,7 @@ use crate::engine::Runtime;
 use crate::state::{HostState, new_store, start_request_clock};
 
 /// The exports every FasterAPI component must have.
-const REQUIRED_EXPORTS: [&str; 3] = ["routes", "handle", "info"];
+const REQUIRED_EXPORTS: [&str; 4] = ["routes", "handle", "info", "run-background"];
 
 /// The longest a component may take, at load, to start an instance and
 /// declare its routes and info; the app's timeout if that is shorter.
@@ -164,6 +164,68 @@ struct Warm {
     calls: u32,
 }
 
+/// Warm instances waiting for a request.
+type Pool = Arc<Mutex<Vec<Warm>>>;
+
+/// Puts `warm` back in `pool`, unless it is due for recycling or the pool is full.
+fn keep(pool: &Pool, warm: Warm, max_warm: usize) {
+    let mut pool = pool.lock().unwrap_or_else(|e| e.into_inner());
+    if warm.calls < RECYCLE_AFTER && pool.len() < max_warm {
+        pool.push(warm);
+    }
+}
+
+/// What a call gave: the guest's answer, and the work it left to run once
+/// the answer is sent.
+pub struct Reply {
+    /// The guest's answer.
+    pub response: wit::Response,
+    /// The work behind it (`response.background`), if any.
+    pub background: Option<Background>,
+}
+
+/// Work a guest left behind its answer (FastAPI's `BackgroundTasks`): the
+/// instance that answered, kept until it has run it.
+pub struct Background {
+    warm: Warm,
+    /// Where the instance goes back once done (`Reuse`); `None` drops it.
+    pool: Option<Pool>,
+    shared: Arc<GuestShared>,
+}
+
+impl Background {
+    /// Runs the work under the app's timeout (a fresh one: the answer's
+    /// was its own), by the wall clock as a request is; a warm instance
+    /// then goes back to its pool, a failed one is dropped.
+    pub async fn run(mut self) -> Result<(), CallError> {
+        let timeout = self.shared.limits.timeout;
+        start_request_clock(&mut self.warm.store);
+        let call = self.warm.instance.call_run_background(&mut self.warm.store);
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => Err(CallError::Timeout(timeout)),
+            Ok(Err(err)) => Err(classify(err, &self.warm.store, timeout)),
+            Ok(Ok(())) => {
+                if let Some(pool) = &self.pool {
+                    keep(pool, self.warm, self.shared.limits.max_warm);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Classifies a failed instantiation or call by the error's type: a
+/// timeout, no instance to be had (the pool is exhausted), or a trap.
+fn classify(err: wasmtime::Error, store: &Store<HostState>, timeout: Duration) -> CallError {
+    if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
+        return CallError::Timeout(timeout);
+    }
+    if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
+        return CallError::Instantiate(err);
+    }
+    CallError::Trap { trap: describe_trap(&err, ""), stderr: store.data().stderr() }
+}
+
 /// A guest ready to serve: instantiated afresh for every request, or from a
 /// pool of warm instances.
 pub struct Guest {
@@ -172,7 +234,7 @@ pub struct Guest {
     pre: AppPre<HostState>,
     mode: InstanceMode,
     /// Warm instances, only for `Reuse`; at most `limits.max_warm` are kept.
-    warm: Mutex<Vec<Warm>>,
+    warm: Pool,
     observer: Arc<dyn Observer>,
     hash: String,
     origin: Origin,
@@ -224,7 +286,7 @@ impl Guest {
             engine: runtime.engine.clone(),
             pre,
             mode: instances.or(preferred).unwrap_or(InstanceMode::PerRequest),
-            warm: Mutex::default(),
+            warm: Pool::default(),
             observer,
             hash,
             origin,
@@ -285,7 +347,9 @@ impl Guest {
     /// within the app's timeout by the wall clock — while the guest computes
     /// (epoch interruption) and while it waits in a host call (the call is
     /// dropped, and its instance with it).
-    pub async fn call(&self, request: &wit::Request) -> Result<wit::Response, CallError> {
+    /// The reply carries the instance on when the guest left work to run
+    /// after its answer ([`Background`]).
+    pub async fn call(&self, request: &wit::Request) -> Result<Reply, CallError> {
         let timeout = self.shared.limits.timeout;
         match tokio::time::timeout(timeout, self.call_unbounded(request)).await {
             Ok(result) => result,
@@ -293,12 +357,19 @@ impl Guest {
         }
     }
 
-    async fn call_unbounded(&self, request: &wit::Request) -> Result<wit::Response, CallError> {
+    async fn call_unbounded(&self, request: &wit::Request) -> Result<Reply, CallError> {
         if self.mode == InstanceMode::Reuse {
             return self.call_warm(request).await;
         }
         let (mut store, instance) = self.instantiate().await?;
-        instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))
+        let response =
+            instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))?;
+        let background = response.background.then(|| Background {
+            warm: Warm { store, instance, calls: 1 },
+            pool: None,
+            shared: self.shared.clone(),
+        });
+        Ok(Reply { response, background })
     }
 
     async fn instantiate(&self) -> Result<(Store<HostState>, Instance), CallError> {
@@ -313,7 +384,7 @@ impl Guest {
     /// Runs a request on a warm instance (or a new one when none is free);
     /// the instance goes back to the pool unless it failed or is due for
     /// recycling.
-    async fn call_warm(&self, request: &wit::Request) -> Result<wit::Response, CallError> {
+    async fn call_warm(&self, request: &wit::Request) -> Result<Reply, CallError> {
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut warm = match warm {
             Some(mut warm) => {
@@ -331,23 +402,16 @@ impl Guest {
             .await
             .map_err(|err| self.call_error(err, &warm.store))?;
         warm.calls += 1;
-        let mut pool = self.warm.lock().unwrap_or_else(|e| e.into_inner());
-        if warm.calls < RECYCLE_AFTER && pool.len() < self.shared.limits.max_warm {
-            pool.push(warm);
+        if response.background {
+            let background = Background { warm, pool: Some(self.warm.clone()), shared: self.shared.clone() };
+            return Ok(Reply { response, background: Some(background) });
         }
-        Ok(response)
+        keep(&self.warm, warm, self.shared.limits.max_warm);
+        Ok(Reply { response, background: None })
     }
 
-    /// Classifies a failed instantiation or call by the error's type: a
-    /// timeout, no instance to be had (the pool is exhausted), or a trap.
     fn call_error(&self, err: wasmtime::Error, store: &Store<HostState>) -> CallError {
-        if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
-            return CallError::Timeout(self.shared.limits.timeout);
-        }
-        if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
-            return CallError::Instantiate(err);
-        }
-        CallError::Trap { trap: describe_trap(&err, ""), stderr: store.data().stderr() }
+        classify(err, store, self.shared.limits.timeout)
     }
 }
 

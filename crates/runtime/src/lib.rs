@@ -28,5 +28,6 @@ mod state;
 pub use declared::method_to_wit;
 pub use engine::{Runtime, RuntimeConfig, RuntimeError};
 pub use guest::{
-    CallError, DECLARE_DEADLINE, Guest, GuestConfig, InstanceLimits, InstanceMode, LoadError, Observer,
+    Background, CallError, DECLARE_DEADLINE, Guest, GuestConfig, InstanceLimits, InstanceMode, LoadError,
+    Observer, Reply,
 };

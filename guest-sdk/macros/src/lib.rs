@@ -827,6 +827,9 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
                 }
             }
 
+            // Rust handlers leave no work behind their answers (yet).
+            fn run_background() {}
+
             fn handle(request: #private::bindings::Request) -> #private::bindings::Response {
                 #private::dispatch(request, &[#((
                     <#handlers as #private::Handler>::call,

@@ -27,6 +27,7 @@ const SDK: &[(&str, &str)] = &[
     ("_responses.py", include_str!("../../../python/fasterapi/_responses.py")),
     ("_types.py", include_str!("../../../python/fasterapi/_types.py")),
     ("_world.py", include_str!("../../../python/fasterapi/_world.py")),
+    ("background.py", include_str!("../../../python/fasterapi/background.py")),
     ("config.py", include_str!("../../../python/fasterapi/config.py")),
     ("encoders.py", include_str!("../../../python/fasterapi/encoders.py")),
     ("exception_handlers.py", include_str!("../../../python/fasterapi/exception_handlers.py")),

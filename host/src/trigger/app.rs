@@ -15,7 +15,7 @@ use fasterapi_runtime::{CallError, Guest, GuestConfig, Runtime};
 use hyper::body::Body;
 use hyper::{Request, StatusCode};
 use percent_encoding::percent_decode_str;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::docs::DocsSite;
 use super::middleware::{Layers, Seen};
@@ -49,8 +49,9 @@ pub struct TypedApp {
     /// The OpenAPI 3.1 document, built once (without `servers`).
     openapi: serde_json::Value,
     limits: Limits,
-    /// One permit per request that may run in the guest at once.
-    slots: Semaphore,
+    /// One permit per request that may run in the guest at once (and
+    /// stays held while work it left behind its answer runs).
+    slots: Arc<Semaphore>,
     metrics: Arc<AppMetrics>,
     /// CORS, gzip, trusted hosts: what the app asked to run around it.
     layers: Layers,
@@ -77,7 +78,7 @@ impl TypedApp {
         fasterapi_routes::spec::validate_routes(guest.routes())?;
         let router = Router::new(guest.routes())?;
         let openapi = fasterapi_routes::openapi::document(&config.name, guest.info(), guest.routes())?;
-        let slots = Semaphore::new(config.limits.max_concurrency as usize);
+        let slots = Arc::new(Semaphore::new(config.limits.max_concurrency as usize));
         let layers = Layers::new(guest.middleware())?;
         Ok(TypedApp { guest, router, openapi, limits: config.limits, slots, metrics, layers })
     }
@@ -217,14 +218,15 @@ impl TypedApp {
                 args
             }
         };
-        let Ok(_slot) = self.slots.try_acquire() else { return unavailable() };
+        let Ok(slot) = self.slots.clone().try_acquire_owned() else { return unavailable() };
         // A route matched, so the method is one a route can declare.
         let method = method.unwrap_or(Method::Get);
         let guest_request =
             GuestRequestParts { index, method, raw_path, query, headers: &parts.headers, body };
         match args {
             Ok(args) => {
-                self.call(&route.name, &guest_request.into_wit(route, args, false, Vec::new(), None)).await
+                self.call(&route.name, &guest_request.into_wit(route, args, false, Vec::new(), None), slot)
+                    .await
             }
             Err(errors) => {
                 let (args, failed) = match dependencies {
@@ -240,7 +242,7 @@ impl TypedApp {
                 if handles {
                     let detail = serde_json::to_string(&errors).unwrap_or_default();
                     let request = guest_request.into_wit(route, args, true, failed, Some(detail));
-                    return self.call(&route.name, &request).await;
+                    return self.call(&route.name, &request, slot).await;
                 }
                 let request = guest_request.into_wit(route, args, true, failed, None);
                 self.reject_with_guest_errors(&route.name, &errors, &request, dependencies).await
@@ -248,24 +250,53 @@ impl TypedApp {
         }
     }
 
-    /// Runs the handler.
-    async fn call(&self, handler: &str, request: &wit::Request) -> HttpResponse {
-        match self.guest.call(request).await {
-            Ok(response) => from_guest(response, self.limits.max_response).unwrap_or_else(|reason| {
-                tracing::error!(app = %self.guest.name(), %handler, "invalid response from guest: {reason}");
-                internal_error()
-            }),
-            Err(CallError::Trap { trap, stderr }) => {
+    /// Runs the handler holding the request's concurrency `slot`; work the
+    /// guest leaves behind its answer runs once the answer is on its way,
+    /// still holding the slot (a tenant's background work counts against
+    /// its own concurrency, never another's).
+    async fn call(&self, handler: &str, request: &wit::Request, slot: OwnedSemaphorePermit) -> HttpResponse {
+        let reply = match self.guest.call(request).await {
+            Ok(reply) => reply,
+            Err(err) => return self.failed(handler, err),
+        };
+        if let Some(background) = reply.background {
+            let (app, handler, metrics) =
+                (self.guest.name().to_owned(), handler.to_owned(), self.metrics.clone());
+            tokio::spawn(async move {
+                let _slot = slot;
+                match background.run().await {
+                    Ok(()) => tracing::debug!(%app, %handler, "background work done"),
+                    Err(err) => {
+                        match err {
+                            CallError::Trap { .. } => metrics.trap(),
+                            CallError::Timeout(_) => metrics.timeout(),
+                            CallError::Instantiate(_) => {}
+                        }
+                        tracing::error!(%app, %handler, "background work failed: {err}");
+                    }
+                }
+            });
+        }
+        from_guest(reply.response, self.limits.max_response).unwrap_or_else(|reason| {
+            tracing::error!(app = %self.guest.name(), %handler, "invalid response from guest: {reason}");
+            internal_error()
+        })
+    }
+
+    /// The answer to a call that failed.
+    fn failed(&self, handler: &str, err: CallError) -> HttpResponse {
+        match err {
+            CallError::Trap { trap, stderr } => {
                 self.metrics.trap();
                 tracing::error!(app = %self.guest.name(), %handler, %stderr, "guest trapped: {trap}");
                 internal_error()
             }
-            Err(err @ CallError::Timeout(_)) => {
+            err @ CallError::Timeout(_) => {
                 self.metrics.timeout();
                 tracing::warn!(app = %self.guest.name(), %handler, "{err}");
                 detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
             }
-            Err(err @ CallError::Instantiate(_)) => {
+            err @ CallError::Instantiate(_) => {
                 tracing::error!(app = %self.guest.name(), %handler, "{err}");
                 unavailable()
             }
@@ -283,7 +314,8 @@ impl TypedApp {
         request: &wit::Request,
         dependencies: bool,
     ) -> HttpResponse {
-        let body_errors = match self.guest.call(request).await {
+        // A validate-only call leaves no work behind (its `background` is dropped).
+        let body_errors = match self.guest.call(request).await.map(|reply| reply.response) {
             Ok(response) if response.status == 422 => detail_list(&response.body),
             // The body cannot be parsed at all (400), or a dependency
             // answered: FastAPI answers that first.

@@ -129,6 +129,7 @@ mod tests {
                 .map(|(name, value)| wit::Header { name: (*name).into(), value: value.to_vec() })
                 .collect(),
             body: body.to_vec(),
+            background: false,
         }
     }
 

@@ -1,4 +1,4 @@
-from fasterapi import FastAPI, HTTPException, Request
+from fasterapi import BackgroundTasks, FastAPI, HTTPException, Request
 from contextlib import asynccontextmanager
 
 
@@ -36,8 +36,23 @@ def state(request: Request):
             "greeting": request.app.state.greeting}
 
 
+notifications = []
+
+
+def write_notification(email: str, message=""):
+    notifications.append(f"notification for {email}: {message}")
+
+
+@app.post("/send-notification/{email}")
+async def send_notification(email: str, background_tasks: BackgroundTasks, urgent: bool = False):
+    background_tasks.add_task(write_notification, email, message="some notification")
+    return {"message": "Notification sent in the background", "urgent": urgent}
+
+
 CASES = [
     ("GET", "/predict?x=2", {}, None),
     ("GET", "/predict?x=oops", {}, None),
     ("GET", "/state", {}, None),
+    ("POST", "/send-notification/ann@example.com", {}, None),
+    ("POST", "/send-notification/ann@example.com?urgent=maybe", {}, None),
 ]

@@ -11,8 +11,17 @@ impl Guest for Component {
     }
 
     fn info() -> AppInfo {
-        AppInfo { title: None, version: None, description: None, instances: None, handles_validation_errors: false, middleware: Vec::new() }
+        AppInfo {
+            title: None,
+            version: None,
+            description: None,
+            instances: None,
+            handles_validation_errors: false,
+            middleware: Vec::new(),
+        }
     }
+
+    fn run_background() {}
 
     fn handle(_: Request) -> Response {
         unreachable!("never routed")
