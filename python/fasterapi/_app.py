@@ -2,9 +2,11 @@
 table for the host, and the dispatch of requests the host already validated."""
 
 import contextlib
+import copy
 import datetime
 import decimal
 import enum
+from http import HTTPStatus
 from http.cookies import _unquote
 from urllib.parse import parse_qsl, quote, unquote
 import inspect
@@ -100,6 +102,8 @@ class RouteDocs:
     deprecated: bool = False
     include_in_schema: bool = True
     response_model: Any = None
+    # `responses=`: more documented answers, by status code (or "4XX", "default").
+    responses: Dict[Any, Dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -193,6 +197,32 @@ class Route:
             schema["$defs"] = defs
         return schema
 
+    def extra_responses(self) -> Optional[dict]:
+        """The ``responses=`` answers as FastAPI documents them (a ``model``
+        as the schema of the route's media type, a description from the
+        status when none is given), with the models they use in ``$defs``."""
+        if not self.docs.responses:
+            return None
+        answers: Dict[str, dict] = {}
+        defs: Dict[str, dict] = {}
+        for code, answer in self.docs.responses.items():
+            if not isinstance(answer, dict):
+                raise TypeError(f"{self.name}: responses[{code!r}] must be a dict, not {answer!r}")
+            answer = copy.deepcopy(answer)
+            model = answer.pop("model", None)
+            key = "default" if str(code).upper() == "DEFAULT" else str(code).upper()
+            if model is not None:
+                schema = schema_document(model, "serialization")
+                defs.update(schema.pop("$defs", {}))
+                if "$ref" not in schema:
+                    schema["title"] = title(f"Response_{code}_{_operation_id(self)}")
+                media = answer.setdefault("content", {}).setdefault(self.media_type or "application/json", {})
+                media.setdefault("schema", {}).update(schema)
+            success = "Successful Response" if key == str(self.status_code) else None
+            answer["description"] = answer.get("description") or success or _status_text(key)
+            answers[key] = answer
+        return {"responses": answers, "$defs": defs} if defs else {"responses": answers}
+
     def response_schema(self) -> Optional[dict]:
         """The JSON Schema of a successful answer, if declared (``response_model``)."""
         model = self.docs.response_model
@@ -204,15 +234,32 @@ class Route:
         return schema
 
 
-def documented_schemas(routes: Sequence[Route]) -> List[Tuple[Optional[dict], Optional[dict]]]:
-    """Each route's body and response schemas, with models named as FastAPI
-    names them: one documented both ways whose two schemas differ is
-    ``Name-Input`` in bodies and ``Name-Output`` in responses."""
+_STATUS_RANGES = {"1XX": "Information", "2XX": "Success", "3XX": "Redirection", "4XX": "Client Error",
+                  "5XX": "Server Error", "default": "Default Response"}
+
+
+def _status_text(key: str) -> str:
+    """FastAPI's description of a documented answer that gives none."""
+    if key in _STATUS_RANGES:
+        return _STATUS_RANGES[key]
+    try:
+        return HTTPStatus(int(key)).phrase
+    except ValueError:
+        return "Additional Response"
+
+
+def documented_schemas(routes: Sequence[Route]) -> List[Tuple[Optional[dict], Optional[dict], Optional[dict]]]:
+    """Each route's body and response schemas and its ``responses=``
+    answers, with models named as FastAPI names them: one documented both
+    ways whose two schemas differ is ``Name-Input`` in bodies and
+    ``Name-Output`` in answers."""
     bodies = [route.body_schema() for route in routes]
     answers = [route.response_schema() for route in routes]
+    extras = [route.extra_responses() for route in routes]
     shown = [route.docs.include_in_schema for route in routes]
     inputs = {k: v for s, on in zip(bodies, shown) if s and on for k, v in s.get("$defs", {}).items()}
-    outputs = {k: v for s, on in zip(answers, shown) if s and on for k, v in s.get("$defs", {}).items()}
+    outputs = {k: v for s, on in zip(answers + extras, shown + shown) if s and on
+               for k, v in s.get("$defs", {}).items()}
     split: set = set()
     while True:
         # A model that refers to a split one differs too.
@@ -224,7 +271,8 @@ def documented_schemas(routes: Sequence[Route]) -> List[Tuple[Optional[dict], Op
     if split:
         bodies = [_suffixed(s, split, "Input") for s in bodies]
         answers = [_suffixed(s, split, "Output") for s in answers]
-    return list(zip(bodies, answers))
+        extras = [_suffixed(s, split, "Output") for s in extras]
+    return list(zip(bodies, answers, extras))
 
 
 def _suffixed(schema: Any, names: set, suffix: str) -> Any:
@@ -345,13 +393,16 @@ class _Declares:
 
     def include_router(self, router: "APIRouter", *, prefix: str = "", tags: Optional[List[str]] = None,
                        dependencies: Optional[Sequence[Depends]] = None, deprecated: Optional[bool] = None,
-                       include_in_schema: bool = True, **options: Any) -> None:
+                       include_in_schema: bool = True, responses: Optional[Dict[Any, Dict[str, Any]]] = None,
+                       **options: Any) -> None:
         """Declares every route of ``router`` here, under ``prefix``, with
-        ``tags`` and ``dependencies`` before the router's own, as FastAPI does."""
+        ``tags``, ``dependencies`` and ``responses`` before the router's
+        own, as FastAPI does."""
         _refuse("include_router", options)
         _check_prefix(prefix)
         for path, endpoint, declared in router.declared:
             merged = dict(declared)
+            merged["responses"] = {**(responses or {}), **declared["responses"]}
             merged["tags"] = [*(tags or []), *declared["tags"]]
             merged["dependencies"] = [*(dependencies or []), *declared["dependencies"]]
             merged["deprecated"] = declared["deprecated"] or bool(deprecated)
@@ -376,9 +427,11 @@ class APIRouter(_Declares):
 
     def __init__(self, *, prefix: str = "", tags: Optional[List[str]] = None,
                  dependencies: Optional[Sequence[Depends]] = None, deprecated: Optional[bool] = None,
-                 include_in_schema: bool = True, **options: Any) -> None:
+                 include_in_schema: bool = True, responses: Optional[Dict[Any, Dict[str, Any]]] = None,
+                 **options: Any) -> None:
         _refuse("APIRouter", options)
         _check_prefix(prefix)
+        self.responses = dict(responses or {})
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -389,10 +442,12 @@ class APIRouter(_Declares):
 
     def add_api_route(self, path: str, endpoint: Callable, *, tags: Optional[List[str]] = None,
                       dependencies: Optional[Sequence[Depends]] = None, deprecated: bool = False,
-                      include_in_schema: bool = True, **options: Any) -> None:
+                      include_in_schema: bool = True, responses: Optional[Dict[Any, Dict[str, Any]]] = None,
+                      **options: Any) -> None:
         if not self.prefix and not path:
             raise ValueError(f"{endpoint.__name__}: prefix and path cannot be both empty")
         options.update(tags=[*self.tags, *(tags or [])], dependencies=[*self.dependencies, *(dependencies or [])],
+                       responses={**self.responses, **(responses or {})},
                        deprecated=deprecated or bool(self.deprecated),
                        include_in_schema=include_in_schema and self.include_in_schema)
         self.declared.append((self.prefix + path, endpoint, options))
@@ -494,7 +549,7 @@ class FasterAPI(_Declares):
                       response_model_include: Any = None, response_model_exclude: Any = None,
                       response_model_by_alias: bool = True, response_model_exclude_unset: bool = False,
                       response_model_exclude_defaults: bool = False, response_model_exclude_none: bool = False,
-                      **options: Any) -> None:
+                      responses: Optional[Dict[Any, Dict[str, Any]]] = None, **options: Any) -> None:
         """Declares ``endpoint`` for ``path`` and ``methods``. Its result is
         validated and filtered by ``response_model`` (by default its return
         annotation), dumped with the ``response_model_*`` options, as in FastAPI."""
@@ -511,7 +566,7 @@ class FasterAPI(_Declares):
                 raise TypeError(f"{endpoint.__name__}: its response model {response_model!r} is not supported "
                                 f"({exc}); declare response_model=None to send the result as it is") from None
         docs = RouteDocs(summary, description or _docstring(endpoint), list(tags or []),
-                         deprecated, include_in_schema, response_model)
+                         deprecated, include_in_schema, response_model, dict(responses or {}))
         for method in methods:
             route = _build_route(method.upper(), path, endpoint, status_code, response_class,
                                  [*self.dependencies, *(dependencies or [])])

@@ -70,7 +70,7 @@ def _json(schema: Optional[dict]) -> Optional[str]:
 
 
 def _route(route: Route, schemas: tuple, exception_handlers: bool = False) -> wit.Route:
-    body_schema, response_schema = schemas
+    body_schema, response_schema, extra_responses = schemas
     params = [
         wit.ParamSpec(name=p.name, source=_SOURCES[p.source], kind=_KINDS[p.kind], required=p.required,
                       default=None if p.required else _value(p.kind, p.default, p.repeated),
@@ -90,7 +90,8 @@ def _route(route: Route, schemas: tuple, exception_handlers: bool = False) -> wi
     docs = wit.RouteDocs(summary=d.summary, description=d.description, tags=d.tags, deprecated=d.deprecated,
                          security=security,
                          include_in_schema=d.include_in_schema, status=route.status_code,
-                         response_media_type=route.media_type, response_schema=_json(response_schema))
+                         response_media_type=route.media_type, response_schema=_json(response_schema),
+                         responses=_json(extra_responses))
     models = [wit.ParamModel(fields=list(fields), forbid_extra=forbid) for fields, forbid in route.param_models]
     groups = [p.group for p in route.params] if route.plan is not None else []
     return wit.Route(method=_METHODS[route.method], path=route.path, params=params, models=models,

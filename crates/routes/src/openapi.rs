@@ -138,7 +138,12 @@ fn operation(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Result<Valu
     }
     let mut responses = Map::new();
     responses.insert(docs.status.to_string(), success_response(route, schemas)?);
-    if !route.params.is_empty() || route.body.is_some() {
+    if let Some(extra) = &docs.responses {
+        add_responses(&mut responses, extra, route, schemas)?;
+    }
+    // As FastAPI: documented answers for errors replace its validation answer.
+    let documented = ["422", "4XX", "default"].iter().any(|key| responses.contains_key(*key));
+    if (!route.params.is_empty() || route.body.is_some()) && !documented {
         responses.insert(
             "422".into(),
             json!({
@@ -171,6 +176,47 @@ fn success_response(route: &RouteSpec, schemas: &mut Map<String, Value>) -> Resu
 
 fn is_json(media_type: &str) -> bool {
     media_type == "application/json" || media_type.ends_with("+json")
+}
+
+/// Merges the route's extra answers (`{"responses": ..., "$defs": ...}`)
+/// into `responses`, deeply and key by key, as FastAPI's `deep_dict_update`.
+fn add_responses(
+    responses: &mut Map<String, Value>,
+    extra: &str,
+    route: &RouteSpec,
+    schemas: &mut Map<String, Value>,
+) -> Result<(), SchemaError> {
+    let mut extra = guest_schema(Some(extra), route, "responses", schemas)?;
+    let Some(Value::Object(answers)) = extra.get_mut("responses").map(Value::take) else {
+        return Err(SchemaError {
+            route: format!("{} {}", route.method, route.path),
+            what: "responses",
+            reason: "no `responses` object".into(),
+        });
+    };
+    for (key, answer) in answers {
+        deep_update(responses.entry(key).or_insert_with(|| json!({})), answer);
+    }
+    Ok(())
+}
+
+/// `target` updated with `update`: objects merged key by key, anything else replaced.
+fn deep_update(target: &mut Value, update: Value) {
+    match (target, update) {
+        (Value::Object(target), Value::Object(update)) => {
+            for (key, value) in update {
+                match target.get_mut(&key) {
+                    Some(existing) if existing.is_object() && value.is_object() => {
+                        deep_update(existing, value)
+                    }
+                    _ => {
+                        target.insert(key, value);
+                    }
+                }
+            }
+        }
+        (target, update) => *target = update,
+    }
 }
 
 /// Parses a guest's schema, moves its `$defs` into `schemas` and points its
@@ -615,6 +661,38 @@ mod tests {
             schema: Some("[1]".into()),
         });
         assert!(document("app", &ApiInfo::default(), &[create]).is_err());
+    }
+
+    #[test]
+    fn extra_responses_merge_into_the_operations_and_replace_the_422() {
+        let mut read = route(
+            Method::Get,
+            "/items/{id}",
+            "read_item",
+            vec![ParamSpec::required("id", ParamSource::Path, ParamKind::Int)],
+        );
+        read.docs.responses = Some(
+            r##"{"responses": {"404": {"description": "Missing", "content": {"application/json": {"schema": {"$ref": "#/$defs/Message"}}}},
+                "200": {"description": "An item or a picture", "content": {"image/png": {}}}},
+                "$defs": {"Message": {"type": "object", "title": "Message"}}}"##
+                .into(),
+        );
+        let doc = document("app", &ApiInfo::default(), &[read.clone()]).unwrap();
+        let responses = &doc["paths"]["/items/{id}"]["get"]["responses"];
+        assert_eq!(
+            responses["404"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Message"
+        );
+        assert_eq!(responses["200"]["description"], "An item or a picture");
+        assert_eq!(responses["200"]["content"]["application/json"]["schema"], json!({}));
+        assert!(responses["200"]["content"]["image/png"].is_object());
+        assert_eq!(responses["422"]["description"], "Validation Error");
+        assert_eq!(doc["components"]["schemas"]["Message"]["title"], "Message");
+        read.docs.responses = Some(r#"{"responses": {"4XX": {"description": "Client Error"}}}"#.into());
+        let doc = document("app", &ApiInfo::default(), &[read.clone()]).unwrap();
+        assert!(doc["paths"]["/items/{id}"]["get"]["responses"].get("422").is_none());
+        read.docs.responses = Some("[]".into());
+        assert!(document("app", &ApiInfo::default(), &[read]).is_err());
     }
 
     #[test]

@@ -217,6 +217,8 @@ pub struct RouteDocs {
     pub response_schema: Option<String>,
     /// Security schemes and requirements (JSON text, see the WIT `route-docs`).
     pub security: Option<String>,
+    /// More documented answers (JSON text, see the WIT `route-docs`).
+    pub responses: Option<String>,
 }
 
 /// What the OpenAPI document says of an app as a whole.

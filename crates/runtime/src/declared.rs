@@ -133,6 +133,7 @@ pub(crate) fn route_from_wit(route: wit::Route) -> Result<RouteSpec, String> {
             response_media_type: route.docs.response_media_type,
             response_schema: route.docs.response_schema,
             security: route.docs.security,
+            responses: route.docs.responses,
         },
     })
 }

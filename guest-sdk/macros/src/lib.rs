@@ -554,6 +554,7 @@ fn docs_tokens(args: &RouteArgs, status: u16, item: &ItemFn) -> TokenStream2 {
             response_media_type: #media_type.into(),
             response_schema: #response_schema,
             security: ::core::option::Option::None,
+            responses: ::core::option::Option::None,
         }
     }
 }

@@ -1,4 +1,4 @@
-from fasterapi import AfterValidator, BaseModel, ConfigDict, FastAPI, Field, HTTPException, field_validator, model_validator
+from fasterapi import AfterValidator, BaseModel, ConfigDict, FastAPI, Field, HTTPException, JSONResponse, field_validator, model_validator
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Optional, Union
 
@@ -113,6 +113,20 @@ def update_item(item_id: str, item: Item) -> Item:
     return stored.model_copy(update=update)
 
 
+class Message(BaseModel):
+    message: str
+
+
+@app.get("/documented/{item_id}", response_model=Item,
+         responses={404: {"model": Message, "description": "The item was not found"},
+                    200: {"content": {"image/png": {}}, "description": "Return the JSON item or an image."},
+                    "5XX": {"description": "Server trouble"}, 402: {"model": list[Message]}})
+def documented(item_id: str):
+    if item_id not in ITEMS:
+        return JSONResponse(status_code=404, content={"message": "Item not found"})
+    return ITEMS[item_id]
+
+
 @app.get("/broken", response_model=UserOut)
 def broken():
     return {"full_name": "no username"}
@@ -148,6 +162,8 @@ CASES = [
     ("GET", "/items", {}, None),
     ("PATCH", "/items/bar", JSON, '{"name": "Barz", "price": 3}'),
     ("PATCH", "/items/bar", JSON, '{"name": "Barz", "price": "x"}'),
+    ("GET", "/documented/foo", {}, None),
+    ("GET", "/documented/nope", {}, None),
     ("GET", "/broken", {}, None),
     ("GET", "/either", {}, None),
     ("GET", "/either?kind=item", {}, None),

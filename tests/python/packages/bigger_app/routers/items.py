@@ -6,6 +6,7 @@ router = APIRouter(
     prefix="/items",
     tags=["items"],
     dependencies=[Depends(get_token_header)],
+    responses={404: {"description": "Not found"}},
 )
 
 
@@ -24,7 +25,7 @@ async def read_item(item_id: str):
     return {"name": fake_items_db[item_id]["name"], "item_id": item_id}
 
 
-@router.put("/{item_id}", tags=["custom"])
+@router.put("/{item_id}", tags=["custom"], responses={403: {"description": "Operation forbidden"}})
 async def update_item(item_id: str):
     if item_id != "plumbus":
         raise HTTPException(status_code=403, detail="You can only update the item: plumbus")
