@@ -466,10 +466,24 @@ class FasterAPI(_Declares):
                  description: Optional[str] = None, instances: str = "reuse",
                  dependencies: Optional[Sequence[Depends]] = None, lifespan: Optional[Callable[[Any], Any]] = None,
                  on_startup: Optional[Sequence[Callable[[], Any]]] = None,
-                 on_shutdown: Optional[Sequence[Callable[[], Any]]] = None, **options: Any) -> None:
+                 on_shutdown: Optional[Sequence[Callable[[], Any]]] = None,
+                 openapi_url: Optional[str] = "/openapi.json", docs_url: Optional[str] = "/docs",
+                 redoc_url: Optional[str] = _DEFAULT, root_path: str = "", **options: Any) -> None:
         _refuse("FastAPI", options)
         if on_shutdown:
             _refuse_shutdown()
+        if redoc_url is not _DEFAULT and redoc_url is not None:
+            raise TypeError("FastAPI(redoc_url=...): FasterAPI serves no ReDoc page (Swagger UI is at docs_url); "
+                            "leave redoc_url out or set it to None")
+        for name, url in (("openapi_url", openapi_url), ("docs_url", docs_url)):
+            if url is not None and not url.startswith("/"):
+                raise ValueError(f"FastAPI({name}=...) must start with '/', not {url!r}")
+        if root_path and (not root_path.startswith("/") or root_path.endswith("/")):
+            raise ValueError(f"FastAPI(root_path=...) must start with '/' and not end with '/': {root_path!r}")
+        # Where the host serves the document and Swagger UI (None: not at all), below `root_path`.
+        self.openapi_url = openapi_url
+        self.docs_url = docs_url
+        self.root_path = root_path
         if instances not in ("reuse", "per-request"):
             raise ValueError(f'instances must be "reuse" or "per-request", not {instances!r}')
         self.title = title

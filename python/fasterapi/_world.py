@@ -137,7 +137,8 @@ def world_for(app: FasterAPI) -> type:
     instances = {"reuse": wit.InstanceMode.REUSE, "per-request": wit.InstanceMode.PER_REQUEST}[app.instances]
     info = wit.AppInfo(title=app.title, version=app.version, description=app.description, instances=instances,
                        handles_validation_errors=app.handles_validation_errors,
-                       middleware=[_middleware(m) for m in app.user_middleware])
+                       middleware=[_middleware(m) for m in app.user_middleware],
+                       openapi_url=app.openapi_url, docs_url=app.docs_url, root_path=app.root_path)
     methods = [r.method for r in app.routes]
     pending: List[Any] = [None]  # the background work of the last answer
 

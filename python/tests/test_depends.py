@@ -180,8 +180,13 @@ def test_routers_carry_prefix_tags_and_dependencies_into_the_app():
 
 
 def test_options_fasterapi_does_not_support_fail_the_build():
-    with pytest.raises(TypeError, match="does not support: docs_url"):
-        FasterAPI(docs_url=None)
+    with pytest.raises(TypeError, match="does not support: swagger_ui_parameters"):
+        FasterAPI(swagger_ui_parameters={})
+    with pytest.raises(TypeError, match="serves no ReDoc page"):
+        FasterAPI(redoc_url="/redoc")
+    with pytest.raises(ValueError, match="must start with '/'"):
+        FasterAPI(docs_url="docs")
+    assert (FasterAPI(openapi_url=None, redoc_url=None).openapi_url, FasterAPI().docs_url) == (None, "/docs")
     app = FasterAPI()
     with pytest.raises(TypeError, match="route decorator.* does not support: operation_id"):
         @app.get("/x", operation_id="x")

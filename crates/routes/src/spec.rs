@@ -221,6 +221,31 @@ pub struct RouteDocs {
     pub responses: Option<String>,
 }
 
+/// Where an app's documentation is served below its mount, and the prefix a
+/// proxy in front may leave on its paths (FastAPI's `openapi_url`,
+/// `docs_url` and `root_path`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppPaths {
+    /// The OpenAPI document's path; `None`: not served, nor the docs page.
+    pub openapi: Option<String>,
+    /// Swagger UI's path; `None`: not served.
+    pub docs: Option<String>,
+    /// The prefix a proxy in front strips: the document's `servers` and the
+    /// docs page's URLs start with it, and a request path that still
+    /// carries it is routed without it (as Starlette does).
+    pub root_path: String,
+}
+
+impl Default for AppPaths {
+    fn default() -> Self {
+        AppPaths {
+            openapi: Some("/openapi.json".into()),
+            docs: Some("/docs".into()),
+            root_path: String::new(),
+        }
+    }
+}
+
 /// What the OpenAPI document says of an app as a whole.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ApiInfo {

@@ -5,7 +5,7 @@
 use fasterapi_routes::constraints::{Choices, Constraints, Number, Pattern};
 use fasterapi_routes::middleware::{CorsPolicy, GzipPolicy, Middleware, TrustedHostPolicy};
 use fasterapi_routes::spec::{
-    ApiInfo, BodySpec, Method, ParamKind, ParamModel, ParamSource, ParamSpec, RouteDocs, RouteSpec,
+    ApiInfo, AppPaths, BodySpec, Method, ParamKind, ParamModel, ParamSource, ParamSpec, RouteDocs, RouteSpec,
 };
 use fasterapi_routes::value::{ArgValue, List, Upload, Value};
 
@@ -89,6 +89,15 @@ pub(crate) fn middleware_from_wit(middleware: Vec<wit::Middleware>) -> Vec<Middl
             }),
         })
         .collect()
+}
+
+/// Where the app's documentation is served.
+pub(crate) fn paths_from_wit(info: &mut wit::AppInfo) -> AppPaths {
+    AppPaths {
+        openapi: info.openapi_url.take(),
+        docs: info.docs_url.take(),
+        root_path: std::mem::take(&mut info.root_path),
+    }
 }
 
 pub(crate) fn info_from_wit(info: wit::AppInfo) -> ApiInfo {

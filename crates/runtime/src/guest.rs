@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fasterapi_routes::middleware::Middleware;
-use fasterapi_routes::spec::{ApiInfo, RouteSpec};
+use fasterapi_routes::spec::{ApiInfo, AppPaths, RouteSpec};
 use wasmtime::Store;
 
 use crate::bindings::types as wit;
@@ -15,7 +15,7 @@ use crate::bindings::{App as Instance, AppPre};
 use crate::cache::{self, Origin};
 use crate::capabilities::log::LogRate;
 use crate::capabilities::{Capabilities, Identity};
-use crate::declared::{info_from_wit, middleware_from_wit, route_from_wit};
+use crate::declared::{info_from_wit, middleware_from_wit, paths_from_wit, route_from_wit};
 use crate::engine::Runtime;
 use crate::state::{HostState, new_store, start_request_clock};
 
@@ -242,6 +242,7 @@ pub struct Guest {
     info: ApiInfo,
     handles_validation_errors: bool,
     middleware: Vec<Middleware>,
+    paths: AppPaths,
 }
 
 impl Guest {
@@ -281,6 +282,7 @@ impl Guest {
         });
         let handles_validation_errors = info.handles_validation_errors;
         let middleware = middleware_from_wit(std::mem::take(&mut info.middleware));
+        let paths = paths_from_wit(&mut info);
         Ok(Guest {
             shared,
             engine: runtime.engine.clone(),
@@ -294,6 +296,7 @@ impl Guest {
             info: info_from_wit(info),
             handles_validation_errors,
             middleware,
+            paths,
         })
     }
 
@@ -336,6 +339,11 @@ impl Guest {
     /// `RequestValidationError` handler): the host then sends it every 422.
     pub fn handles_validation_errors(&self) -> bool {
         self.handles_validation_errors
+    }
+
+    /// Where the app's documentation is served below its mount, and its `root_path`.
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
     }
 
     /// The middleware the app asks the host to run around it, outermost first.

@@ -825,6 +825,9 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
                     instances: ::core::option::Option::None,
                     handles_validation_errors: false,
                     middleware: ::std::vec::Vec::new(),
+                    openapi_url: ::core::option::Option::Some("/openapi.json".into()),
+                    docs_url: ::core::option::Option::Some("/docs".into()),
+                    root_path: ::std::string::String::new(),
                 }
             }
 

@@ -145,7 +145,7 @@ impl TypedApp {
         let (parts, body) = request.into_parts();
         let raw_path = match parts.uri.path().get(below_mount..) {
             Some("") | None => "/",
-            Some(rest) => rest,
+            Some(rest) => without_root_path(rest, &self.guest.paths().root_path),
         };
         let method = Method::from_name(parts.method.as_str());
         // Starlette matches on the percent-decoded path; so do we.
@@ -329,6 +329,15 @@ impl TypedApp {
             }
         };
         json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, body_errors))
+    }
+}
+
+/// The path without the app's `root_path` when it still carries it (a proxy
+/// that did not strip it), as Starlette routes it.
+fn without_root_path<'p>(path: &'p str, root_path: &str) -> &'p str {
+    match path.strip_prefix(root_path) {
+        Some(rest) if !root_path.is_empty() && rest.starts_with('/') => rest,
+        _ => path,
     }
 }
 

@@ -11,6 +11,8 @@ use fasterapi_routes::spec::Method;
 use hyper::StatusCode;
 use hyper::header::{CACHE_CONTROL, HeaderValue};
 
+use fasterapi_routes::spec::AppPaths;
+
 use crate::config::DocsSettings;
 use crate::http::{HttpResponse, with_media_type};
 
@@ -30,22 +32,40 @@ const ASSETS: [(&str, &str, &[u8]); 3] = [
 
 /// One mounted app's documentation, rendered once when it is mounted.
 pub struct DocsSite {
-    openapi: Option<Bytes>,
-    page: Option<Bytes>,
-    /// `/docs/assets/<version>/`, below the app's mount.
+    /// The document, at its path below the mount.
+    openapi: Option<(String, Bytes)>,
+    /// The Swagger UI page, at its path below the mount.
+    page: Option<(String, Bytes)>,
+    /// `<docs path>/assets/<version>/`, below the app's mount.
     assets_dir: String,
 }
 
 impl DocsSite {
     /// The documentation of an app with OpenAPI document `openapi`,
-    /// mounted under `prefix`.
-    pub fn new(openapi: &serde_json::Value, prefix: Option<&str>, settings: DocsSettings) -> Self {
-        let document = fasterapi_routes::openapi::mounted(openapi, prefix);
-        let openapi = settings.openapi.then(|| Bytes::from(document.to_string()));
-        let root = prefix.unwrap_or("");
+    /// mounted under `prefix`, at the paths the app chose (`urls`) unless
+    /// the manifest turns them off (`settings`). A proxy's `root_path`
+    /// goes before the mount in the document's `servers` and the page's URLs.
+    pub fn new(
+        openapi: &serde_json::Value,
+        prefix: Option<&str>,
+        settings: DocsSettings,
+        urls: &AppPaths,
+    ) -> Self {
+        let root = format!("{}{}", urls.root_path, prefix.unwrap_or(""));
+        let document =
+            fasterapi_routes::openapi::mounted(openapi, Some(root.as_str()).filter(|r| !r.is_empty()));
+        let openapi_path = urls.openapi.clone().filter(|_| settings.openapi);
+        let docs_path = urls.docs.clone().filter(|_| settings.docs && openapi_path.is_some());
         let title = document["info"]["title"].as_str().unwrap_or_default();
-        let page = (settings.openapi && settings.docs).then(|| Bytes::from(swagger_page(root, title)));
-        DocsSite { openapi, page, assets_dir: format!("/docs/assets/{SWAGGER_UI_VERSION}/") }
+        let page = match (&openapi_path, &docs_path) {
+            (Some(openapi), Some(docs)) => {
+                Some((docs.clone(), Bytes::from(swagger_page(&root, title, openapi, docs))))
+            }
+            _ => None,
+        };
+        let assets_dir = format!("{}/assets/{SWAGGER_UI_VERSION}/", docs_path.as_deref().unwrap_or("/docs"));
+        let openapi = openapi_path.map(|path| (path, Bytes::from(document.to_string())));
+        DocsSite { openapi, page, assets_dir }
     }
 
     /// The answer for `path` (below the mount) if it is a documentation
@@ -54,16 +74,16 @@ impl DocsSite {
         if !matches!(method, Some(Method::Get | Method::Head)) {
             return None;
         }
-        match path {
-            "/openapi.json" => Some(answer(self.openapi.clone()?, "application/json", "no-cache")),
-            "/docs" => Some(answer(self.page.clone()?, "text/html; charset=utf-8", "no-cache")),
-            _ => {
-                self.page.as_ref()?;
-                let name = path.strip_prefix(&self.assets_dir)?;
-                let (_, media_type, bytes) = ASSETS.iter().find(|(asset, _, _)| *asset == name)?;
-                Some(answer(Bytes::from_static(bytes), media_type, "public, max-age=31536000, immutable"))
-            }
+        if let Some((_, document)) = self.openapi.as_ref().filter(|(at, _)| at == path) {
+            return Some(answer(document.clone(), "application/json", "no-cache"));
         }
+        let (at, page) = self.page.as_ref()?;
+        if at == path {
+            return Some(answer(page.clone(), "text/html; charset=utf-8", "no-cache"));
+        }
+        let name = path.strip_prefix(&self.assets_dir)?;
+        let (_, media_type, bytes) = ASSETS.iter().find(|(asset, _, _)| *asset == name)?;
+        Some(answer(Bytes::from_static(bytes), media_type, "public, max-age=31536000, immutable"))
     }
 }
 
@@ -73,11 +93,11 @@ fn answer(body: Bytes, media_type: &'static str, cache: &'static str) -> HttpRes
     response
 }
 
-/// The `/docs` page: Swagger UI pointed at the app's `/openapi.json`.
-fn swagger_page(root: &str, title: &str) -> String {
-    let assets = format!("{root}/docs/assets/{SWAGGER_UI_VERSION}");
+/// The docs page: Swagger UI pointed at the app's document.
+fn swagger_page(root: &str, title: &str, openapi_path: &str, docs_path: &str) -> String {
+    let assets = escape_html(&format!("{root}{docs_path}/assets/{SWAGGER_UI_VERSION}"));
     let title = escape_html(&format!("{title} - Swagger UI"));
-    let openapi_url = serde_json::to_string(&format!("{root}/openapi.json")).unwrap_or_default();
+    let openapi_url = serde_json::to_string(&format!("{root}{openapi_path}")).unwrap_or_default();
     format!(
         r##"<!DOCTYPE html>
 <html lang="en">
@@ -118,9 +138,37 @@ mod tests {
 
     #[test]
     fn the_page_points_at_the_mounted_document_and_assets() {
-        let page = swagger_page("/py", "Shop <API>");
+        let page = swagger_page("/py", "Shop <API>", "/openapi.json", "/docs");
         assert!(page.contains(r#"url: "/py/openapi.json""#));
         assert!(page.contains(&format!("/py/docs/assets/{SWAGGER_UI_VERSION}/swagger-ui-bundle.js")));
         assert!(page.contains("Shop &lt;API&gt; - Swagger UI"));
+    }
+
+    #[test]
+    fn the_app_chooses_the_paths_and_a_proxy_prefix() {
+        let urls = AppPaths {
+            openapi: Some("/api/openapi.json".into()),
+            docs: Some("/documentation".into()),
+            root_path: "/proxy".into(),
+        };
+        let document = serde_json::json!({ "openapi": "3.1.0", "info": { "title": "T" }, "paths": {} });
+        let site = DocsSite::new(&document, Some("/py"), DocsSettings::default(), &urls);
+        let served = |path: &str| site.serve(Some(Method::Get), path).map(|r| r.status());
+        assert_eq!(served("/api/openapi.json"), Some(StatusCode::OK));
+        assert_eq!(served("/documentation"), Some(StatusCode::OK));
+        assert_eq!(
+            served(&format!("/documentation/assets/{SWAGGER_UI_VERSION}/swagger-ui.css")),
+            Some(StatusCode::OK)
+        );
+        assert_eq!((served("/openapi.json"), served("/docs")), (None, None));
+        let (_, body) = site.openapi.as_ref().unwrap();
+        let served_document: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(served_document["servers"], serde_json::json!([{ "url": "/proxy/py" }]));
+        let (_, page) = site.page.as_ref().unwrap();
+        assert!(String::from_utf8_lossy(page).contains(r#"url: "/proxy/py/api/openapi.json""#));
+        let off = AppPaths { docs: None, ..urls };
+        let site = DocsSite::new(&document, None, DocsSettings::default(), &off);
+        assert_eq!(site.serve(Some(Method::Get), "/documentation").map(|r| r.status()), None);
+        assert!(site.serve(Some(Method::Get), "/api/openapi.json").is_some());
     }
 }

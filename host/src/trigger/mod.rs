@@ -73,7 +73,7 @@ pub struct Mounted {
 impl Mounted {
     /// Mounts `app` at `mount`, with its documentation pages as `docs` says.
     pub fn new(app: Arc<TypedApp>, mount: Mount, docs: DocsSettings) -> Self {
-        let docs = DocsSite::new(app.openapi(), mount.prefix.as_deref(), docs);
+        let docs = DocsSite::new(app.openapi(), mount.prefix.as_deref(), docs, app.guest().paths());
         Mounted {
             app,
             mount,

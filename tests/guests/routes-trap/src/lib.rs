@@ -18,6 +18,9 @@ impl Guest for Component {
             instances: None,
             handles_validation_errors: false,
             middleware: Vec::new(),
+            openapi_url: None,
+            docs_url: None,
+            root_path: String::new(),
         }
     }
 
