@@ -394,10 +394,11 @@ class _Declares:
     def include_router(self, router: "APIRouter", *, prefix: str = "", tags: Optional[List[str]] = None,
                        dependencies: Optional[Sequence[Depends]] = None, deprecated: Optional[bool] = None,
                        include_in_schema: bool = True, responses: Optional[Dict[Any, Dict[str, Any]]] = None,
-                       **options: Any) -> None:
+                       default_response_class: Any = _DEFAULT, **options: Any) -> None:
         """Declares every route of ``router`` here, under ``prefix``, with
         ``tags``, ``dependencies`` and ``responses`` before the router's
-        own, as FastAPI does."""
+        own, as FastAPI does; a route without a response class of its own
+        (or its router's) gets ``default_response_class``."""
         _refuse("include_router", options)
         _check_prefix(prefix)
         for path, endpoint, declared in router.declared:
@@ -407,6 +408,8 @@ class _Declares:
             merged["dependencies"] = [*(dependencies or []), *declared["dependencies"]]
             merged["deprecated"] = declared["deprecated"] or bool(deprecated)
             merged["include_in_schema"] = declared["include_in_schema"] and include_in_schema
+            if "response_class" not in merged and default_response_class is not _DEFAULT:
+                merged["response_class"] = default_response_class
             self.add_api_route(prefix + path, endpoint, **merged)
 
 
@@ -428,10 +431,11 @@ class APIRouter(_Declares):
     def __init__(self, *, prefix: str = "", tags: Optional[List[str]] = None,
                  dependencies: Optional[Sequence[Depends]] = None, deprecated: Optional[bool] = None,
                  include_in_schema: bool = True, responses: Optional[Dict[Any, Dict[str, Any]]] = None,
-                 **options: Any) -> None:
+                 default_response_class: Any = _DEFAULT, **options: Any) -> None:
         _refuse("APIRouter", options)
         _check_prefix(prefix)
         self.responses = dict(responses or {})
+        self.default_response_class = default_response_class
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
@@ -446,6 +450,8 @@ class APIRouter(_Declares):
                       **options: Any) -> None:
         if not self.prefix and not path:
             raise ValueError(f"{endpoint.__name__}: prefix and path cannot be both empty")
+        if "response_class" not in options and self.default_response_class is not _DEFAULT:
+            options["response_class"] = self.default_response_class
         options.update(tags=[*self.tags, *(tags or [])], dependencies=[*self.dependencies, *(dependencies or [])],
                        responses={**self.responses, **(responses or {})},
                        deprecated=deprecated or bool(self.deprecated),
@@ -468,8 +474,11 @@ class FasterAPI(_Declares):
                  on_startup: Optional[Sequence[Callable[[], Any]]] = None,
                  on_shutdown: Optional[Sequence[Callable[[], Any]]] = None,
                  openapi_url: Optional[str] = "/openapi.json", docs_url: Optional[str] = "/docs",
-                 redoc_url: Optional[str] = _DEFAULT, root_path: str = "", **options: Any) -> None:
+                 redoc_url: Optional[str] = _DEFAULT, root_path: str = "", default_response_class: type = JSONResponse,
+                 **options: Any) -> None:
         _refuse("FastAPI", options)
+        # The response class of a route that names none (nor its router).
+        self.default_response_class = default_response_class
         if on_shutdown:
             _refuse_shutdown()
         if redoc_url is not _DEFAULT and redoc_url is not None:
@@ -556,7 +565,7 @@ class FasterAPI(_Declares):
                         "CORSMiddleware, GZipMiddleware and TrustedHostMiddleware (app.add_middleware)")
 
     def add_api_route(self, path: str, endpoint: Callable, *, methods: List[str], status_code: Optional[int] = None,
-                      response_class: type = JSONResponse, response_model: Any = _DEFAULT,
+                      response_class: Any = _DEFAULT, response_model: Any = _DEFAULT,
                       summary: Optional[str] = None, description: Optional[str] = None,
                       tags: Optional[List[str]] = None, deprecated: bool = False,
                       include_in_schema: bool = True, dependencies: Optional[Sequence[Depends]] = None,
@@ -568,6 +577,8 @@ class FasterAPI(_Declares):
         validated and filtered by ``response_model`` (by default its return
         annotation), dumped with the ``response_model_*`` options, as in FastAPI."""
         _refuse(f"{endpoint.__name__}: the route decorator", options)
+        if response_class is _DEFAULT:
+            response_class = self.default_response_class
         if response_model is _DEFAULT:
             response_model = _return_annotation(endpoint)
         serialize = None

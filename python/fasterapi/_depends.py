@@ -25,10 +25,11 @@ class Depends:
 
     def __init__(self, dependency: Optional[Callable[..., Any]] = None, *, use_cache: bool = True,
                  scope: Optional[str] = None) -> None:
-        if scope not in (None, "request"):
-            # A yield dependency's exit runs once the answer is made ("request");
-            # "function" (exit before the answer) is not supported yet.
-            raise TypeError(f'Depends() got an option FasterAPI does not support: scope={scope!r}')
+        if scope not in (None, "request", "function"):
+            raise ValueError(f'Depends(scope=...) is "request" or "function", not {scope!r}')
+        # Both close a yield dependency once the handler returned, before the
+        # answer goes out: "function" exactly; "request" (FastAPI closes it
+        # after the answer is sent) as early as the guest can.
         self.dependency = dependency
         self.use_cache = use_cache
         self.scope = scope

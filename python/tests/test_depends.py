@@ -192,3 +192,21 @@ def test_options_fasterapi_does_not_support_fail_the_build():
         @app.get("/x", operation_id="x")
         def x():
             return 1
+
+
+def test_function_scope_closes_before_the_answer():
+    app = FasterAPI()
+    closed = []
+
+    def session():
+        yield "s"
+        closed.append("session")
+
+    @app.get("/s")
+    def read(value: str = Depends(session, scope="function")):
+        return {"value": value, "closed": list(closed)}
+
+    answer = app.dispatch(0, [], "GET", "/s", "", [], b"")
+    assert (answer.body, closed) == (b'{"value":"s","closed":[]}', ["session"])
+    with pytest.raises(ValueError, match="is \"request\" or \"function\""):
+        Depends(session, scope="app")

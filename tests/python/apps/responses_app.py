@@ -1,4 +1,4 @@
-from fasterapi import FastAPI, HTTPException, Request, Response, status
+from fasterapi import APIRouter, FastAPI, HTTPException, Request, Response, status
 from fasterapi.responses import HTMLResponse, JSONResponse, ORJSONResponse, PlainTextResponse, RedirectResponse
 from fasterapi.encoders import jsonable_encoder
 from fasterapi.exception_handlers import http_exception_handler
@@ -80,6 +80,31 @@ def encoded():
     return {"encoded": jsonable_encoder({"when": date(2032, 4, 23), "tags": {"a"}})}
 
 
+pages = APIRouter(prefix="/pages", default_response_class=HTMLResponse)
+
+
+@pages.get("/home")
+def home():
+    return "<h1>Home</h1>"
+
+
+@pages.get("/data", response_class=JSONResponse)
+def data():
+    return {"a": 1}
+
+
+notes = APIRouter(prefix="/notes")
+
+
+@notes.get("/first")
+def first_note():
+    return "plain words"
+
+
+app.include_router(pages)
+app.include_router(notes, default_response_class=PlainTextResponse)
+
+
 CASES = [
     ("GET", "/unicorns/yolo", {}, None),
     ("GET", "/unicorns/bob", {}, None),
@@ -94,4 +119,7 @@ CASES = [
     ("GET", "/orjson", {}, None),
     ("GET", "/page", {}, None),
     ("GET", "/encoded", {}, None),
+    ("GET", "/pages/home", {}, None),
+    ("GET", "/pages/data", {}, None),
+    ("GET", "/notes/first", {}, None),
 ]
