@@ -62,6 +62,7 @@ impl Response {
                 .collect(),
             body: self.body,
             background: false,
+            stream: false,
         }
     }
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import log
+from ._aio import run
 from ._responses import HTTPException
 
 
@@ -165,22 +166,6 @@ def _throw(generator: Any, error: BaseException) -> Any:
     if isinstance(generator, types.AsyncGeneratorType):
         return run(generator.athrow(error))
     return generator.throw(error)
-
-
-def run(awaitable: Any) -> Any:
-    """Runs an awaitable (a coroutine, an async generator's step) to
-    completion: in one step when it never suspends, else on an event loop."""
-    coroutine = awaitable if isinstance(awaitable, types.CoroutineType) else _resume(awaitable)
-    try:
-        coroutine.send(None)
-    except StopIteration as done:
-        return done.value
-    import asyncio
-    return asyncio.new_event_loop().run_until_complete(_resume(coroutine))
-
-
-async def _resume(coroutine: Any) -> Any:
-    return await coroutine
 
 
 def solve(call: Call, values: Dict[str, Any], cache: Dict[Any, Any], exits: Exits) -> Any:

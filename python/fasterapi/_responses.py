@@ -11,6 +11,8 @@ from http.cookies import SimpleCookie
 from typing import Any, Dict, List, Mapping, Optional, Union
 from urllib.parse import quote
 
+from ._aio import run
+
 
 class Response:
     """A complete response; returned as is."""
@@ -149,6 +151,32 @@ class ORJSONResponse(JSONResponse):
 
 class UJSONResponse(JSONResponse):
     """FastAPI's ujson-rendered JSON: the same compact JSON here."""
+
+
+class StreamingResponse(Response):
+    """A body sent as it is made: ``content`` is an iterable or an async
+    iterable (a generator, say) of ``str`` or ``bytes``. The host sends the
+    status and headers at once, then pulls the chunks one by one (WIT
+    ``response.stream``, export ``next-chunk``), each under the app's timeout."""
+
+    def __init__(self, content: Any, status_code: int = 200, headers: Optional[Mapping[str, str]] = None,
+                 media_type: Optional[str] = None, background: Any = None) -> None:
+        super().__init__(b"", status_code=status_code, headers=headers, media_type=media_type,
+                         background=background)
+        if hasattr(content, "__aiter__"):
+            self.chunks = content.__aiter__()
+        elif hasattr(content, "__iter__") and not isinstance(content, (str, bytes)):
+            self.chunks = iter(content)
+        else:
+            raise TypeError(f"StreamingResponse takes an iterable or an async iterable, not {type(content).__name__}")
+
+    def next_chunk(self) -> Optional[bytes]:
+        """The next chunk, as bytes; ``None`` at the end."""
+        try:
+            chunk = run(self.chunks.__anext__()) if hasattr(self.chunks, "__anext__") else next(self.chunks)
+        except (StopIteration, StopAsyncIteration):
+            return None
+        return chunk if isinstance(chunk, bytes) else str(chunk).encode(self.charset)
 
 
 class RedirectResponse(Response):

@@ -10,6 +10,7 @@ from wit_world.imports import types as wit
 
 from . import log
 from ._app import FasterAPI, Route, documented_schemas
+from ._responses import StreamingResponse
 from .middleware import Middleware
 
 _METHODS = {m.name: m for m in wit.Method}
@@ -164,9 +165,26 @@ def world_for(app: FasterAPI) -> type:
             if response.cookie_headers:
                 headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)
             background = response.background
-            pending[0] = background
+            stream = isinstance(response, StreamingResponse)
+            pending[0] = response if stream else background
             return wit.Response(status=response.status_code, headers=headers, body=response.body,
-                                background=background is not None)
+                                background=background is not None and not stream, stream=stream)
+
+        def next_chunk(self) -> Optional[bytes]:
+            # The streamed answer's next chunk; at its end, its background work.
+            response = pending[0]
+            if not isinstance(response, StreamingResponse):
+                return None
+            try:
+                chunk = response.next_chunk()
+            except Exception:
+                pending[0] = None
+                log.error("a streamed answer's iterator raised", traceback=traceback.format_exc())
+                raise
+            if chunk is None:
+                pending[0] = response.background
+                self.run_background()
+            return chunk
 
         def run_background(self) -> None:
             # The work the last answer left (the host calls back the instance that gave it).

@@ -3,7 +3,7 @@
 ``from fasterapi.responses import RedirectResponse``)."""
 
 from ._responses import (HTMLResponse, JSONResponse, ORJSONResponse, PlainTextResponse, RedirectResponse, Response,
-                         UJSONResponse)
+                         StreamingResponse, UJSONResponse)
 
 __all__ = ["HTMLResponse", "JSONResponse", "ORJSONResponse", "PlainTextResponse", "RedirectResponse", "Response",
-           "UJSONResponse"]
+           "StreamingResponse", "UJSONResponse"]

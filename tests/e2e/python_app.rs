@@ -106,3 +106,55 @@ fn background_tasks_run_after_the_answer_and_hold_their_slot() {
     assert!(log.contains("timeout"), "{log}");
     assert_eq!(server.get("/sent").json(), expected);
 }
+
+/// The streaming app with a 2 s timeout and a 10 KiB answer limit.
+const STREAM: &str = r#"
+[server.limits]
+timeout = "2s"
+max_response = "10KiB"
+
+[[app]]
+name = "stream"
+tenant = "acme"
+component = "{python_stream}"
+"#;
+
+/// The raw bytes of one answer, read until the server closes the connection.
+fn raw_answer(server: &Server, path: &str) -> String {
+    let mut connection = server.connect();
+    connection.write_raw(format!("GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").as_bytes());
+    let stream = connection.stream();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut raw = Vec::new();
+    let mut buffer = [0u8; 4096];
+    // A cut answer may end in a reset rather than an orderly close.
+    while let Ok(read) = std::io::Read::read(stream, &mut buffer) {
+        if read == 0 {
+            break;
+        }
+        raw.extend_from_slice(&buffer[..read]);
+    }
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+#[test]
+fn streamed_answers_go_out_as_they_come_and_are_cut_when_the_guest_misbehaves() {
+    let server = Server::start(&crate::tenants::manifest("stream", STREAM));
+    let whole = raw_answer(&server, "/count?n=3");
+    assert!(whole.starts_with("HTTP/1.1 200"), "{whole}");
+    assert!(whole.contains("transfer-encoding: chunked"), "{whole}");
+    assert!(whole.contains("line 0\n") && whole.contains("line 2\n"), "{whole}");
+    assert!(whole.ends_with("0\r\n\r\n"), "a complete chunked body ends with its last chunk: {whole}");
+    // A guest that stalls after its first chunk: the client has that chunk
+    // (nothing waits for the whole body), then the answer is cut.
+    let stuck = raw_answer(&server, "/stuck");
+    assert!(stuck.contains("first\n") && !stuck.ends_with("0\r\n\r\n"), "{stuck}");
+    assert!(server.wait_for_log("streaming the answer failed").contains("timeout"));
+    let broken = raw_answer(&server, "/broken");
+    assert!(broken.contains("first\n") && !broken.ends_with("0\r\n\r\n"), "{broken}");
+    assert!(server.wait_for_log("the stream broke on purpose").contains("the stream broke on purpose"));
+    let big = raw_answer(&server, "/big");
+    assert!(!big.ends_with("0\r\n\r\n"), "{}", &big[..200.min(big.len())]);
+    assert!(server.wait_for_log("max_response").contains("max_response of 10240"));
+    assert!(raw_answer(&server, "/count?n=1").ends_with("0\r\n\r\n"));
+}

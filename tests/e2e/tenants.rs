@@ -25,6 +25,7 @@ pub fn manifest(name: &str, manifest: &str) -> PathBuf {
         ("{tenant}", "tests/guests/tenant"),
         ("{python_kv}", "tests/guests/python-kv"),
         ("{python_background}", "tests/guests/python-background"),
+        ("{python_stream}", "tests/guests/python-stream"),
     ] {
         if text.contains(placeholder) {
             text = text.replace(placeholder, &guest(dir).to_string_lossy());

@@ -20,7 +20,7 @@ use crate::engine::Runtime;
 use crate::state::{HostState, new_store, start_request_clock};
 
 /// The exports every FasterAPI component must have.
-const REQUIRED_EXPORTS: [&str; 4] = ["routes", "handle", "info", "run-background"];
+const REQUIRED_EXPORTS: [&str; 5] = ["routes", "handle", "info", "run-background", "next-chunk"];
 
 /// The longest a component may take, at load, to start an instance and
 /// declare its routes and info; the app's timeout if that is shorter.
@@ -175,29 +175,30 @@ fn keep(pool: &Pool, warm: Warm, max_warm: usize) {
     }
 }
 
-/// What a call gave: the guest's answer, and the work it left to run once
-/// the answer is sent.
+/// What a call gave: the guest's answer, and the instance that gave it when
+/// the answer goes on after it is sent.
 pub struct Reply {
     /// The guest's answer.
     pub response: wit::Response,
-    /// The work behind it (`response.background`), if any.
-    pub background: Option<Background>,
+    /// Set when `response.stream` or `response.background` asks for more.
+    pub held: Option<Held>,
 }
 
-/// Work a guest left behind its answer (FastAPI's `BackgroundTasks`): the
-/// instance that answered, kept until it has run it.
-pub struct Background {
+/// The instance that answered, held past its answer: to stream the rest of
+/// the body (`next-chunk`, FastAPI's `StreamingResponse`) or to run the work
+/// it left (`run-background`, FastAPI's `BackgroundTasks`). Each call runs
+/// under the app's timeout, by the wall clock as a request does; a warm
+/// instance goes back to its pool when done, a failed one is dropped.
+pub struct Held {
     warm: Warm,
     /// Where the instance goes back once done (`Reuse`); `None` drops it.
     pool: Option<Pool>,
     shared: Arc<GuestShared>,
 }
 
-impl Background {
-    /// Runs the work under the app's timeout (a fresh one: the answer's
-    /// was its own), by the wall clock as a request is; a warm instance
-    /// then goes back to its pool, a failed one is dropped.
-    pub async fn run(mut self) -> Result<(), CallError> {
+impl Held {
+    /// Runs the work the answer left, then gives the instance back.
+    pub async fn run_background(mut self) -> Result<(), CallError> {
         let timeout = self.shared.limits.timeout;
         start_request_clock(&mut self.warm.store);
         let call = self.warm.instance.call_run_background(&mut self.warm.store);
@@ -205,11 +206,29 @@ impl Background {
             Err(_) => Err(CallError::Timeout(timeout)),
             Ok(Err(err)) => Err(classify(err, &self.warm.store, timeout)),
             Ok(Ok(())) => {
-                if let Some(pool) = &self.pool {
-                    keep(pool, self.warm, self.shared.limits.max_warm);
-                }
+                self.release();
                 Ok(())
             }
+        }
+    }
+
+    /// The next chunk of the body; `None` once it is complete (then
+    /// [`Held::release`] the instance).
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, CallError> {
+        let timeout = self.shared.limits.timeout;
+        start_request_clock(&mut self.warm.store);
+        let call = self.warm.instance.call_next_chunk(&mut self.warm.store);
+        match tokio::time::timeout(timeout, call).await {
+            Err(_) => Err(CallError::Timeout(timeout)),
+            Ok(Err(err)) => Err(classify(err, &self.warm.store, timeout)),
+            Ok(Ok(chunk)) => Ok(chunk),
+        }
+    }
+
+    /// Gives a warm instance back to its pool (a fresh one is dropped).
+    pub fn release(self) {
+        if let Some(pool) = &self.pool {
+            keep(pool, self.warm, self.shared.limits.max_warm);
         }
     }
 }
@@ -372,12 +391,12 @@ impl Guest {
         let (mut store, instance) = self.instantiate().await?;
         let response =
             instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))?;
-        let background = response.background.then(|| Background {
+        let held = (response.stream || response.background).then(|| Held {
             warm: Warm { store, instance, calls: 1 },
             pool: None,
             shared: self.shared.clone(),
         });
-        Ok(Reply { response, background })
+        Ok(Reply { response, held })
     }
 
     async fn instantiate(&self) -> Result<(Store<HostState>, Instance), CallError> {
@@ -410,12 +429,12 @@ impl Guest {
             .await
             .map_err(|err| self.call_error(err, &warm.store))?;
         warm.calls += 1;
-        if response.background {
-            let background = Background { warm, pool: Some(self.warm.clone()), shared: self.shared.clone() };
-            return Ok(Reply { response, background: Some(background) });
+        if response.stream || response.background {
+            let held = Held { warm, pool: Some(self.warm.clone()), shared: self.shared.clone() };
+            return Ok(Reply { response, held: Some(held) });
         }
         keep(&self.warm, warm, self.shared.limits.max_warm);
-        Ok(Reply { response, background: None })
+        Ok(Reply { response, held: None })
     }
 
     fn call_error(&self, err: wasmtime::Error, store: &Store<HostState>) -> CallError {

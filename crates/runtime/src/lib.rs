@@ -28,6 +28,6 @@ mod state;
 pub use declared::method_to_wit;
 pub use engine::{Runtime, RuntimeConfig, RuntimeError};
 pub use guest::{
-    Background, CallError, DECLARE_DEADLINE, Guest, GuestConfig, InstanceLimits, InstanceMode, LoadError,
-    Observer, Reply,
+    CallError, DECLARE_DEADLINE, Guest, GuestConfig, Held, InstanceLimits, InstanceMode, LoadError, Observer,
+    Reply,
 };

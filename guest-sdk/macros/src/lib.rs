@@ -834,6 +834,11 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
             // Rust handlers leave no work behind their answers (yet).
             fn run_background() {}
 
+            // Rust handlers answer whole bodies (yet).
+            fn next_chunk() -> ::core::option::Option<::std::vec::Vec<u8>> {
+                ::core::option::Option::None
+            }
+
             fn handle(request: #private::bindings::Request) -> #private::bindings::Response {
                 #private::dispatch(request, &[#((
                     <#handlers as #private::Handler>::call,

@@ -16,6 +16,7 @@ const WIT: &str = include_str!("../../../wit/fasterapi.wit");
 /// The Python SDK's modules, embedded for the same reason.
 const SDK: &[(&str, &str)] = &[
     ("__init__.py", include_str!("../../../python/fasterapi/__init__.py")),
+    ("_aio.py", include_str!("../../../python/fasterapi/_aio.py")),
     ("_app.py", include_str!("../../../python/fasterapi/_app.py")),
     ("_constraints.py", include_str!("../../../python/fasterapi/_constraints.py")),
     ("_depends.py", include_str!("../../../python/fasterapi/_depends.py")),

@@ -10,8 +10,71 @@ use hyper::body::{Body, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
-/// The response type of every handler of the host: bodies are complete.
-pub type HttpResponse = Response<Full<Bytes>>;
+/// The response type of every handler of the host.
+pub type HttpResponse = Response<ResponseBody>;
+
+/// A response body: complete, or streamed from a guest chunk by chunk.
+pub struct ResponseBody(BodyKind);
+
+enum BodyKind {
+    Full(Full<Bytes>),
+    /// Chunks as the guest gives them; an `Err` aborts the connection, so
+    /// the client sees a cut answer, not a complete one.
+    Stream(tokio::sync::mpsc::Receiver<Result<Bytes, StreamAborted>>),
+}
+
+/// Why a streamed body stopped before its end (logged where it happened).
+#[derive(Debug, thiserror::Error)]
+#[error("the streamed answer was cut: {0}")]
+pub struct StreamAborted(pub String);
+
+impl ResponseBody {
+    /// A complete body.
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        ResponseBody(BodyKind::Full(Full::new(bytes.into())))
+    }
+
+    /// A body whose chunks arrive on `chunks`.
+    pub fn stream(chunks: tokio::sync::mpsc::Receiver<Result<Bytes, StreamAborted>>) -> Self {
+        ResponseBody(BodyKind::Stream(chunks))
+    }
+
+    /// Whether the body is streamed (middleware that needs it whole leaves it alone).
+    pub fn is_stream(&self) -> bool {
+        matches!(self.0, BodyKind::Stream(_))
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = StreamAborted;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, StreamAborted>>> {
+        match &mut self.get_mut().0 {
+            BodyKind::Full(full) => std::pin::Pin::new(full).poll_frame(cx).map_err(|never| match never {}),
+            BodyKind::Stream(chunks) => {
+                chunks.poll_recv(cx).map(|chunk| chunk.map(|c| c.map(hyper::body::Frame::data)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            BodyKind::Full(full) => full.is_end_stream(),
+            BodyKind::Stream(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match &self.0 {
+            BodyKind::Full(full) => full.size_hint(),
+            BodyKind::Stream(_) => hyper::body::SizeHint::default(),
+        }
+    }
+}
 
 /// Something that answers the requests of a listener: the app dispatcher,
 /// the admin API.
@@ -22,7 +85,7 @@ pub trait Handler: Send + Sync + 'static {
 
 /// An answer of `status` with `body` of `media_type`.
 pub fn with_media_type(status: StatusCode, body: impl Into<Bytes>, media_type: &'static str) -> HttpResponse {
-    let mut response = Response::new(Full::new(body.into()));
+    let mut response = Response::new(ResponseBody::full(body));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(media_type));
     response

@@ -11,7 +11,7 @@ use fasterapi_routes::router::{Lookup, Router};
 use fasterapi_routes::spec::{Method, SpecError};
 use fasterapi_runtime::bindings::types as wit;
 use fasterapi_runtime::capabilities::{Capabilities, Identity};
-use fasterapi_runtime::{CallError, Guest, GuestConfig, Runtime};
+use fasterapi_runtime::{CallError, Guest, GuestConfig, Held, Reply, Runtime};
 use hyper::body::Body;
 use hyper::{Request, StatusCode};
 use percent_encoding::percent_decode_str;
@@ -22,7 +22,7 @@ use super::middleware::{Layers, Seen};
 use super::request::{GuestRequestParts, HeaderText};
 use super::response::{body_timeout, detail_list, from_guest, unavailable};
 use crate::config::{AppConfig, Limits};
-use crate::http::{HttpResponse, detail, json, read_limited};
+use crate::http::{HttpResponse, ResponseBody, StreamAborted, detail, json, read_limited};
 use crate::metrics::{AppMetrics, METRICS};
 
 /// Why an app cannot be served.
@@ -250,37 +250,101 @@ impl TypedApp {
         }
     }
 
-    /// Runs the handler holding the request's concurrency `slot`; work the
-    /// guest leaves behind its answer runs once the answer is on its way,
-    /// still holding the slot (a tenant's background work counts against
-    /// its own concurrency, never another's).
+    /// Runs the handler holding the request's concurrency `slot`. An answer
+    /// that goes on after it is sent — a streamed body, background work —
+    /// keeps the slot until it is done: a tenant's streams and background
+    /// work count against its own concurrency, never another's.
     async fn call(&self, handler: &str, request: &wit::Request, slot: OwnedSemaphorePermit) -> HttpResponse {
-        let reply = match self.guest.call(request).await {
+        let Reply { mut response, held } = match self.guest.call(request).await {
             Ok(reply) => reply,
             Err(err) => return self.failed(handler, err),
         };
-        if let Some(background) = reply.background {
-            let (app, handler, metrics) =
-                (self.guest.name().to_owned(), handler.to_owned(), self.metrics.clone());
-            tokio::spawn(async move {
-                let _slot = slot;
-                match background.run().await {
-                    Ok(()) => tracing::debug!(%app, %handler, "background work done"),
-                    Err(err) => {
-                        match err {
-                            CallError::Trap { .. } => metrics.trap(),
-                            CallError::Timeout(_) => metrics.timeout(),
-                            CallError::Instantiate(_) => {}
+        let first = if response.stream { std::mem::take(&mut response.body) } else { Vec::new() };
+        let (stream, background) = (response.stream, response.background);
+        let mut http = match from_guest(response, self.limits.max_response) {
+            Ok(http) => http,
+            Err(reason) => {
+                tracing::error!(app = %self.guest.name(), %handler, "invalid response from guest: {reason}");
+                return internal_error();
+            }
+        };
+        match held {
+            Some(held) if stream => *http.body_mut() = self.stream(handler, first, held, slot),
+            Some(held) if background => self.run_background(handler, held, slot),
+            _ => {}
+        }
+        http
+    }
+
+    /// The rest of a streamed body: chunks pulled from the guest one by one
+    /// (each under the app's timeout) and sent as they come; a client that
+    /// does not take a chunk within the timeout, a guest that fails, or a
+    /// body past `max_response` cuts the answer.
+    fn stream(
+        &self,
+        handler: &str,
+        first: Vec<u8>,
+        mut held: Held,
+        slot: OwnedSemaphorePermit,
+    ) -> ResponseBody {
+        let (sender, chunks) = tokio::sync::mpsc::channel(4);
+        let (app, handler, metrics) =
+            (self.guest.name().to_owned(), handler.to_owned(), self.metrics.clone());
+        let (max_response, timeout) = (self.limits.max_response, self.limits.timeout);
+        tokio::spawn(async move {
+            let _slot = slot;
+            let mut sent = 0usize;
+            let mut chunk = Some(first);
+            loop {
+                let Some(bytes) = chunk.take() else {
+                    held.release();
+                    return;
+                };
+                sent = sent.saturating_add(bytes.len());
+                if sent > max_response {
+                    let reason = format!("the body passed the app's max_response of {max_response} bytes");
+                    tracing::error!(%app, %handler, "{reason}");
+                    let _ = sender.send(Err(StreamAborted(reason))).await;
+                    return;
+                }
+                if !bytes.is_empty() {
+                    match tokio::time::timeout(timeout, sender.send(Ok(Bytes::from(bytes)))).await {
+                        Ok(Ok(())) => {}
+                        // The client left, or does not read: the instance is dropped.
+                        Ok(Err(_)) | Err(_) => {
+                            tracing::debug!(%app, %handler, "the client stopped reading a streamed answer");
+                            return;
                         }
-                        tracing::error!(%app, %handler, "background work failed: {err}");
                     }
                 }
-            });
-        }
-        from_guest(reply.response, self.limits.max_response).unwrap_or_else(|reason| {
-            tracing::error!(app = %self.guest.name(), %handler, "invalid response from guest: {reason}");
-            internal_error()
-        })
+                chunk = match held.next_chunk().await {
+                    Ok(next) => next,
+                    Err(err) => {
+                        count_failure(&metrics, &err);
+                        tracing::error!(%app, %handler, "streaming the answer failed: {err}");
+                        let _ = sender.send(Err(StreamAborted(err.to_string()))).await;
+                        return;
+                    }
+                };
+            }
+        });
+        ResponseBody::stream(chunks)
+    }
+
+    /// Runs the work the guest left behind its answer, once it is on its way.
+    fn run_background(&self, handler: &str, held: Held, slot: OwnedSemaphorePermit) {
+        let (app, handler, metrics) =
+            (self.guest.name().to_owned(), handler.to_owned(), self.metrics.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            match held.run_background().await {
+                Ok(()) => tracing::debug!(%app, %handler, "background work done"),
+                Err(err) => {
+                    count_failure(&metrics, &err);
+                    tracing::error!(%app, %handler, "background work failed: {err}");
+                }
+            }
+        });
     }
 
     /// The answer to a call that failed.
@@ -329,6 +393,15 @@ impl TypedApp {
             }
         };
         json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, body_errors))
+    }
+}
+
+/// Counts a failure past the answer (a stream's, background work's) as a request's.
+fn count_failure(metrics: &AppMetrics, err: &CallError) {
+    match err {
+        CallError::Trap { .. } => metrics.trap(),
+        CallError::Timeout(_) => metrics.timeout(),
+        CallError::Instantiate(_) => {}
     }
 }
 

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use fasterapi_routes::middleware::{CorsPolicy, GzipPolicy, Middleware, MiddlewareError, TrustedHostPolicy};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::header::{
     ACCEPT_ENCODING, ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS,
     ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS,
@@ -20,7 +20,7 @@ use hyper::header::{
 use hyper::{Method, Request, Response, StatusCode, Uri};
 use regex::Regex;
 
-use crate::http::{HttpResponse, with_media_type};
+use crate::http::{HttpResponse, ResponseBody, with_media_type};
 
 /// Starlette's expansion of `allow_methods=["*"]`.
 const ALL_METHODS: [&str; 8] = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY"];
@@ -300,7 +300,7 @@ fn untrusted_host(policy: &TrustedHostPolicy, seen: &Seen) -> Option<HttpRespons
         return Some(invalid());
     }
     let path_and_query = seen.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(ResponseBody::full(Bytes::new()));
     *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
     if let Ok(value) = HeaderValue::from_str(&format!("http://www.{netloc}{path_and_query}")) {
         response.headers_mut().insert(LOCATION, value);
@@ -321,7 +321,9 @@ fn host_name(netloc: &str) -> &str {
 /// is added either way), unless already encoded, partial, or of an excluded type.
 async fn gzip(policy: &GzipPolicy, seen: &Seen, response: HttpResponse) -> HttpResponse {
     let headers = response.headers();
-    if headers.contains_key(CONTENT_ENCODING)
+    // A streamed answer goes out as it comes (Starlette would compress it chunk by chunk).
+    if response.body().is_stream()
+        || headers.contains_key(CONTENT_ENCODING)
         || response.status() == StatusCode::PARTIAL_CONTENT
         || excluded(policy, headers.get(CONTENT_TYPE))
     {
@@ -330,15 +332,18 @@ async fn gzip(policy: &GzipPolicy, seen: &Seen, response: HttpResponse) -> HttpR
     let (mut parts, body) = response.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(never) => match never {},
+        Err(err) => {
+            tracing::error!("{err}");
+            return Response::from_parts(parts, ResponseBody::full(Bytes::new()));
+        }
     };
     if body.len() < policy.minimum_size as usize {
-        return Response::from_parts(parts, Full::new(body));
+        return Response::from_parts(parts, ResponseBody::full(body));
     }
     add_vary(&mut parts.headers, "Accept-Encoding");
     let accepts = seen.header(ACCEPT_ENCODING).is_some_and(|value| value.contains("gzip"));
     if !accepts {
-        return Response::from_parts(parts, Full::new(body));
+        return Response::from_parts(parts, ResponseBody::full(body));
     }
     let mut encoder =
         GzEncoder::new(Vec::with_capacity(body.len() / 2), Compression::new(policy.compress_level));
@@ -346,12 +351,12 @@ async fn gzip(policy: &GzipPolicy, seen: &Seen, response: HttpResponse) -> HttpR
         Ok(compressed) => compressed,
         Err(err) => {
             tracing::error!("gzip failed, answering uncompressed: {err}");
-            return Response::from_parts(parts, Full::new(body));
+            return Response::from_parts(parts, ResponseBody::full(body));
         }
     };
     parts.headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     parts.headers.remove(CONTENT_LENGTH);
-    Response::from_parts(parts, Full::new(Bytes::from(compressed)))
+    Response::from_parts(parts, ResponseBody::full(compressed))
 }
 
 fn excluded(policy: &GzipPolicy, content_type: Option<&HeaderValue>) -> bool {

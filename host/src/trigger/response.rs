@@ -2,14 +2,13 @@
 
 use bytes::Bytes;
 use fasterapi_runtime::bindings::types as wit;
-use http_body_util::Full;
 use hyper::header::{
     ALLOW, CONNECTION, CONTENT_LENGTH, DATE, HeaderName, HeaderValue, RETRY_AFTER, TE, TRAILER,
     TRANSFER_ENCODING, UPGRADE,
 };
 use hyper::{Response, StatusCode};
 
-use crate::http::{HttpResponse, detail};
+use crate::http::{HttpResponse, ResponseBody, detail};
 
 /// The most headers a guest's answer may carry (a `HeaderMap` holds at
 /// most 32,768; real answers have a few dozen).
@@ -44,7 +43,7 @@ pub(crate) fn from_guest(response: wit::Response, max_size: usize) -> Result<Htt
     }
     let status = StatusCode::from_u16(response.status)
         .map_err(|_| format!("status {} is not a valid HTTP status", response.status))?;
-    let mut http = Response::new(Full::new(Bytes::from(response.body)));
+    let mut http = Response::new(ResponseBody::full(response.body));
     *http.status_mut() = status;
     let headers = http.headers_mut();
     for header in response.headers {
@@ -109,7 +108,7 @@ pub(crate) fn redirect_slash(uri: &hyper::Uri, host: Option<&str>) -> HttpRespon
         Some(host) => format!("http://{host}{toggled}{query}"),
         None => format!("{toggled}{query}"),
     };
-    let mut response = Response::new(Full::new(Bytes::new()));
+    let mut response = Response::new(ResponseBody::full(Bytes::new()));
     *response.status_mut() = StatusCode::TEMPORARY_REDIRECT;
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(hyper::header::LOCATION, value);
@@ -130,6 +129,7 @@ mod tests {
                 .collect(),
             body: body.to_vec(),
             background: false,
+            stream: false,
         }
     }
 

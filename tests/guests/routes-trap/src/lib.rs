@@ -26,6 +26,10 @@ impl Guest for Component {
 
     fn run_background() {}
 
+    fn next_chunk() -> Option<Vec<u8>> {
+        None
+    }
+
     fn handle(_: Request) -> Response {
         unreachable!("never routed")
     }
