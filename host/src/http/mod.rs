@@ -16,6 +16,15 @@ pub type HttpResponse = Response<ResponseBody>;
 /// A response body: complete, or streamed from a guest chunk by chunk.
 pub struct ResponseBody(BodyKind);
 
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            BodyKind::Full(full) => f.debug_tuple("ResponseBody::Full").field(full).finish(),
+            BodyKind::Stream(_) => f.write_str("ResponseBody::Stream"),
+        }
+    }
+}
+
 enum BodyKind {
     Full(Full<Bytes>),
     /// Chunks as the guest gives them; an `Err` aborts the connection, so
