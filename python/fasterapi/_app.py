@@ -1,6 +1,7 @@
 """``FasterAPI``: FastAPI-style route declarations, turned into a typed route
 table for the host, and the dispatch of requests the host already validated."""
 
+import collections.abc
 import contextlib
 import copy
 import datetime
@@ -28,7 +29,10 @@ from ._depends import (Call, Const, Depends, Exits, SecurityBase, SecurityScopes
                        run, solve)
 from ._files import UploadFile
 from ._params import DECIMAL_CONSTRAINTS, NUMERIC_CONSTRAINTS, TEXT_CONSTRAINTS, ParamInfo, Required
-from ._responses import HTTPException, JSONResponse, PlainTextResponse, Response, _content_type
+from ._responses import (HTTPException, JSONResponse, PlainTextResponse, Response, StreamingResponse, _content_type,
+                         dumps)
+from .encoders import jsonable_encoder
+from .sse import SSE_EVENT_SCHEMA, EventSourceResponse, ServerSentEvent, event_bytes, format_sse_event
 from .background import BackgroundTasks
 from .exceptions import RequestValidationError
 from .middleware import Middleware
@@ -144,6 +148,12 @@ class Route:
     param_models: Tuple[Tuple[Tuple[int, ...], bool], ...] = ()
     # The result as its `response_model` validates, filters and dumps it.
     serialize: Optional[Callable[[Any], Any]] = None
+    # A generator handler's answer, streamed: "jsonl" (JSON Lines, FastAPI's
+    # default), "sse" (EventSourceResponse) or "raw" (its response class's).
+    stream: Optional[str] = None
+    # A streamed item as its annotation (`-> Iterator[Item]`) validates and dumps it.
+    item_serialize: Optional[Callable[[Any], Any]] = None
+    item_type: Any = None
 
     def __post_init__(self) -> None:
         media_type = getattr(self.response_class, "media_type", None)
@@ -157,7 +167,10 @@ class Route:
     @property
     def media_type(self) -> str:
         """The media type of a successful answer; empty for a class with
-        none (a redirect), whose answer FastAPI documents without content."""
+        none (a redirect), whose answer FastAPI documents without content,
+        and for a stream of items (documented by ``extra_responses``)."""
+        if self.stream in ("jsonl", "sse"):
+            return ""
         return getattr(self.response_class, "media_type", None) or ""
 
     def respond(self, content: Any) -> Response:
@@ -201,10 +214,12 @@ class Route:
         """The ``responses=`` answers as FastAPI documents them (a ``model``
         as the schema of the route's media type, a description from the
         status when none is given), with the models they use in ``$defs``."""
-        if not self.docs.responses:
-            return None
         answers: Dict[str, dict] = {}
         defs: Dict[str, dict] = {}
+        if self.stream in ("jsonl", "sse"):
+            answers[str(self.status_code)] = self._stream_answer(defs)
+        if not self.docs.responses and not answers:
+            return None
         for code, answer in self.docs.responses.items():
             if not isinstance(answer, dict):
                 raise TypeError(f"{self.name}: responses[{code!r}] must be a dict, not {answer!r}")
@@ -220,8 +235,47 @@ class Route:
                 media.setdefault("schema", {}).update(schema)
             success = "Successful Response" if key == str(self.status_code) else None
             answer["description"] = answer.get("description") or success or _status_text(key)
-            answers[key] = answer
+            answers[key] = _merged(answers.get(key, {}), answer)
         return {"responses": answers, "$defs": defs} if defs else {"responses": answers}
+
+    def _stream_answer(self, defs: Dict[str, dict]) -> dict:
+        """The success answer of a stream of items, as FastAPI documents it:
+        each item's schema (``itemSchema``), in an event's ``data`` for SSE."""
+        item_schema: dict = {}
+        if self.item_type is not None:
+            item_schema = schema_document(self.item_type, "serialization")
+            defs.update(item_schema.pop("$defs", {}))
+        if self.stream == "jsonl":
+            return {"description": "Successful Response", "content": {"application/jsonl": {"itemSchema": item_schema}}}
+        event = copy.deepcopy(SSE_EVENT_SCHEMA)
+        if self.item_type is not None:
+            event["required"] = ["data"]
+            event["properties"]["data"] = {"type": "string", "contentMediaType": "application/json",
+                                           "contentSchema": item_schema}
+        return {"description": "Successful Response", "content": {"text/event-stream": {"itemSchema": event}}}
+
+    def streamed(self, items: Any) -> Response:
+        """A generator handler's items as its streamed answer."""
+        if self.stream == "raw":
+            return self.response_class(items, status_code=self.status_code)
+        if self.stream == "jsonl":
+            return StreamingResponse(_each(items, lambda item: self._item_json(item).encode() + b"\n"),
+                                     status_code=self.status_code, media_type="application/jsonl")
+        response = EventSourceResponse(_each(items, self._event), status_code=self.status_code)
+        response.headers["x-accel-buffering"] = "no"  # so that Nginx does not buffer the events
+        return response
+
+    def _item_json(self, item: Any) -> str:
+        """One streamed item as JSON, as FastAPI writes it (validated and
+        compact with an item type, ``json.dumps``' own spacing without)."""
+        if self.item_serialize is not None:
+            return dumps(self.item_serialize(item))
+        return json.dumps(_finite(jsonable_encoder(item)))
+
+    def _event(self, item: Any) -> bytes:
+        if isinstance(item, ServerSentEvent):
+            return event_bytes(item, lambda data: json.dumps(_finite(jsonable_encoder(data))))
+        return format_sse_event(data_str=self._item_json(item))
 
     def response_schema(self) -> Optional[dict]:
         """The JSON Schema of a successful answer, if declared (``response_model``)."""
@@ -236,6 +290,35 @@ class Route:
 
 _STATUS_RANGES = {"1XX": "Information", "2XX": "Success", "3XX": "Redirection", "4XX": "Client Error",
                   "5XX": "Server Error", "default": "Default Response"}
+
+
+def _merged(base: dict, update: dict) -> dict:
+    """``base`` updated with ``update`` deeply, as FastAPI's ``deep_dict_update``."""
+    out = dict(base)
+    for key, value in update.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _finite(value: Any) -> Any:
+    """Infinite and NaN floats as ``None``, as FastAPI sends them in a stream."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
+
+
+def _each(items: Any, convert: Callable[[Any], bytes]) -> Any:
+    """``items`` (a generator or an async one) with ``convert`` applied to each."""
+    if hasattr(items, "__aiter__"):
+        async def converted() -> Any:
+            async for item in items:
+                yield convert(item)
+        return converted()
+    return (convert(item) for item in items)
 
 
 def _status_text(key: str) -> str:
@@ -474,10 +557,11 @@ class FasterAPI(_Declares):
                  on_startup: Optional[Sequence[Callable[[], Any]]] = None,
                  on_shutdown: Optional[Sequence[Callable[[], Any]]] = None,
                  openapi_url: Optional[str] = "/openapi.json", docs_url: Optional[str] = "/docs",
-                 redoc_url: Optional[str] = _DEFAULT, root_path: str = "", default_response_class: type = JSONResponse,
+                 redoc_url: Optional[str] = _DEFAULT, root_path: str = "", default_response_class: Any = _DEFAULT,
                  **options: Any) -> None:
         _refuse("FastAPI", options)
-        # The response class of a route that names none (nor its router).
+        # The response class of a route that names none (nor its router);
+        # `_DEFAULT` is JSON, and lets a generator handler stream JSON Lines.
         self.default_response_class = default_response_class
         if on_shutdown:
             _refuse_shutdown()
@@ -579,8 +663,16 @@ class FasterAPI(_Declares):
         _refuse(f"{endpoint.__name__}: the route decorator", options)
         if response_class is _DEFAULT:
             response_class = self.default_response_class
-        if response_model is _DEFAULT:
+        stream, item_type = _stream_of(endpoint, response_class, response_model)
+        if response_class is _DEFAULT:
+            response_class = JSONResponse
+        if stream is not None:
+            response_model = None
+        elif response_model is _DEFAULT:
             response_model = _return_annotation(endpoint)
+        item_serialize = None if item_type is None else response_serializer(
+            item_type, response_model_include, response_model_exclude, response_model_by_alias,
+            response_model_exclude_unset, response_model_exclude_defaults, response_model_exclude_none)
         serialize = None
         if response_model is not None:
             try:
@@ -597,6 +689,8 @@ class FasterAPI(_Declares):
                                  [*self.dependencies, *(dependencies or [])])
             route.docs = docs
             route.serialize = serialize
+            route.stream, route.item_type, route.item_serialize = stream, item_type, item_serialize
+            route.simple = route.simple and stream is None
             self.routes.append(route)
 
     def dispatch(self, index: int, args: List[Any], method: str, path: str, query: str,
@@ -672,10 +766,10 @@ class FasterAPI(_Declares):
             result = _call(route.endpoint, kwargs) if route.plan is None else _solve_plan(route.plan, kwargs)
             if isinstance(result, Response):
                 response = result
-            elif sub_response is None:
-                response = route.respond(result)
             else:
-                response = _adjusted(route.respond(result), sub_response)
+                response = route.streamed(result) if route.stream else route.respond(result)
+                if sub_response is not None:
+                    response = _adjusted(response, sub_response)
             if tasks is not None and tasks.tasks and response.background is None:
                 response.background = tasks  # as FastAPI attaches them
             return response
@@ -727,6 +821,33 @@ class FasterAPI(_Declares):
         if not (isinstance(key, int) or (isinstance(key, type) and issubclass(key, Exception))):
             raise TypeError(f"an exception handler is for an Exception class or a status code, not {key!r}")
         self.exception_handlers[key] = handler
+
+
+_STREAM_ORIGINS = (collections.abc.AsyncIterable, collections.abc.AsyncIterator, collections.abc.AsyncGenerator,
+                   collections.abc.Iterable, collections.abc.Iterator, collections.abc.Generator)
+
+
+def _stream_of(endpoint: Callable, response_class: Any, response_model: Any) -> Tuple[Optional[str], Any]:
+    """How a generator handler's items are streamed, as FastAPI decides it:
+    JSON Lines with the default response class, events with an
+    ``EventSourceResponse``, the class's own way otherwise; and the item
+    type its return annotation names (``-> Iterator[Item]``), if any."""
+    if not (inspect.isgeneratorfunction(endpoint) or inspect.isasyncgenfunction(endpoint)):
+        return None, None
+    if isinstance(response_class, type) and issubclass(response_class, EventSourceResponse):
+        stream = "sse"
+    elif response_class is _DEFAULT:
+        stream = "jsonl"
+    else:
+        return "raw", None
+    annotation = _return_annotation(endpoint) if response_model is _DEFAULT else None
+    item = None
+    if typing.get_origin(annotation) in _STREAM_ORIGINS:
+        args = typing.get_args(annotation)
+        item = args[0] if args else Any
+    if item is ServerSentEvent:
+        item = None  # a transport wrapper, not the data's type
+    return stream, item
 
 
 def _return_annotation(endpoint: Callable) -> Any:

@@ -139,7 +139,7 @@ def comparable(status, content_type, body: bytes, location=None, cookies=(), hea
         parts = urlsplit(location)
         location = parts.path + (f"?{parts.query}" if parts.query else "")
     cookies = [re.sub(r"expires=[^;]*", "expires=*", cookie) for cookie in cookies]
-    if content_type and content_type.startswith("application/json"):
+    if content_type and content_type.split(";")[0] == "application/json":
         return status, content_type, json.loads(body), location, cookies, headers
     return status, content_type, body.decode("utf-8", "replace"), location, cookies, headers
 

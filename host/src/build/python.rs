@@ -41,6 +41,7 @@ const SDK: &[(&str, &str)] = &[
     ("log.py", include_str!("../../../python/fasterapi/log.py")),
     ("responses.py", include_str!("../../../python/fasterapi/responses.py")),
     ("security.py", include_str!("../../../python/fasterapi/security.py")),
+    ("sse.py", include_str!("../../../python/fasterapi/sse.py")),
     ("status.py", include_str!("../../../python/fasterapi/status.py")),
 ];
 
