@@ -592,6 +592,8 @@ class FasterAPI(_Declares):
         self.exception_handlers: Dict[Any, Callable[..., Any]] = {}
         # What the host runs around the app, outermost first (`add_middleware`).
         self.user_middleware: List[Middleware] = []
+        # `@app.middleware("http")` functions, outermost first (run by the guest).
+        self.http_middleware: List[Callable[..., Any]] = []
         self.state = State()
         # Run once per instance, before its first request (`_start`).
         self.on_startup: List[Callable[[], Any]] = list(on_startup or [])
@@ -644,9 +646,32 @@ class FasterAPI(_Declares):
         self.user_middleware.insert(0, middleware_class(None, *args, **options))
 
     def middleware(self, middleware_type: str) -> Callable:
-        """``@app.middleware("http")`` is not supported yet: the build says so."""
-        raise TypeError(f'@app.middleware("{middleware_type}") is not supported yet: FasterAPI runs '
-                        "CORSMiddleware, GZipMiddleware and TrustedHostMiddleware (app.add_middleware)")
+        """``@app.middleware("http")``: ``async def f(request, call_next)``
+        runs around every answer of the app — its handlers' and the host's
+        own (404, 405, 422, docs), which the host passes through the guest.
+        The last declared runs outermost, as in Starlette."""
+        if middleware_type != "http":
+            raise ValueError(f'@app.middleware() takes "http", not {middleware_type!r}')
+
+        def decorator(dispatch: Callable[..., Any]) -> Callable[..., Any]:
+            self.http_middleware.insert(0, dispatch)
+            return dispatch
+        return decorator
+
+    def through_middleware(self, parts: Tuple[Any, ...], inner: Callable[[], Response]) -> Response:
+        """``inner()``'s answer with the app's HTTP middleware around it;
+        a middleware that raises is a logged 500, as Starlette answers it."""
+        def call_next_from(depth: int) -> Callable[[Any], Any]:
+            async def call_next(request: Any) -> Response:
+                if depth == len(self.http_middleware):
+                    return inner()
+                return await self.http_middleware[depth](request, call_next_from(depth + 1))
+            return call_next
+        try:
+            return run(call_next_from(0)(Request(*parts, self)))
+        except Exception:
+            log.error("an HTTP middleware raised", traceback=traceback.format_exc())
+            return PlainTextResponse("Internal Server Error", status_code=500)
 
     def add_api_route(self, path: str, endpoint: Callable, *, methods: List[str], status_code: Optional[int] = None,
                       response_class: Any = _DEFAULT, response_model: Any = _DEFAULT,

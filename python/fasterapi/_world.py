@@ -10,7 +10,7 @@ from wit_world.imports import types as wit
 
 from . import log
 from ._app import FasterAPI, Route, documented_schemas
-from ._responses import StreamingResponse
+from ._responses import Response, StreamingResponse
 from .middleware import Middleware
 
 _METHODS = {m.name: m for m in wit.Method}
@@ -128,18 +128,32 @@ def _middleware(layer: Middleware) -> wit.Middleware:
     return wit.Middleware_TrustedHost(wit.TrustedHostPolicy(**o))
 
 
+def _from_wit(answer: wit.Response) -> Response:
+    """An answer the host made, as a ``Response`` a middleware can change."""
+    response = Response(answer.body, status_code=answer.status)
+    for header in answer.headers:
+        value = header.value.decode("latin-1")
+        if header.name == "set-cookie":
+            response.cookie_headers = [*response.cookie_headers, value]
+        else:
+            response.headers[header.name] = value
+    return response
+
+
 def world_for(app: FasterAPI) -> type:
     """The ``WitWorld`` class componentize-py exports, serving ``app``."""
     if not isinstance(app, FasterAPI):
         raise TypeError(f"`app` must be a fasterapi.FasterAPI, not {type(app).__name__}")
-    # An exception handler gets the request: every route then reads it.
     schemas = documented_schemas(app.routes)
-    routes: List[wit.Route] = [_route(r, s, bool(app.exception_handlers)) for r, s in zip(app.routes, schemas)]
+    # An exception handler or an HTTP middleware gets the request: every route then reads it.
+    raw = bool(app.exception_handlers or app.http_middleware)
+    routes: List[wit.Route] = [_route(r, s, raw) for r, s in zip(app.routes, schemas)]
     instances = {"reuse": wit.InstanceMode.REUSE, "per-request": wit.InstanceMode.PER_REQUEST}[app.instances]
     info = wit.AppInfo(title=app.title, version=app.version, description=app.description, instances=instances,
                        handles_validation_errors=app.handles_validation_errors,
                        middleware=[_middleware(m) for m in app.user_middleware],
-                       openapi_url=app.openapi_url, docs_url=app.docs_url, root_path=app.root_path)
+                       openapi_url=app.openapi_url, docs_url=app.docs_url, root_path=app.root_path,
+                       http_middleware=bool(app.http_middleware))
     methods = [r.method for r in app.routes]
     pending: List[Any] = [None]  # the background work of the last answer
 
@@ -159,8 +173,20 @@ def world_for(app: FasterAPI) -> type:
             else:
                 method, path, query = raw.method.name, raw.path, raw.query
                 headers = [(h.name, h.value) for h in raw.headers]
-            response = app.dispatch(req.route, [_arg(v) for v in req.args], method, path, query, headers,
-                                    req.body, req.validate_only, req.failed_groups, req.param_errors)
+            args = [_arg(v) for v in req.args]
+            parts = (method, path, query, headers, req.body)
+
+            def answer() -> Any:
+                return app.dispatch(req.route, args, *parts, req.validate_only, req.failed_groups, req.param_errors)
+            response = app.through_middleware(parts, answer) if app.http_middleware else answer()
+            return self._answer(response)
+
+        def wrap(self, req: wit.RawRequest, answer: wit.Response) -> wit.Response:
+            # One of the host's own answers, through the app's HTTP middleware.
+            parts = (req.method.name, req.path, req.query, [(h.name, h.value) for h in req.headers], b"")
+            return self._answer(app.through_middleware(parts, lambda: _from_wit(answer)))
+
+        def _answer(self, response: Any) -> wit.Response:
             headers = [_header(k, v) for k, v in response.headers.items()]
             if response.cookie_headers:
                 headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)

@@ -125,9 +125,10 @@ class Server:
 
 
 def _middleware_headers(headers) -> dict:
-    """The headers middleware sets (CORS, `Vary`, `Content-Encoding`), by lower-case name."""
+    """The headers middleware and handlers set (CORS, `Vary`,
+    `Content-Encoding`, `X-...`), by lower-case name."""
     return {name.lower(): value for name, value in headers
-            if name.lower().startswith("access-control-") or name.lower() in ("vary", "content-encoding")}
+            if name.lower().startswith(("access-control-", "x-")) or name.lower() in ("vary", "content-encoding")}
 
 
 def comparable(status, content_type, body: bytes, location=None, cookies=(), headers=None):

@@ -20,7 +20,7 @@ use crate::engine::Runtime;
 use crate::state::{HostState, new_store, start_request_clock};
 
 /// The exports every FasterAPI component must have.
-const REQUIRED_EXPORTS: [&str; 5] = ["routes", "handle", "info", "run-background", "next-chunk"];
+const REQUIRED_EXPORTS: [&str; 6] = ["routes", "handle", "info", "run-background", "next-chunk", "wrap"];
 
 /// The longest a component may take, at load, to start an instance and
 /// declare its routes and info; the app's timeout if that is shorter.
@@ -164,6 +164,27 @@ struct Warm {
     calls: u32,
 }
 
+/// The exports that answer a request.
+enum Export<'a> {
+    /// `handle`: a request a route matched.
+    Handle(&'a wit::Request),
+    /// `wrap`: the app's middleware around an answer the host made.
+    Wrap(&'a wit::RawRequest, &'a wit::Response),
+}
+
+impl Export<'_> {
+    async fn call(
+        &self,
+        instance: &Instance,
+        store: &mut Store<HostState>,
+    ) -> wasmtime::Result<wit::Response> {
+        match self {
+            Export::Handle(request) => instance.call_handle(store, request).await,
+            Export::Wrap(request, answer) => instance.call_wrap(store, request, answer).await,
+        }
+    }
+}
+
 /// Warm instances waiting for a request.
 type Pool = Arc<Mutex<Vec<Warm>>>;
 
@@ -260,6 +281,7 @@ pub struct Guest {
     routes: Vec<RouteSpec>,
     info: ApiInfo,
     handles_validation_errors: bool,
+    http_middleware: bool,
     middleware: Vec<Middleware>,
     paths: AppPaths,
 }
@@ -299,7 +321,8 @@ impl Guest {
             wit::InstanceMode::PerRequest => InstanceMode::PerRequest,
             wit::InstanceMode::Reuse => InstanceMode::Reuse,
         });
-        let handles_validation_errors = info.handles_validation_errors;
+        let (handles_validation_errors, http_middleware) =
+            (info.handles_validation_errors, info.http_middleware);
         let middleware = middleware_from_wit(std::mem::take(&mut info.middleware));
         let paths = paths_from_wit(&mut info);
         Ok(Guest {
@@ -314,6 +337,7 @@ impl Guest {
             routes,
             info: info_from_wit(info),
             handles_validation_errors,
+            http_middleware,
             middleware,
             paths,
         })
@@ -360,6 +384,12 @@ impl Guest {
         self.handles_validation_errors
     }
 
+    /// Whether the app runs HTTP middleware of its own: the host then sends
+    /// the answers it makes itself through [`Guest::wrap`].
+    pub fn http_middleware(&self) -> bool {
+        self.http_middleware
+    }
+
     /// Where the app's documentation is served below its mount, and its `root_path`.
     pub fn paths(&self) -> &AppPaths {
         &self.paths
@@ -377,20 +407,34 @@ impl Guest {
     /// The reply carries the instance on when the guest left work to run
     /// after its answer ([`Background`]).
     pub async fn call(&self, request: &wit::Request) -> Result<Reply, CallError> {
+        self.bounded(Export::Handle(request)).await
+    }
+
+    /// Runs the app's HTTP middleware around an answer the host made itself
+    /// for `request` (`wrap`), as [`Guest::call`] runs a request.
+    pub async fn wrap(
+        &self,
+        request: &wit::RawRequest,
+        answer: &wit::Response,
+    ) -> Result<wit::Response, CallError> {
+        self.bounded(Export::Wrap(request, answer)).await.map(|reply| reply.response)
+    }
+
+    async fn bounded(&self, export: Export<'_>) -> Result<Reply, CallError> {
         let timeout = self.shared.limits.timeout;
-        match tokio::time::timeout(timeout, self.call_unbounded(request)).await {
+        match tokio::time::timeout(timeout, self.call_unbounded(export)).await {
             Ok(result) => result,
             Err(_) => Err(CallError::Timeout(timeout)),
         }
     }
 
-    async fn call_unbounded(&self, request: &wit::Request) -> Result<Reply, CallError> {
+    async fn call_unbounded(&self, export: Export<'_>) -> Result<Reply, CallError> {
         if self.mode == InstanceMode::Reuse {
-            return self.call_warm(request).await;
+            return self.call_warm(export).await;
         }
         let (mut store, instance) = self.instantiate().await?;
         let response =
-            instance.call_handle(&mut store, request).await.map_err(|err| self.call_error(err, &store))?;
+            export.call(&instance, &mut store).await.map_err(|err| self.call_error(err, &store))?;
         let held = (response.stream || response.background).then(|| Held {
             warm: Warm { store, instance, calls: 1 },
             pool: None,
@@ -411,7 +455,7 @@ impl Guest {
     /// Runs a request on a warm instance (or a new one when none is free);
     /// the instance goes back to the pool unless it failed or is due for
     /// recycling.
-    async fn call_warm(&self, request: &wit::Request) -> Result<Reply, CallError> {
+    async fn call_warm(&self, export: Export<'_>) -> Result<Reply, CallError> {
         let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut warm = match warm {
             Some(mut warm) => {
@@ -423,9 +467,8 @@ impl Guest {
                 Warm { store, instance, calls: 0 }
             }
         };
-        let response = warm
-            .instance
-            .call_handle(&mut warm.store, request)
+        let response = export
+            .call(&warm.instance, &mut warm.store)
             .await
             .map_err(|err| self.call_error(err, &warm.store))?;
         warm.calls += 1;

@@ -828,11 +828,20 @@ fn app_impl(paths: Vec<Path>) -> syn::Result<TokenStream2> {
                     openapi_url: ::core::option::Option::Some("/openapi.json".into()),
                     docs_url: ::core::option::Option::Some("/docs".into()),
                     root_path: ::std::string::String::new(),
+                    http_middleware: false,
                 }
             }
 
             // Rust handlers leave no work behind their answers (yet).
             fn run_background() {}
+
+            // Rust apps have no HTTP middleware of their own (yet).
+            fn wrap(
+                _request: #private::bindings::RawRequest,
+                answer: #private::bindings::Response,
+            ) -> #private::bindings::Response {
+                answer
+            }
 
             // Rust handlers answer whole bodies (yet).
             fn next_chunk() -> ::core::option::Option<::std::vec::Vec<u8>> {

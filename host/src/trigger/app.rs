@@ -152,16 +152,19 @@ impl TypedApp {
         let path = percent_decode_str(raw_path).decode_utf8_lossy();
         let (index, path_params) = match self.router.lookup(method, &path) {
             Lookup::Found { route, params } => (route, params),
-            Lookup::MethodNotAllowed { allow } => return super::response::method_not_allowed(allow),
+            Lookup::MethodNotAllowed { allow } => {
+                return self.hosted(&parts, raw_path, super::response::method_not_allowed(allow)).await;
+            }
             Lookup::RedirectSlash => {
                 let host = parts.headers.get(hyper::header::HOST).and_then(|h| h.to_str().ok());
-                return super::response::redirect_slash(&parts.uri, host.or(parts.uri.host()));
+                let redirect = super::response::redirect_slash(&parts.uri, host.or(parts.uri.host()));
+                return self.hosted(&parts, raw_path, redirect).await;
             }
             // The app's own routes come first: it may serve its own `/docs`.
             Lookup::NotFound => {
-                return docs
-                    .serve(method, &path)
-                    .unwrap_or_else(|| detail(StatusCode::NOT_FOUND, "Not Found"));
+                let answer =
+                    docs.serve(method, &path).unwrap_or_else(|| detail(StatusCode::NOT_FOUND, "Not Found"));
+                return self.hosted(&parts, raw_path, answer).await;
             }
         };
         let route = &self.guest.routes()[index];
@@ -185,7 +188,7 @@ impl TypedApp {
         // An app with a handler for validation errors answers them all itself.
         let handles = self.guest.handles_validation_errors();
         if let (Some(Err(errors)), false) = (&early, route.body.is_some() || dependencies || handles) {
-            return unprocessable(errors);
+            return self.hosted(&parts, raw_path, unprocessable(errors)).await;
         }
         let body =
             match tokio::time::timeout(body_read_timeout, read_limited(body, self.limits.max_body)).await {
@@ -206,13 +209,17 @@ impl TypedApp {
                     Ok(form) => form,
                     Err(err) => {
                         tracing::debug!(app = %self.guest.name(), "form body: {err}");
-                        return detail(StatusCode::BAD_REQUEST, &err.detail());
+                        return self
+                            .hosted(&parts, raw_path, detail(StatusCode::BAD_REQUEST, &err.detail()))
+                            .await;
                     }
                 };
                 let args =
                     fasterapi_routes::extract::arguments(route, &path_params, query, &headers, Some(&parsed));
                 match &args {
-                    Err(errors) if !dependencies && !handles => return unprocessable(errors),
+                    Err(errors) if !dependencies && !handles => {
+                        return self.hosted(&parts, raw_path, unprocessable(errors)).await;
+                    }
                     _ => form = Some(parsed),
                 }
                 args
@@ -245,8 +252,40 @@ impl TypedApp {
                     return self.call(&route.name, &request, slot).await;
                 }
                 let request = guest_request.into_wit(route, args, true, failed, None);
-                self.reject_with_guest_errors(&route.name, &errors, &request, dependencies).await
+                let rejected =
+                    self.reject_with_guest_errors(&route.name, &errors, &request, dependencies).await;
+                self.hosted(&parts, raw_path, rejected).await
             }
+        }
+    }
+
+    /// An answer the host made itself (404, 405, 422, docs, redirects), sent
+    /// through the app's own HTTP middleware when it has some (FastAPI runs
+    /// those around every answer of the app).
+    async fn hosted(
+        &self,
+        parts: &hyper::http::request::Parts,
+        raw_path: &str,
+        answer: HttpResponse,
+    ) -> HttpResponse {
+        let Some(method) = Method::from_name(parts.method.as_str()).filter(|_| self.guest.http_middleware())
+        else {
+            return answer;
+        };
+        let Ok(_slot) = self.slots.try_acquire() else { return unavailable() };
+        let request = wit::RawRequest {
+            method: fasterapi_runtime::method_to_wit(method),
+            path: raw_path.to_owned(),
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            headers: super::request::headers_to_wit(&parts.headers),
+        };
+        let answer = super::response::to_guest(answer).await;
+        match self.guest.wrap(&request, &answer).await {
+            Ok(response) => from_guest(response, self.limits.max_response).unwrap_or_else(|reason| {
+                tracing::error!(app = %self.guest.name(), "invalid response from the app's middleware: {reason}");
+                internal_error()
+            }),
+            Err(err) => self.failed("(middleware)", err),
         }
     }
 

@@ -64,7 +64,7 @@ impl GuestRequestParts<'_> {
     }
 }
 
-fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
+pub(crate) fn headers_to_wit(headers: &HeaderMap) -> Vec<wit::Header> {
     headers
         .iter()
         .map(|(name, value)| wit::Header { name: name.as_str().to_owned(), value: value.as_bytes().to_vec() })

@@ -95,6 +95,20 @@ pub(crate) fn method_not_allowed(allow: &str) -> HttpResponse {
     response
 }
 
+/// An answer the host made, as the guest's `wrap` takes it (the body read
+/// whole: the host's own answers are small and complete).
+pub(crate) async fn to_guest(response: HttpResponse) -> wit::Response {
+    let (parts, body) = response.into_parts();
+    let body =
+        http_body_util::BodyExt::collect(body).await.map(|c| c.to_bytes().to_vec()).unwrap_or_default();
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(name, value)| wit::Header { name: name.as_str().to_owned(), value: value.as_bytes().to_vec() })
+        .collect();
+    wit::Response { status: parts.status.as_u16(), headers, body, background: false, stream: false }
+}
+
 /// Starlette's `redirect_slashes`: a 307 to the same URL with the trailing
 /// slash of its path toggled (absolute when the request names its host).
 pub(crate) fn redirect_slash(uri: &hyper::Uri, host: Option<&str>) -> HttpResponse {

@@ -24,10 +24,15 @@ impl Guest for Component {
             openapi_url: None,
             docs_url: None,
             root_path: String::new(),
+            http_middleware: false,
         }
     }
 
     fn run_background() {}
+
+    fn wrap(_: RawRequest, answer: Response) -> Response {
+        answer
+    }
 
     fn next_chunk() -> Option<Vec<u8>> {
         None
