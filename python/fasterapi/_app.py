@@ -42,6 +42,8 @@ SCALAR_KINDS = {bool: "bool", int: "int", float: "float", str: "str", uuid.UUID:
                 datetime.datetime: "datetime", datetime.date: "date", datetime.time: "time",
                 datetime.timedelta: "timedelta", decimal.Decimal: "decimal", bytes: "bytes"}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# The host's own answers an app can handle (`exception_handler(404)`).
+_HOST_STATUSES = (404, 405)
 # An option left out (``response_model``: the return annotation's).
 _DEFAULT: Any = object()
 
@@ -802,6 +804,21 @@ class FasterAPI(_Declares):
             return self._failure(route, exc, (method, path, query, headers, body))
 
     @property
+    def wraps_host_answers(self) -> bool:
+        """Whether the host's own answers go through the guest (``wrap``):
+        for the app's HTTP middleware, or its handlers of a 404 or a 405
+        (FastAPI hands an unmatched path's 404 to ``exception_handler(404)``)."""
+        return bool(self.http_middleware) or any(code in self.exception_handlers for code in _HOST_STATUSES)
+
+    def host_answer(self, answer: Response, parts: Tuple[Any, ...]) -> Response:
+        """One of the host's own answers as the app answers it: a 404 or a
+        405 by the app's handler for that status, if it has one."""
+        if answer.status_code not in _HOST_STATUSES or answer.status_code not in self.exception_handlers:
+            return answer
+        headers = {"Allow": answer.headers["allow"]} if "allow" in answer.headers else None
+        return self._failure(None, HTTPException(answer.status_code, headers=headers), parts)
+
+    @property
     def handles_validation_errors(self) -> bool:
         """Whether the app answers its 422s (the host sends it refused parameters' errors)."""
         return RequestValidationError in self.exception_handlers
@@ -813,7 +830,7 @@ class FasterAPI(_Declares):
             return JSONResponse({"detail": errors}, status_code=422)
         return self._failure(route, RequestValidationError(errors, body=_parsed(parts[4])), parts)
 
-    def _failure(self, route: Route, exc: Exception, parts: Tuple[Any, ...]) -> Response:
+    def _failure(self, route: Optional[Route], exc: Exception, parts: Tuple[Any, ...]) -> Response:
         """The answer to an exception: the app's handler for it, if any
         (``@app.exception_handler``), else FastAPI's own."""
         handler = self._handler_for(exc) if self.exception_handlers else None
@@ -904,7 +921,7 @@ def _adjusted(response: Response, sub: Response) -> Response:
     return response
 
 
-def _default_answer(route: Route, exc: Exception) -> Response:
+def _default_answer(route: Optional[Route], exc: Exception) -> Response:
     """The answer to what a handler or dependency raised: an
     ``HTTPException``'s, or (a bug) a 500 for this request only, as
     Starlette answers it, logged with its traceback (call it in the
@@ -913,7 +930,8 @@ def _default_answer(route: Route, exc: Exception) -> Response:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     if isinstance(exc, RequestValidationError):
         return JSONResponse({"detail": exc.errors()}, status_code=422)
-    log.error(f"handler {route.name} raised", traceback=traceback.format_exc())
+    where = f"handler {route.name}" if route is not None else "an exception handler"
+    log.error(f"{where} raised", traceback=traceback.format_exc())
     return PlainTextResponse("Internal Server Error", status_code=500)
 
 

@@ -153,7 +153,7 @@ def world_for(app: FasterAPI) -> type:
                        handles_validation_errors=app.handles_validation_errors,
                        middleware=[_middleware(m) for m in app.user_middleware],
                        openapi_url=app.openapi_url, docs_url=app.docs_url, root_path=app.root_path,
-                       http_middleware=bool(app.http_middleware))
+                       http_middleware=app.wraps_host_answers)
     methods = [r.method for r in app.routes]
     pending: List[Any] = [None]  # the background work of the last answer
 
@@ -184,7 +184,9 @@ def world_for(app: FasterAPI) -> type:
         def wrap(self, req: wit.RawRequest, answer: wit.Response) -> wit.Response:
             # One of the host's own answers, through the app's HTTP middleware.
             parts = (req.method.name, req.path, req.query, [(h.name, h.value) for h in req.headers], b"")
-            return self._answer(app.through_middleware(parts, lambda: _from_wit(answer)))
+            def host_answer() -> Response:
+                return app.host_answer(_from_wit(answer), parts)
+            return self._answer(app.through_middleware(parts, host_answer) if app.http_middleware else host_answer())
 
         def _answer(self, response: Any) -> wit.Response:
             headers = [_header(k, v) for k, v in response.headers.items()]
