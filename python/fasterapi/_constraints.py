@@ -58,7 +58,43 @@ def constrained(check: Validator, constraints: Dict[str, Any]) -> Validator:
     return run
 
 
+def _digits_and_places(value: Decimal) -> tuple:
+    """(digits, decimal places) of a Decimal as written, as pydantic counts them."""
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return 0, 0
+    if exponent >= 0:
+        return len(digits) + exponent, 0
+    return max(len(digits), -exponent), -exponent
+
+
+def _digits_problem(value: Decimal, c: Dict[str, Any]) -> Optional[tuple]:
+    """``max_digits``, ``decimal_places`` and the whole digits they leave:
+    broken only when the value breaks them both as written and normalized."""
+    most, places = c.get("max_digits"), c.get("decimal_places")
+    forms = (_digits_and_places(value), _digits_and_places(value.normalize()))
+
+    def breaks(test: Any) -> bool:
+        return all(test(d, p) for d, p in forms)
+    if most is not None and breaks(lambda d, p: d > most):
+        return ("decimal_max_digits", f"Decimal input should have no more than {most} digit{'s' if most != 1 else ''} "
+                "in total", {"max_digits": most})
+    if places is not None and breaks(lambda d, p: p > places):
+        return ("decimal_max_places", f"Decimal input should have no more than {places} decimal "
+                f"place{'s' if places != 1 else ''}", {"decimal_places": places})
+    if most is not None and places is not None:
+        whole = max(most - places, 0)
+        if breaks(lambda d, p: d - p > whole):
+            return ("decimal_whole_digits", f"Decimal input should have no more than {whole} "
+                    f"digit{'s' if whole != 1 else ''} before the decimal point", {"whole_digits": whole})
+    return None
+
+
 def _problem(value: Any, c: Dict[str, Any], pattern: Optional[re.Pattern]) -> Optional[tuple]:
+    if isinstance(value, Decimal) and ("max_digits" in c or "decimal_places" in c):
+        problem = _digits_problem(value, c)
+        if problem is not None:
+            return problem
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         step = c.get("multiple_of")
         if step is not None and not _multiple(value, step):

@@ -177,7 +177,10 @@ def json_schema(tp: Any, defs: Dict[str, dict]) -> dict:
     and are referenced as ``#/$defs/Name``."""
     inner, optional = _unwrap_optional(tp)
     if optional:
-        return {"anyOf": [json_schema(inner, defs), {"type": "null"}]}
+        schema = json_schema(inner, defs)
+        # pydantic flattens a union in a union (an optional Decimal).
+        branches = schema["anyOf"] if list(schema) == ["anyOf"] else [schema]
+        return {"anyOf": [*branches, {"type": "null"}]}
     if tp is Any or tp is object:
         return {}
     if tp is decimal.Decimal and _SERIALIZATION[0]:
@@ -254,7 +257,8 @@ class FieldInfo:
                  serialization_alias: Optional[str] = None, title: Optional[str] = None,
                  description: Optional[str] = None, gt: Any = None, ge: Any = None, lt: Any = None, le: Any = None,
                  multiple_of: Any = None, min_length: Optional[int] = None, max_length: Optional[int] = None,
-                 pattern: Optional[str] = None, exclude: bool = False, **options: Any) -> None:
+                 pattern: Optional[str] = None, max_digits: Optional[int] = None,
+                 decimal_places: Optional[int] = None, exclude: bool = False, **options: Any) -> None:
         unknown = sorted(set(options) - set(self.DOC_ONLY))
         if unknown:
             raise TypeError(f"Field() got an option FasterAPI does not support: {unknown[0]}")
@@ -277,7 +281,8 @@ class FieldInfo:
         self.json_schema_extra = options.get("json_schema_extra")
         self.deprecated = options.get("deprecated")
         given = {"gt": gt, "ge": ge, "lt": lt, "le": le, "multiple_of": multiple_of, "min_length": min_length,
-                 "max_length": max_length, "pattern": pattern}
+                 "max_length": max_length, "pattern": pattern, "max_digits": max_digits,
+                 "decimal_places": decimal_places}
         self.constraints = {k: v for k, v in given.items() if v is not None}
         self.annotation: Any = None  # set once the field belongs to a model
 

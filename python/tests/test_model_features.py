@@ -209,3 +209,15 @@ def test_unsupported_options_fail_loudly():
         fasterapi.field_validator("x", mode="wrap")
     assert json.loads(declare_aliased(fasterapi)(itemName="a").model_dump_json(by_alias=True)) == \
         {"itemName": "a", "Size": 3}
+
+
+def test_decimal_digits_like_pydantic():
+    from decimal import Decimal
+
+    def declare(lib):
+        class Price(lib.BaseModel):
+            amount: Decimal = lib.Field(max_digits=4, decimal_places=2)
+            rate: Optional[Decimal] = lib.Field(None, max_digits=3)
+        return Price
+    values = ["1.5", "12.345", "123.4", "1234", "0.001", "1E+2", "1.500", "100.00", "99.99", "-12.3", "0", "12.30"]
+    same(both(declare), *({"amount": v, "rate": r} for v in values for r in (None, "1234", "0.0001", "12.5")))
