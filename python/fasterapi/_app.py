@@ -136,6 +136,8 @@ class Route:
     group: int = 0  # while declaring: the group of the parameters being added
     # Typed parameters only (set once built): dispatched without assembling anything.
     simple: bool = False
+    # The handler's parameters are exactly `arg_names`, in order, all positional.
+    positional: bool = False
     # The security schemes its dependencies use: (name, scheme, scopes), for /openapi.json.
     security: List[Tuple[str, Dict[str, Any], List[str]]] = field(default_factory=list)
     # The handler's argument names of `params`, in order (set once built).
@@ -602,6 +604,9 @@ class FasterAPI(_Declares):
         self.lifespan = lifespan
         self.lifespan_state: Dict[str, Any] = {}
         self._started = False
+        # Set by `dispatch` when its answer goes on after it is sent (a
+        # stream, background work): checked once per request, by the world.
+        self.answer_goes_on = False
 
     def on_event(self, event_type: str) -> Callable:
         """``@app.on_event("startup")``: runs once per instance, before its
@@ -742,8 +747,11 @@ class FasterAPI(_Declares):
         if route.simple and not validate_only:
             # The common route (typed parameters only): nothing to convert or assemble.
             try:
-                result = _call(route.endpoint, dict(zip(route.arg_names, args)))
-                return result if isinstance(result, Response) else route.respond(result)
+                # Positionally when the signature takes them in that order: no keyword dict to build.
+                result = route.endpoint(*args) if route.positional else route.endpoint(**dict(zip(route.arg_names, args)))
+                if type(result) is _COROUTINE:
+                    result = run(result)
+                return self._noted(result) if isinstance(result, Response) else route.respond(result)
             except Exception as exc:
                 return self._failure(route, exc, (method, path, query, headers, body))
         if args:  # a validate-only call of a route without dependencies has none
@@ -799,7 +807,7 @@ class FasterAPI(_Declares):
                     response = _adjusted(response, sub_response)
             if tasks is not None and tasks.tasks and response.background is None:
                 response.background = tasks  # as FastAPI attaches them
-            return response
+            return self._noted(response)
         except Exception as exc:
             return self._failure(route, exc, (method, path, query, headers, body))
 
@@ -822,6 +830,12 @@ class FasterAPI(_Declares):
     def handles_validation_errors(self) -> bool:
         """Whether the app answers its 422s (the host sends it refused parameters' errors)."""
         return RequestValidationError in self.exception_handlers
+
+    def _noted(self, response: Response) -> Response:
+        """``response``, noting whether it goes on after it is sent."""
+        if response.background is not None or response.streaming:
+            self.answer_goes_on = True
+        return response
 
     def _invalid(self, route: Route, errors: List[dict], parts: Tuple[Any, ...]) -> Response:
         """The answer to a request that failed validation: FastAPI's 422, or
@@ -1000,6 +1014,16 @@ def _solve_valid(call: Call, values: Dict[str, Any], failed: set, cache: Dict[An
     return True, invoke(call, kwargs, cache, exits)
 
 
+def _takes_in_order(endpoint: Callable, names: Tuple[str, ...]) -> bool:
+    """Whether ``endpoint`` takes exactly ``names``, in that order, all positionally."""
+    try:
+        parameters = list(inspect.signature(endpoint).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return tuple(p.name for p in parameters) == names and all(
+        p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters)
+
+
 def _call(endpoint: Callable, kwargs: Dict[str, Any]) -> Any:
     """Calls a ``def`` or an ``async def`` handler to completion."""
     result = endpoint(**kwargs)
@@ -1122,6 +1146,7 @@ def _build_route(method: str, path: str, endpoint: Callable, status_code: Option
     if missing:
         raise ValueError(f"{endpoint.__name__}: the path has {{{missing[0]}}} but no argument of that name")
     route.arg_names = tuple(spec.arg for spec in route.params)
+    route.positional = _takes_in_order(endpoint, route.arg_names)
     route.converters = tuple((i, spec.convert) for i, spec in enumerate(route.params) if spec.convert is not None)
     route.simple = not (route.converters or route.models or route.request_keys or route.response_keys
                         or route.background_keys or route.plan or route.body)

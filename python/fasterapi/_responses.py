@@ -23,6 +23,8 @@ class Response:
     cookie_headers: List[str] = []
     # Work to run once the answer is sent (a `BackgroundTask` or `BackgroundTasks`).
     background: Any = None
+    # Whether the body is made as it is sent (`StreamingResponse`).
+    streaming = False
 
     def __init__(self, content: Any = None, status_code: int = 200,
                  headers: Optional[Mapping[str, str]] = None, media_type: Optional[str] = None,
@@ -158,6 +160,8 @@ class StreamingResponse(Response):
     iterable (a generator, say) of ``str`` or ``bytes``. The host sends the
     status and headers at once, then pulls the chunks one by one (WIT
     ``response.stream``, export ``next-chunk``), each under the app's timeout."""
+
+    streaming = True
 
     def __init__(self, content: Any, status_code: int = 200, headers: Optional[Mapping[str, str]] = None,
                  media_type: Optional[str] = None, background: Any = None) -> None:

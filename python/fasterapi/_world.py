@@ -156,6 +156,21 @@ def world_for(app: FasterAPI) -> type:
                        http_middleware=app.wraps_host_answers)
     methods = [r.method for r in app.routes]
     pending: List[Any] = [None]  # the background work of the last answer
+    # Looked up once: the request path is the hot path.
+    dispatch, wraps = app.dispatch, bool(app.http_middleware)
+
+    def _through_middleware(req: wit.Request, method: str, path: str, query: str, headers: list) -> Any:
+        parts = (method, path, query, headers, req.body)
+        args = [_arg(v) for v in req.args]
+        return app.through_middleware(parts, lambda: app.dispatch(req.route, args, *parts, req.validate_only,
+                                                                  req.failed_groups, req.param_errors))
+
+    def _with_more(response: Any, headers: list) -> wit.Response:
+        # An answer that goes on: its stream, or its background work, kept for the host's call back.
+        stream = response.streaming
+        pending[0] = response if stream else response.background
+        return wit.Response(status=response.status_code, headers=headers, body=response.body,
+                            background=not stream, stream=stream)
 
     class WitWorld(_World):
         def routes(self) -> List[wit.Route]:
@@ -173,30 +188,31 @@ def world_for(app: FasterAPI) -> type:
             else:
                 method, path, query = raw.method.name, raw.path, raw.query
                 headers = [(h.name, h.value) for h in raw.headers]
-            args = [_arg(v) for v in req.args]
-            parts = (method, path, query, headers, req.body)
-
-            def answer() -> Any:
-                return app.dispatch(req.route, args, *parts, req.validate_only, req.failed_groups, req.param_errors)
-            response = app.through_middleware(parts, answer) if app.http_middleware else answer()
-            return self._answer(response)
+            if wraps:
+                response = _through_middleware(req, method, path, query, headers)
+            else:
+                response = dispatch(req.route, [_arg(v) for v in req.args], method, path, query, headers,
+                                    req.body, req.validate_only, req.failed_groups, req.param_errors)
+            headers = [_header(k, v) for k, v in response.headers.items()]
+            if response.cookie_headers:
+                headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)
+            if app.answer_goes_on:
+                app.answer_goes_on = False
+                return _with_more(response, headers)
+            # The common answer, complete: nothing is left for later.
+            return wit.Response(status=response.status_code, headers=headers, body=response.body,
+                                background=False, stream=False)
 
         def wrap(self, req: wit.RawRequest, answer: wit.Response) -> wit.Response:
             # One of the host's own answers, through the app's HTTP middleware.
             parts = (req.method.name, req.path, req.query, [(h.name, h.value) for h in req.headers], b"")
             def host_answer() -> Response:
                 return app.host_answer(_from_wit(answer), parts)
-            return self._answer(app.through_middleware(parts, host_answer) if app.http_middleware else host_answer())
-
-        def _answer(self, response: Any) -> wit.Response:
+            response = app.through_middleware(parts, host_answer) if app.http_middleware else host_answer()
             headers = [_header(k, v) for k, v in response.headers.items()]
-            if response.cookie_headers:
-                headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)
-            background = response.background
-            stream = isinstance(response, StreamingResponse)
-            pending[0] = response if stream else background
+            headers.extend(_header("set-cookie", cookie) for cookie in response.cookie_headers)
             return wit.Response(status=response.status_code, headers=headers, body=response.body,
-                                background=background is not None and not stream, stream=stream)
+                                background=False, stream=False)
 
         def next_chunk(self) -> Optional[bytes]:
             # The streamed answer's next chunk; at its end, its background work.

@@ -202,7 +202,8 @@ pub struct Reply {
     /// The guest's answer.
     pub response: wit::Response,
     /// Set when `response.stream` or `response.background` asks for more.
-    pub held: Option<Held>,
+    /// (Boxed: the common reply stays small as it moves through futures.)
+    pub held: Option<Box<Held>>,
 }
 
 /// The instance that answered, held past its answer: to stream the rest of
@@ -435,10 +436,12 @@ impl Guest {
         let (mut store, instance) = self.instantiate().await?;
         let response =
             export.call(&instance, &mut store).await.map_err(|err| self.call_error(err, &store))?;
-        let held = (response.stream || response.background).then(|| Held {
-            warm: Warm { store, instance, calls: 1 },
-            pool: None,
-            shared: self.shared.clone(),
+        let held = (response.stream || response.background).then(|| {
+            Box::new(Held {
+                warm: Warm { store, instance, calls: 1 },
+                pool: None,
+                shared: self.shared.clone(),
+            })
         });
         Ok(Reply { response, held })
     }
@@ -473,7 +476,7 @@ impl Guest {
             .map_err(|err| self.call_error(err, &warm.store))?;
         warm.calls += 1;
         if response.stream || response.background {
-            let held = Held { warm, pool: Some(self.warm.clone()), shared: self.shared.clone() };
+            let held = Box::new(Held { warm, pool: Some(self.warm.clone()), shared: self.shared.clone() });
             return Ok(Reply { response, held: Some(held) });
         }
         keep(&self.warm, warm, self.shared.limits.max_warm);

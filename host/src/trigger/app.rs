@@ -308,8 +308,8 @@ impl TypedApp {
             }
         };
         match held {
-            Some(held) if stream => *http.body_mut() = self.stream(handler, first, held, slot),
-            Some(held) if background => self.run_background(handler, held, slot),
+            Some(held) if stream => *http.body_mut() = self.stream(handler, first, *held, slot),
+            Some(held) if background => self.run_background(handler, *held, slot),
             _ => {}
         }
         http
