@@ -345,9 +345,18 @@ async fn gzip(policy: &GzipPolicy, seen: &Seen, response: HttpResponse) -> HttpR
     if !accepts {
         return Response::from_parts(parts, ResponseBody::full(body));
     }
-    let mut encoder =
-        GzEncoder::new(Vec::with_capacity(body.len() / 2), Compression::new(policy.compress_level));
-    let compressed = match encoder.write_all(&body).and_then(|()| encoder.finish()) {
+    let level = Compression::new(policy.compress_level);
+    // A large body is compressed off the server's threads (as Starlette does
+    // past 128 KiB): one tenant's big answers must not stall others' requests.
+    let compressed = if body.len() >= INLINE_GZIP_LIMIT {
+        let whole = body.clone();
+        tokio::task::spawn_blocking(move || compress(&whole, level))
+            .await
+            .unwrap_or_else(|err| Err(std::io::Error::other(err)))
+    } else {
+        compress(&body, level)
+    };
+    let compressed = match compressed {
         Ok(compressed) => compressed,
         Err(err) => {
             tracing::error!("gzip failed, answering uncompressed: {err}");
@@ -357,6 +366,15 @@ async fn gzip(policy: &GzipPolicy, seen: &Seen, response: HttpResponse) -> HttpR
     parts.headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     parts.headers.remove(CONTENT_LENGTH);
     Response::from_parts(parts, ResponseBody::full(compressed))
+}
+
+/// The largest body compressed on the server's own thread.
+const INLINE_GZIP_LIMIT: usize = 128 * 1024;
+
+fn compress(body: &[u8], level: Compression) -> std::io::Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 2), level);
+    encoder.write_all(body)?;
+    encoder.finish()
 }
 
 fn excluded(policy: &GzipPolicy, content_type: Option<&HeaderValue>) -> bool {
@@ -476,6 +494,12 @@ mod tests {
             (header(&plain, "content-encoding"), header(&plain, "vary")),
             (None, Some("Accept-Encoding"))
         );
+        let large = with_media_type(StatusCode::OK, "ab".repeat(INLINE_GZIP_LIMIT), "text/plain");
+        let large = gzip(&policy, &seen(Method::GET, &[("accept-encoding", "gzip")]), large).await;
+        let body = large.into_body().collect().await.unwrap().to_bytes();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+        assert_eq!(text, "ab".repeat(INLINE_GZIP_LIMIT), "compressed off the server's threads, the same");
         let image = with_media_type(StatusCode::OK, "a".repeat(100), "image/png");
         let image = gzip(&policy, &seen(Method::GET, &[("accept-encoding", "gzip")]), image).await;
         assert_eq!(header(&image, "content-encoding"), None);
