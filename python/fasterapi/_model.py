@@ -86,7 +86,7 @@ def _build_validator(tp: Any) -> Validator:
         return lambda value, loc, errors: _validate_dict(item, value, loc, errors)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         _VALIDATORS[tp] = tp._validate  # a recursive model refers to itself
-        tp._field_validators()
+        tp._plan()
         return tp._validate
     check = _SCALARS.get(tp) or _types.validator_for(tp, validator)
     if check is None:
@@ -669,10 +669,6 @@ class BaseModel:
             plan = _Plan(cls)
             type.__setattr__(cls, "__plan__", plan)
         return plan
-
-    @classmethod
-    def _field_validators(cls) -> _Plan:
-        return cls._plan()
 
     @staticmethod
     def _validate_fields(instance: "BaseModel", plan: _Plan, data: dict, loc: tuple, errors: List[dict]) -> None:
