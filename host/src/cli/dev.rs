@@ -70,17 +70,32 @@ pub async fn run(options: DevOptions) -> Result<()> {
 }
 
 /// Rebuilds and swaps after every batch of changes, one status line each;
-/// an edit of the project's manifest reconfigures the app without a build.
+/// an edit of the project's manifest reconfigures the app, and a batch
+/// with both applies both (the new settings on the last good build if the
+/// build fails).
 async fn rebuild_on_change(
     project: &Project,
     registry: &Registry,
     changes: &mut mpsc::UnboundedReceiver<PathBuf>,
 ) {
     loop {
-        let Some(changed) = next_change(changes).await else { return };
-        let file = changed.strip_prefix(&project.dir).unwrap_or(&changed).display().to_string();
+        let Some(batch) = next_change(changes).await else { return };
+        let manifest_path = project.manifest_path();
+        let edited_manifest = batch.iter().any(|path| *path == manifest_path);
+        let edited_source = batch.iter().find(|path| **path != manifest_path);
+        let file = edited_source.unwrap_or(&manifest_path);
+        let file = file.strip_prefix(&project.dir).unwrap_or(file).display().to_string();
         let started = Instant::now();
-        let reloaded = if changed == project.manifest_path() {
+        let mut built = true;
+        if edited_source.is_some()
+            && let Err(err) = project.build().await
+        {
+            let seconds = started.elapsed().as_secs_f64();
+            eprintln!("✗ {file}: build failed after {seconds:.1}s; the last good build keeps serving:");
+            eprintln!("{err}");
+            built = false;
+        }
+        let reloaded = if edited_manifest {
             match project.reread_manifest() {
                 Ok(manifest) => registry.reload_with(manifest).await,
                 Err(err) => {
@@ -88,34 +103,40 @@ async fn rebuild_on_change(
                     continue;
                 }
             }
-        } else {
-            if let Err(err) = project.build().await {
-                let seconds = started.elapsed().as_secs_f64();
-                eprintln!("✗ {file}: build failed after {seconds:.1}s; the last good build keeps serving:");
-                eprintln!("{err}");
-                continue;
-            }
+        } else if built {
             progress("compiling the new component", registry.reload()).await
+        } else {
+            continue;
         };
-        let seconds = started.elapsed().as_secs_f64();
-        match reloaded {
-            Ok(r) if !r.rejected.is_empty() => {
-                let reasons: Vec<String> = r.rejected.into_iter().map(|(_, why)| why).collect();
-                eprintln!("✗ {file}: rejected; the last good build keeps serving: {}", reasons.join("; "));
-            }
-            Ok(r) if r.changed == 0 => eprintln!("✓ {file}: rebuilt in {seconds:.2}s, nothing changed"),
-            Ok(_) => eprintln!("✓ {file}: new version serving {seconds:.2}s after the save"),
-            Err(err) => eprintln!("✗ {file}: {err}; the last good build keeps serving"),
-        }
+        report(&file, started, reloaded);
     }
 }
 
-/// Waits for a change, then gathers the ones right behind it: the first
-/// changed file.
-async fn next_change(changes: &mut mpsc::UnboundedReceiver<PathBuf>) -> Option<PathBuf> {
-    let first = changes.recv().await?;
-    while changes.try_recv().is_ok() {}
-    Some(first)
+/// Prints the outcome of one reload.
+fn report(file: &str, started: Instant, reloaded: Result<registry::Reloaded, registry::RegistryError>) {
+    let seconds = started.elapsed().as_secs_f64();
+    match reloaded {
+        Ok(r) if !r.rejected.is_empty() => {
+            let reasons: Vec<String> = r.rejected.into_iter().map(|(_, why)| why).collect();
+            eprintln!("✗ {file}: rejected; the last good build keeps serving: {}", reasons.join("; "));
+        }
+        Ok(r) if r.changed == 0 => eprintln!("✓ {file}: rebuilt in {seconds:.2}s, nothing changed"),
+        Ok(_) => eprintln!("✓ {file}: new version serving {seconds:.2}s after the save"),
+        Err(err) => eprintln!("✗ {file}: {err}; the last good build keeps serving"),
+    }
+}
+
+/// Waits for a change, then gathers the ones right behind it: every file
+/// changed, in order, each once (none may be dropped: a manifest edited
+/// while a build runs must still be applied).
+async fn next_change(changes: &mut mpsc::UnboundedReceiver<PathBuf>) -> Option<Vec<PathBuf>> {
+    let mut batch = vec![changes.recv().await?];
+    while let Ok(path) = changes.try_recv() {
+        if !batch.contains(&path) {
+            batch.push(path);
+        }
+    }
+    Some(batch)
 }
 
 /// Runs `task`, printing how long it has been running every few seconds
@@ -297,6 +318,18 @@ mod tests {
         assert!(!is_source(dir, Path::new("/p/.app.py.swp")));
         assert!(!is_source(dir, Path::new("/p/app.py~")));
         assert!(!is_source(dir, Path::new("/elsewhere/app.py")));
+    }
+
+    #[tokio::test]
+    async fn a_batch_keeps_every_changed_file_once() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        for path in ["/p/app.py", "/p/app.py", "/p/fasterapi.toml", "/p/app.py"] {
+            tx.send(PathBuf::from(path)).unwrap();
+        }
+        let batch = next_change(&mut rx).await.unwrap();
+        assert_eq!(batch, [PathBuf::from("/p/app.py"), PathBuf::from("/p/fasterapi.toml")]);
+        drop(tx);
+        assert!(next_change(&mut rx).await.is_none());
     }
 
     #[test]
