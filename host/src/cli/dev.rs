@@ -81,7 +81,7 @@ async fn rebuild_on_change(
     loop {
         let Some(batch) = next_change(changes).await else { return };
         let manifest_path = project.manifest_path();
-        let edited_manifest = batch.iter().any(|path| *path == manifest_path);
+        let edited_manifest = batch.contains(&manifest_path);
         let edited_source = batch.iter().find(|path| **path != manifest_path);
         let file = edited_source.unwrap_or(&manifest_path);
         let file = file.strip_prefix(&project.dir).unwrap_or(file).display().to_string();
