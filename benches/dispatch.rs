@@ -16,7 +16,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fasterapi_host::config::{AppConfig, Manifest};
-use fasterapi_host::trigger::{Dispatcher, Mount, Mounted, TypedApp};
+use fasterapi_host::trigger::{App, Dispatcher, Mount, Mounted, TypedApp};
 use fasterapi_routes::router::{Lookup, Router};
 use fasterapi_routes::spec::Method;
 use fasterapi_routes::value::Value;
@@ -124,7 +124,11 @@ fn benches(c: &mut Criterion) {
         let app =
             tokio.block_on(TypedApp::load(&runtime, &reuse, Capabilities::default(), &bytes)).expect("load");
         let dispatcher = Dispatcher::default();
-        dispatcher.replace(vec![Arc::new(Mounted::new(Arc::new(app), Mount::default(), reuse.docs))]);
+        dispatcher.replace(vec![Arc::new(Mounted::new(
+            App::Typed(Box::new(app)),
+            Mount::default(),
+            reuse.docs,
+        ))]);
         c.bench_function(
             &format!("{name}: whole request GET /users/123, warm (host overhead included)"),
             |b| {

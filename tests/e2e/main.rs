@@ -16,3 +16,4 @@ mod python_app;
 mod reload;
 mod support;
 mod tenants;
+mod wasi_http;

@@ -277,12 +277,42 @@ impl Connection {
 
     /// Reads one response.
     pub fn read_response(&mut self) -> HttpResponse {
+        self.try_read_response().expect("read body")
+    }
+
+    /// Reads one response; an error if its body is cut (the connection
+    /// closes before the declared length or the last chunk).
+    pub fn try_read_response(&mut self) -> std::io::Result<HttpResponse> {
         let mut response = self.read_head_response();
+        if response.header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+            response.body = self.read_chunked()?;
+            return Ok(response);
+        }
         let length: usize =
             response.header("content-length").map(|v| v.parse().expect("content-length")).unwrap_or(0);
         response.body = vec![0; length];
-        self.reader.read_exact(&mut response.body).expect("read body");
-        response
+        self.reader.read_exact(&mut response.body)?;
+        Ok(response)
+    }
+
+    /// A chunked body, up to its last chunk.
+    fn read_chunked(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let size = line.trim().split(';').next().unwrap_or_default();
+            let size = usize::from_str_radix(size, 16)
+                .map_err(|_| std::io::Error::other(format!("chunk size {line:?}")))?;
+            let mut chunk = vec![0; size + 2];
+            self.reader.read_exact(&mut chunk)?;
+            if size == 0 {
+                return Ok(body);
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
     }
 
     /// Reads the head of one response: all of a response to HEAD, whose

@@ -3,7 +3,7 @@
 //! request, or a pool of warm ones).
 
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use fasterapi_routes::middleware::Middleware;
@@ -12,11 +12,13 @@ use wasmtime::Store;
 
 use crate::bindings::types as wit;
 use crate::bindings::{App as Instance, AppPre};
-use crate::cache::{self, Origin};
+use crate::cache::Origin;
 use crate::capabilities::log::LogRate;
 use crate::capabilities::{Capabilities, Identity};
+use crate::compiled::Compiled;
 use crate::declared::{info_from_wit, middleware_from_wit, paths_from_wit, route_from_wit};
 use crate::engine::Runtime;
+use crate::instances::{Pool, Warm, classify, describe_trap, keep, take};
 use crate::state::{HostState, new_store, start_request_clock};
 
 /// The exports every FasterAPI component must have.
@@ -25,10 +27,6 @@ const REQUIRED_EXPORTS: [&str; 6] = ["routes", "handle", "info", "run-background
 /// The longest a component may take, at load, to start an instance and
 /// declare its routes and info; the app's timeout if that is shorter.
 pub const DECLARE_DEADLINE: Duration = Duration::from_secs(10);
-
-/// A reused instance is dropped after this many requests: a guest's memory
-/// may grow a little with every call (CPython's does, ~50 bytes).
-const RECYCLE_AFTER: u32 = 10_000;
 
 /// How instances are used for an app's requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,13 +155,6 @@ pub enum CallError {
     Timeout(Duration),
 }
 
-/// An instance kept warm between requests (`InstanceMode::Reuse`).
-struct Warm {
-    store: Store<HostState>,
-    instance: Instance,
-    calls: u32,
-}
-
 /// The exports that answer a request.
 enum Export<'a> {
     /// `handle`: a request a route matched.
@@ -185,17 +176,6 @@ impl Export<'_> {
     }
 }
 
-/// Warm instances waiting for a request.
-type Pool = Arc<Mutex<Vec<Warm>>>;
-
-/// Puts `warm` back in `pool`, unless it is due for recycling or the pool is full.
-fn keep(pool: &Pool, warm: Warm, max_warm: usize) {
-    let mut pool = pool.lock().unwrap_or_else(|e| e.into_inner());
-    if warm.calls < RECYCLE_AFTER && pool.len() < max_warm {
-        pool.push(warm);
-    }
-}
-
 /// What a call gave: the guest's answer, and the instance that gave it when
 /// the answer goes on after it is sent.
 pub struct Reply {
@@ -212,9 +192,9 @@ pub struct Reply {
 /// under the app's timeout, by the wall clock as a request does; a warm
 /// instance goes back to its pool when done, a failed one is dropped.
 pub struct Held {
-    warm: Warm,
+    warm: Warm<Instance>,
     /// Where the instance goes back once done (`Reuse`); `None` drops it.
-    pool: Option<Pool>,
+    pool: Option<Pool<Instance>>,
     shared: Arc<GuestShared>,
 }
 
@@ -255,18 +235,6 @@ impl Held {
     }
 }
 
-/// Classifies a failed instantiation or call by the error's type: a
-/// timeout, no instance to be had (the pool is exhausted), or a trap.
-fn classify(err: wasmtime::Error, store: &Store<HostState>, timeout: Duration) -> CallError {
-    if let Some(wasmtime::Trap::Interrupt) = err.downcast_ref::<wasmtime::Trap>() {
-        return CallError::Timeout(timeout);
-    }
-    if err.downcast_ref::<wasmtime::PoolConcurrencyLimitError>().is_some() {
-        return CallError::Instantiate(err);
-    }
-    CallError::Trap { trap: describe_trap(&err, ""), stderr: store.data().stderr() }
-}
-
 /// A guest ready to serve: instantiated afresh for every request, or from a
 /// pool of warm instances.
 pub struct Guest {
@@ -275,7 +243,7 @@ pub struct Guest {
     pre: AppPre<HostState>,
     mode: InstanceMode,
     /// Warm instances, only for `Reuse`; at most `limits.max_warm` are kept.
-    warm: Pool,
+    warm: Pool<Instance>,
     observer: Arc<dyn Observer>,
     hash: String,
     origin: Origin,
@@ -292,16 +260,16 @@ impl Guest {
     /// world, and reads the routes and info it declares (not yet validated:
     /// what a valid table is belongs to the routes crate).
     pub async fn load(runtime: &Runtime, config: GuestConfig, bytes: &[u8]) -> Result<Guest, LoadError> {
-        check_header(bytes)?;
-        let hash = cache::content_hash(bytes);
-        // Cranelift takes seconds for a big component: off the async workers,
-        // so that requests keep being served while an app (re)loads.
-        let (engine, cache, owned, key) =
-            (runtime.engine.clone(), runtime.cache.clone(), bytes.to_vec(), hash.clone());
-        let (component, origin) = tokio::task::spawn_blocking(move || cache.compile(&engine, &owned, &key))
-            .await
-            .map_err(|err| LoadError::Compile(wasmtime::Error::msg(err.to_string())))?
-            .map_err(LoadError::Compile)?;
+        Guest::from_compiled(runtime, config, Compiled::new(runtime, bytes).await?).await
+    }
+
+    /// [`Guest::load`] for a component already compiled.
+    pub async fn from_compiled(
+        runtime: &Runtime,
+        config: GuestConfig,
+        compiled: Compiled,
+    ) -> Result<Guest, LoadError> {
+        let Compiled { component, hash, origin, .. } = compiled;
         let ty = component.component_type();
         if let Some(missing) =
             REQUIRED_EXPORTS.into_iter().find(|e| ty.get_export(&runtime.engine, e).is_none())
@@ -459,7 +427,7 @@ impl Guest {
     /// the instance goes back to the pool unless it failed or is due for
     /// recycling.
     async fn call_warm(&self, export: Export<'_>) -> Result<Reply, CallError> {
-        let warm = self.warm.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let warm = take(&self.warm);
         let mut warm = match warm {
             Some(mut warm) => {
                 start_request_clock(&mut warm.store);
@@ -504,27 +472,6 @@ async fn declared(
     Ok((routes, info))
 }
 
-/// A one-line description of a trap: its cause (not wasmtime's "error
-/// while executing at wasm backtrace:" header) and the guest's stderr,
-/// escaped (symbol names and messages are the guest's text).
-fn describe_trap(err: &wasmtime::Error, stderr: &str) -> String {
-    let cause = match err.downcast_ref::<wasmtime::Trap>() {
-        Some(trap) => trap.to_string(),
-        None => err.root_cause().to_string(),
-    };
-    let cause = cause.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("unknown error");
-    let trap = crate::capabilities::log::escape(cause);
-    if stderr.is_empty() { trap.into_owned() } else { format!("{trap} (stderr: {stderr})") }
-}
-
-fn check_header(bytes: &[u8]) -> Result<(), LoadError> {
-    match bytes.get(..8) {
-        Some([0, b'a', b's', b'm', 1, 0, 0, 0]) => Err(LoadError::CoreModule),
-        Some([0, b'a', b's', b'm', ..]) => Ok(()),
-        _ => Err(LoadError::NotWasm),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,12 +482,5 @@ mod tests {
             assert_eq!(mode.as_str().parse(), Ok(mode));
         }
         assert!("warm".parse::<InstanceMode>().unwrap_err().contains("expected \"per-request\""));
-    }
-
-    #[test]
-    fn only_components_are_accepted() {
-        assert!(matches!(check_header(b"hello"), Err(LoadError::NotWasm)));
-        assert!(matches!(check_header(b"\0asm\x01\0\0\0"), Err(LoadError::CoreModule)));
-        assert!(check_header(b"\0asm\x0d\0\x01\0").is_ok());
     }
 }

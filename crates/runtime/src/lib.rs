@@ -9,7 +9,10 @@
 //! instantiated.
 //!
 //! - [`Runtime`]: the engine, linker and compile cache every app shares;
-//! - [`Guest`]: one loaded component, its declared routes and its instances;
+//! - [`Compiled`]: a compiled component, and the [`World`] it implements;
+//! - [`Guest`]: one loaded typed component, its declared routes and its instances;
+//! - [`ProxyGuest`]: one loaded standard `wasi:http` component (its HTTP
+//!   types are the world's own: the runtime has no HTTP server);
 //! - [`cache`]: compiled components on disk, compiled functions in memory;
 //! - [`capabilities`]: `config`, `log` and `kv` (redb or Redis), each on its
 //!   own view of the store, and the guest's captured stderr;
@@ -20,14 +23,19 @@
 pub mod bindings;
 pub mod cache;
 pub mod capabilities;
+mod compiled;
 mod declared;
 mod engine;
 mod guest;
+mod instances;
+mod proxy;
 mod state;
 
+pub use compiled::{Compiled, World};
 pub use declared::method_to_wit;
 pub use engine::{Runtime, RuntimeConfig, RuntimeError};
 pub use guest::{
     CallError, DECLARE_DEADLINE, Guest, GuestConfig, Held, InstanceLimits, InstanceMode, LoadError, Observer,
     Reply,
 };
+pub use proxy::{ProxyGuest, ProxyReply};

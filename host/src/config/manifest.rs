@@ -9,7 +9,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use fasterapi_runtime::InstanceMode;
+use fasterapi_runtime::capabilities::outbound::AllowedHosts;
+use fasterapi_runtime::{InstanceMode, World};
 
 use super::AppName;
 use super::limits::{self, Limits, LimitsOverride};
@@ -129,6 +130,12 @@ pub struct AppConfig {
     pub kv: bool,
     /// Whether the app serves `/openapi.json` and `/docs`.
     pub docs: DocsSettings,
+    /// The world the manifest says the component implements (`kind`);
+    /// `None` takes what the component exports.
+    pub kind: Option<World>,
+    /// Whom the app may call over HTTP (`allowed_outbound_hosts`, Spin's
+    /// syntax); empty denies every call.
+    pub allowed_outbound_hosts: Vec<String>,
 }
 
 /// An invalid manifest, located.
@@ -207,6 +214,8 @@ struct RawApp {
     openapi: Option<Spanned<bool>>,
     docs: Option<Spanned<bool>>,
     isolate_origin: Option<Spanned<bool>>,
+    kind: Option<Spanned<String>>,
+    allowed_outbound_hosts: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     limits: RawLimits,
     #[serde(default)]
@@ -252,6 +261,8 @@ impl Manifest {
                 config: Default::default(),
                 kv: false,
                 docs: Default::default(),
+                kind: None,
+                allowed_outbound_hosts: Vec::new(),
             }],
         }
     }
@@ -488,6 +499,22 @@ fn app_config(
         return Err(locate.at(docs, "app.docs", "/docs shows /openapi.json: it needs `openapi = true`"));
     }
     let docs = DocsSettings { openapi, docs: openapi && raw.docs.as_ref().is_none_or(|d| *d.get_ref()) };
+    let kind = match &raw.kind {
+        None => None,
+        Some(kind) => Some(match kind.get_ref().as_str() {
+            "typed" => World::Typed,
+            "wasi-http" => World::WasiHttp,
+            _ => return Err(locate.at(kind, "app.kind", "expected \"typed\" or \"wasi-http\"")),
+        }),
+    };
+    let allowed_outbound_hosts = match &raw.allowed_outbound_hosts {
+        None => Vec::new(),
+        Some(hosts) => {
+            AllowedHosts::parse(hosts.get_ref())
+                .map_err(|err| locate.at(hosts, "app.allowed_outbound_hosts", err.to_string()))?;
+            hosts.get_ref().clone()
+        }
+    };
     Ok(AppConfig {
         name,
         tenant: raw.tenant.get_ref().clone(),
@@ -499,6 +526,8 @@ fn app_config(
         config: raw.config.clone(),
         kv: raw.capabilities.kv,
         docs,
+        kind,
+        allowed_outbound_hosts,
     })
 }
 

@@ -5,6 +5,7 @@
 use std::future::Future;
 
 use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Body, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
@@ -21,6 +22,7 @@ impl std::fmt::Debug for ResponseBody {
         match &self.0 {
             BodyKind::Full(full) => f.debug_tuple("ResponseBody::Full").field(full).finish(),
             BodyKind::Stream(_) => f.write_str("ResponseBody::Stream"),
+            BodyKind::Boxed(_) => f.write_str("ResponseBody::Boxed"),
         }
     }
 }
@@ -30,6 +32,8 @@ enum BodyKind {
     /// Chunks as the guest gives them; an `Err` aborts the connection, so
     /// the client sees a cut answer, not a complete one.
     Stream(tokio::sync::mpsc::Receiver<Result<Bytes, StreamAborted>>),
+    /// A body streamed by a `wasi:http` component; an `Err` aborts too.
+    Boxed(UnsyncBoxBody<Bytes, StreamAborted>),
 }
 
 /// Why a streamed body stopped before its end (logged where it happened).
@@ -48,9 +52,17 @@ impl ResponseBody {
         ResponseBody(BodyKind::Stream(chunks))
     }
 
+    /// Any body that streams, as it streams.
+    pub fn boxed<B>(body: B) -> Self
+    where
+        B: Body<Data = Bytes, Error = StreamAborted> + Send + 'static,
+    {
+        ResponseBody(BodyKind::Boxed(body.boxed_unsync()))
+    }
+
     /// Whether the body is streamed (middleware that needs it whole leaves it alone).
     pub fn is_stream(&self) -> bool {
-        matches!(self.0, BodyKind::Stream(_))
+        !matches!(self.0, BodyKind::Full(_))
     }
 }
 
@@ -67,6 +79,7 @@ impl Body for ResponseBody {
             BodyKind::Stream(chunks) => {
                 chunks.poll_recv(cx).map(|chunk| chunk.map(|c| c.map(hyper::body::Frame::data)))
             }
+            BodyKind::Boxed(body) => std::pin::Pin::new(body).poll_frame(cx),
         }
     }
 
@@ -74,6 +87,7 @@ impl Body for ResponseBody {
         match &self.0 {
             BodyKind::Full(full) => full.is_end_stream(),
             BodyKind::Stream(_) => false,
+            BodyKind::Boxed(body) => body.is_end_stream(),
         }
     }
 
@@ -81,6 +95,7 @@ impl Body for ResponseBody {
         match &self.0 {
             BodyKind::Full(full) => full.size_hint(),
             BodyKind::Stream(_) => hyper::body::SizeHint::default(),
+            BodyKind::Boxed(body) => body.size_hint(),
         }
     }
 }

@@ -23,7 +23,9 @@ pub use watch::watch;
 
 use crate::config::{AppConfig, AppName, KvConfig, Manifest, ManifestError, ServerConfig};
 use crate::metrics::METRICS;
-use crate::trigger::{Dispatcher, LoadError, Mount, Mounted, TypedApp};
+use crate::trigger::{App, Dispatcher, LoadError, Mount, Mounted, ProxyApp, TypedApp};
+use fasterapi_runtime::capabilities::outbound::{self, AllowedHosts, OutboundLimits, OutboundPolicy};
+use fasterapi_runtime::{Compiled, World};
 
 /// Why apps could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +80,9 @@ pub enum RegistryError {
         /// Why.
         source: std::io::Error,
     },
+    /// TLS for outbound calls cannot be set up.
+    #[error(transparent)]
+    Tls(outbound::TlsError),
 }
 
 /// What `GET /apps` reports of an app.
@@ -95,6 +100,8 @@ pub struct AppInfo {
     pub hash: String,
     /// "per-request" or "reuse".
     pub instances: &'static str,
+    /// "typed" or "wasi-http".
+    pub kind: &'static str,
     /// When this version was loaded (RFC 3339).
     pub loaded_at: String,
     /// Requests answered by this version.
@@ -186,6 +193,8 @@ pub struct Registry {
     /// The table as loaded; locked only to read or replace it, never while
     /// loading, so that listing and health checks never wait on a guest.
     loaded: Mutex<Vec<LoadedApp>>,
+    /// TLS for every app's outbound calls.
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl Registry {
@@ -209,6 +218,7 @@ impl Registry {
             kv: OnceCell::new(),
             changes: Mutex::new(()),
             loaded: Mutex::new(Vec::new()),
+            tls: outbound::tls_config(None).map_err(RegistryError::Tls)?,
         });
         let mut loaded = Vec::with_capacity(manifest.apps.len());
         for config in &manifest.apps {
@@ -315,7 +325,8 @@ impl Registry {
                     route: app.config.route.clone(),
                     host: app.config.host.clone(),
                     hash: app.hash.clone(),
-                    instances: app.mounted.app().guest().mode().as_str(),
+                    instances: app.mounted.app().mode().as_str(),
+                    kind: app.mounted.app().world().as_str(),
                     loaded_at: humantime::format_rfc3339_seconds(app.mounted.loaded_at()).to_string(),
                     requests,
                     server_errors,
@@ -337,27 +348,68 @@ impl Registry {
             config: config.config.clone(),
             kv: self.kv_for(server, config).await?,
             kv_quota: config.limits.kv_quota(),
+            outbound: self.outbound(config),
         };
-        let app = TypedApp::load(&self.runtime, config, capabilities, &bytes).await.map_err(|source| {
-            RegistryError::Load { app: config.name.clone(), path: config.component.clone(), source }
+        let app = self.app(config, capabilities, &bytes).await.map_err(|source| RegistryError::Load {
+            app: config.name.clone(),
+            path: config.component.clone(),
+            source,
         })?;
-        let guest = app.guest();
+        let (hash, origin, routes) = match &app {
+            App::Typed(typed) => (typed.guest().hash(), typed.guest().origin(), typed.guest().routes().len()),
+            App::WasiHttp(proxy) => (proxy.guest().hash(), proxy.guest().origin(), 0),
+        };
         tracing::info!(
             app = %config.name,
             tenant = %config.tenant,
+            kind = app.world().as_str(),
             route = config.route.as_deref().unwrap_or("/"),
             host = config.host.as_deref().unwrap_or("*"),
-            routes = guest.routes().len(),
-            instances = guest.mode().as_str(),
-            hash = &guest.hash()[..12],
-            cached = guest.origin() == Origin::Cache,
+            routes,
+            instances = app.mode().as_str(),
+            hash = &hash[..12],
+            cached = origin == Origin::Cache,
             "loaded in {:.0} ms",
             started.elapsed().as_secs_f64() * 1000.0
         );
-        let hash = guest.hash().to_owned();
+        let hash = hash.to_owned();
         let mount = Mount { prefix: config.route.clone(), host: config.host.clone() };
-        let mounted = Arc::new(Mounted::new(Arc::new(app), mount, config.docs));
+        let mounted = Arc::new(Mounted::new(app, mount, config.docs));
         Ok(LoadedApp { config: config.clone(), hash, mounted })
+    }
+
+    /// Compiles `bytes` and readies the app for the world it implements
+    /// (which must be the one the manifest states, if it states one).
+    async fn app(
+        &self,
+        config: &AppConfig,
+        capabilities: Capabilities,
+        bytes: &[u8],
+    ) -> Result<App, LoadError> {
+        let compiled = Compiled::new(&self.runtime, bytes).await?;
+        let found = compiled.world();
+        if let Some(stated) = config.kind.filter(|stated| *stated != found) {
+            return Err(LoadError::Kind { stated: stated.as_str(), found: found.as_str() });
+        }
+        Ok(match found {
+            World::Typed => {
+                let typed = TypedApp::from_compiled(&self.runtime, config, capabilities, compiled).await?;
+                App::Typed(Box::new(typed))
+            }
+            World::WasiHttp => App::WasiHttp(ProxyApp::load(&self.runtime, config, capabilities, compiled)?),
+        })
+    }
+
+    /// What `config` may call over HTTP: its grants, the default limits,
+    /// the admin listener kept out of reach.
+    fn outbound(&self, config: &AppConfig) -> Option<Arc<OutboundPolicy>> {
+        if config.allowed_outbound_hosts.is_empty() {
+            return None;
+        }
+        // The manifest was validated: its grants parse.
+        let allowed = AllowedHosts::parse(&config.allowed_outbound_hosts).unwrap_or_default();
+        let private = vec![self.server.admin.listen];
+        Some(Arc::new(OutboundPolicy::new(allowed, OutboundLimits::default(), private, self.tls.clone())))
     }
 
     /// The key-value store, if `config` is granted it (opened on first use).

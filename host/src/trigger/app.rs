@@ -11,7 +11,7 @@ use fasterapi_routes::router::{Lookup, Router};
 use fasterapi_routes::spec::{Method, SpecError};
 use fasterapi_runtime::bindings::types as wit;
 use fasterapi_runtime::capabilities::{Capabilities, Identity};
-use fasterapi_runtime::{CallError, Guest, GuestConfig, Held, Reply, Runtime};
+use fasterapi_runtime::{CallError, Compiled, Guest, GuestConfig, Held, Reply, Runtime};
 use hyper::body::Body;
 use hyper::{Request, StatusCode};
 use percent_encoding::percent_decode_str;
@@ -20,7 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::docs::DocsSite;
 use super::middleware::{Layers, Seen};
 use super::request::{GuestRequestParts, HeaderText};
-use super::response::{body_timeout, detail_list, from_guest, unavailable};
+use super::response::{body_timeout, call_failed, count_failure, detail_list, from_guest, unavailable};
 use crate::config::{AppConfig, Limits};
 use crate::http::{HttpResponse, ResponseBody, StreamAborted, detail, json, read_limited};
 use crate::metrics::{AppMetrics, METRICS};
@@ -40,6 +40,14 @@ pub enum LoadError {
     /// A middleware policy it declared cannot be run.
     #[error("declares an invalid middleware: {0}")]
     Middleware(#[from] fasterapi_routes::middleware::MiddlewareError),
+    /// The manifest's `kind` is not the world the component exports.
+    #[error("the manifest says kind = \"{stated}\", but the component is a {found} component")]
+    Kind {
+        /// What the manifest says.
+        stated: &'static str,
+        /// What the component exports.
+        found: &'static str,
+    },
 }
 
 /// An app ready to serve: its guest, router, OpenAPI document and limits.
@@ -66,6 +74,16 @@ impl TypedApp {
         capabilities: Capabilities,
         bytes: &[u8],
     ) -> Result<TypedApp, LoadError> {
+        TypedApp::from_compiled(runtime, config, capabilities, Compiled::new(runtime, bytes).await?).await
+    }
+
+    /// [`TypedApp::load`] for a component already compiled.
+    pub async fn from_compiled(
+        runtime: &Runtime,
+        config: &AppConfig,
+        capabilities: Capabilities,
+        compiled: Compiled,
+    ) -> Result<TypedApp, LoadError> {
         let metrics = Arc::new(METRICS.app(&config.name));
         let guest_config = GuestConfig {
             identity: Identity { app: config.name.as_str().into(), tenant: config.tenant.as_str().into() },
@@ -74,7 +92,7 @@ impl TypedApp {
             instances: config.instances,
             observer: metrics.clone(),
         };
-        let guest = Guest::load(runtime, guest_config, bytes).await?;
+        let guest = Guest::from_compiled(runtime, guest_config, compiled).await?;
         fasterapi_routes::spec::validate_routes(guest.routes())?;
         let router = Router::new(guest.routes())?;
         let openapi = fasterapi_routes::openapi::document(&config.name, guest.info(), guest.routes())?;
@@ -110,7 +128,7 @@ impl TypedApp {
         &self,
         request: Request<B>,
         below_mount: usize,
-        docs: &DocsSite,
+        docs: Option<&DocsSite>,
         body_read_timeout: Duration,
     ) -> HttpResponse
     where
@@ -135,7 +153,7 @@ impl TypedApp {
         &self,
         request: Request<B>,
         below_mount: usize,
-        docs: &DocsSite,
+        docs: Option<&DocsSite>,
         body_read_timeout: Duration,
     ) -> HttpResponse
     where
@@ -162,8 +180,9 @@ impl TypedApp {
             }
             // The app's own routes come first: it may serve its own `/docs`.
             Lookup::NotFound => {
-                let answer =
-                    docs.serve(method, &path).unwrap_or_else(|| detail(StatusCode::NOT_FOUND, "Not Found"));
+                let answer = docs
+                    .and_then(|docs| docs.serve(method, &path))
+                    .unwrap_or_else(|| detail(StatusCode::NOT_FOUND, "Not Found"));
                 return self.hosted(&parts, raw_path, answer).await;
             }
         };
@@ -388,22 +407,7 @@ impl TypedApp {
 
     /// The answer to a call that failed.
     fn failed(&self, handler: &str, err: CallError) -> HttpResponse {
-        match err {
-            CallError::Trap { trap, stderr } => {
-                self.metrics.trap();
-                tracing::error!(app = %self.guest.name(), %handler, %stderr, "guest trapped: {trap}");
-                internal_error()
-            }
-            err @ CallError::Timeout(_) => {
-                self.metrics.timeout();
-                tracing::warn!(app = %self.guest.name(), %handler, "{err}");
-                detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
-            }
-            err @ CallError::Instantiate(_) => {
-                tracing::error!(app = %self.guest.name(), %handler, "{err}");
-                unavailable()
-            }
-        }
+        call_failed(self.guest.name(), &self.metrics, handler, err)
     }
 
     /// A 422 for bad parameters of a route with a body or dependencies:
@@ -432,15 +436,6 @@ impl TypedApp {
             }
         };
         json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, body_errors))
-    }
-}
-
-/// Counts a failure past the answer (a stream's, background work's) as a request's.
-fn count_failure(metrics: &AppMetrics, err: &CallError) {
-    match err {
-        CallError::Trap { .. } => metrics.trap(),
-        CallError::Timeout(_) => metrics.timeout(),
-        CallError::Instantiate(_) => {}
     }
 }
 

@@ -7,6 +7,7 @@ mod app;
 mod docs;
 mod form;
 mod middleware;
+mod proxy;
 mod request;
 mod response;
 
@@ -23,6 +24,7 @@ use hyper::{Request, StatusCode};
 pub use app::{LoadError, TypedApp};
 use docs::DocsSite;
 pub use docs::SWAGGER_UI_VERSION;
+pub use proxy::ProxyApp;
 
 use crate::config::DocsSettings;
 use crate::http::{Handler, HttpResponse, detail};
@@ -58,13 +60,46 @@ impl Mount {
     }
 }
 
+/// An app of either world.
+pub enum App {
+    /// Typed routes the host matches (`fasterapi:http/app`).
+    Typed(Box<TypedApp>),
+    /// A standard `wasi:http` component.
+    WasiHttp(ProxyApp),
+}
+
+impl App {
+    /// The world the app implements.
+    pub fn world(&self) -> fasterapi_runtime::World {
+        match self {
+            App::Typed(_) => fasterapi_runtime::World::Typed,
+            App::WasiHttp(_) => fasterapi_runtime::World::WasiHttp,
+        }
+    }
+
+    /// How its instances are used.
+    pub fn mode(&self) -> fasterapi_runtime::InstanceMode {
+        match self {
+            App::Typed(app) => app.guest().mode(),
+            App::WasiHttp(app) => app.guest().mode(),
+        }
+    }
+
+    fn metrics(&self) -> &crate::metrics::AppMetrics {
+        match self {
+            App::Typed(app) => app.metrics(),
+            App::WasiHttp(app) => app.metrics(),
+        }
+    }
+}
+
 /// One app mounted on the server, with its own concurrency slots and
 /// request counters.
 pub struct Mounted {
-    app: Arc<TypedApp>,
+    app: App,
     mount: Mount,
-    /// `/openapi.json` and `/docs`, rendered for this mount.
-    docs: DocsSite,
+    /// `/openapi.json` and `/docs`, rendered for this mount (typed apps).
+    docs: Option<DocsSite>,
     loaded_at: SystemTime,
     requests: AtomicU64,
     server_errors: AtomicU64,
@@ -72,8 +107,13 @@ pub struct Mounted {
 
 impl Mounted {
     /// Mounts `app` at `mount`, with its documentation pages as `docs` says.
-    pub fn new(app: Arc<TypedApp>, mount: Mount, docs: DocsSettings) -> Self {
-        let docs = DocsSite::new(app.openapi(), mount.prefix.as_deref(), docs, app.guest().paths());
+    pub fn new(app: App, mount: Mount, docs: DocsSettings) -> Self {
+        let docs = match &app {
+            App::Typed(typed) => {
+                Some(DocsSite::new(typed.openapi(), mount.prefix.as_deref(), docs, typed.guest().paths()))
+            }
+            App::WasiHttp(_) => None,
+        };
         Mounted {
             app,
             mount,
@@ -85,7 +125,7 @@ impl Mounted {
     }
 
     /// The app.
-    pub fn app(&self) -> &TypedApp {
+    pub fn app(&self) -> &App {
         &self.app
     }
 
@@ -138,7 +178,7 @@ impl Dispatcher {
     /// then has it answer.
     pub async fn handle<B>(&self, request: Request<B>) -> HttpResponse
     where
-        B: Body<Data = Bytes>,
+        B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let host = match request_host(&request) {
@@ -157,7 +197,11 @@ impl Dispatcher {
         let mounted = mounted.clone();
         drop(apps);
         let started = Instant::now();
-        let response = mounted.app.serve(request, below_mount, &mounted.docs, self.body_read_timeout).await;
+        let docs = mounted.docs.as_ref();
+        let response = match &mounted.app {
+            App::Typed(app) => app.serve(request, below_mount, docs, self.body_read_timeout).await,
+            App::WasiHttp(app) => app.serve(request, &mounted.mount, below_mount).await,
+        };
         mounted.count(response.status(), started.elapsed());
         response
     }

@@ -1,6 +1,7 @@
 //! The guest's WIT response into HTTP, and the trigger's own answers.
 
 use bytes::Bytes;
+use fasterapi_runtime::CallError;
 use fasterapi_runtime::bindings::types as wit;
 use hyper::header::{
     ALLOW, CONNECTION, CONTENT_LENGTH, DATE, HeaderName, HeaderValue, RETRY_AFTER, TE, TRAILER,
@@ -9,6 +10,7 @@ use hyper::header::{
 use hyper::{Response, StatusCode};
 
 use crate::http::{HttpResponse, ResponseBody, detail};
+use crate::metrics::AppMetrics;
 
 /// The most headers a guest's answer may carry (a `HeaderMap` holds at
 /// most 32,768; real answers have a few dozen).
@@ -128,6 +130,36 @@ pub(crate) fn redirect_slash(uri: &hyper::Uri, host: Option<&str>) -> HttpRespon
         response.headers_mut().insert(hyper::header::LOCATION, value);
     }
     response
+}
+
+/// The answer to a call into a guest that failed: 500 for a trap, 504 for
+/// a timeout, 503 when no instance could be had; counted and logged.
+pub(crate) fn call_failed(app: &str, metrics: &AppMetrics, handler: &str, err: CallError) -> HttpResponse {
+    match err {
+        CallError::Trap { trap, stderr } => {
+            metrics.trap();
+            tracing::error!(%app, %handler, %stderr, "guest trapped: {trap}");
+            detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+        }
+        err @ CallError::Timeout(_) => {
+            metrics.timeout();
+            tracing::warn!(%app, %handler, "{err}");
+            detail(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
+        }
+        err @ CallError::Instantiate(_) => {
+            tracing::error!(%app, %handler, "{err}");
+            unavailable()
+        }
+    }
+}
+
+/// Counts a failure past the answer (a stream's, background work's) as a request's.
+pub(crate) fn count_failure(metrics: &AppMetrics, err: &CallError) {
+    match err {
+        CallError::Trap { .. } => metrics.trap(),
+        CallError::Timeout(_) => metrics.timeout(),
+        CallError::Instantiate(_) => {}
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod kv;
 pub mod log;
+pub mod outbound;
 pub mod stderr;
 
 use std::collections::BTreeMap;
@@ -32,4 +33,6 @@ pub struct Capabilities {
     pub kv: Option<Arc<dyn kv::KvBackend>>,
     /// How much of the store the app's tenant may use.
     pub kv_quota: kv::KvQuota,
+    /// Whom it may call over HTTP, and how much; `None` denies every call.
+    pub outbound: Option<Arc<outbound::OutboundPolicy>>,
 }

@@ -1,0 +1,185 @@
+//! Standard `wasi:http` components, none built with FasterAPI's SDK: one
+//! built with `wstd` (Rust), one with componentize-py's own `wasi:http`
+//! bindings. Each is mounted like a typed app — by prefix or by host —
+//! streams bodies both ways, and is held to its app's limits.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::support::{Server, guest, root, scratch};
+use crate::tenants::manifest;
+
+/// The wasi:http WIT that wasmtime-wasi-http (the host's own dependency)
+/// ships: what componentize-py builds a `wasi:http/proxy` app against.
+fn wasi_http_wit() -> PathBuf {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--manifest-path"])
+        .arg(root().join("Cargo.toml"))
+        .output()
+        .expect("cargo metadata");
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("metadata is JSON");
+    let package = metadata["packages"]
+        .as_array()
+        .and_then(|packages| packages.iter().find(|p| p["name"] == "wasmtime-wasi-http"))
+        .expect("wasmtime-wasi-http is a dependency");
+    PathBuf::from(package["manifest_path"].as_str().unwrap()).parent().unwrap().join("wit")
+}
+
+/// The componentize-py app, built once per run with componentize-py itself.
+fn python_component() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let out = scratch().join("components/wasi-http-python.wasm");
+            std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+            let componentize_py = fasterapi_host::build::componentize_py().expect("componentize-py");
+            let output = Command::new(componentize_py)
+                .arg("-d")
+                .arg(wasi_http_wit())
+                .args(["-w", "wasi:http/proxy", "componentize", "app", "-o"])
+                .arg(&out)
+                .current_dir(root().join("tests/guests/wasi-http-python"))
+                .output()
+                .expect("run componentize-py");
+            assert!(output.status.success(), "componentize-py: {}", String::from_utf8_lossy(&output.stderr));
+            out
+        })
+        .clone()
+}
+
+/// Both components: wstd's under `/wstd`, the Python one for `py.test`.
+fn serve_both(name: &str, limits: &str) -> Server {
+    let text = format!(
+        r#"
+[server.limits]
+{limits}
+
+[[app]]
+name = "wstd"
+tenant = "a"
+component = "{wstd}"
+route = "/wstd"
+
+[[app]]
+name = "python"
+tenant = "b"
+component = "{python}"
+host = "py.test"
+kind = "wasi-http"
+"#,
+        wstd = guest("tests/guests/wasi-http-wstd").display(),
+        python = python_component().display(),
+    );
+    Server::start(&manifest(name, &text))
+}
+
+#[test]
+fn wasi_http_components_answer_under_a_prefix_and_a_host() {
+    let server = serve_both("wasi-http-mounts", "");
+    let hello = server.get("/wstd/");
+    assert_eq!((hello.status, hello.text().as_str()), (200, "hello from wstd"));
+    assert_eq!(hello.header("content-type"), Some("text/plain"));
+    assert_eq!(server.get("/wstd").text(), "hello from wstd", "the mount itself is the app's `/`");
+    assert_eq!(server.get("/elsewhere").status, 404, "nothing is mounted there");
+
+    let seen = server.send("GET", "/wstd/headers?x=1", &[("spin-path-info", "/spoofed")], b"").text();
+    assert!(
+        seen.contains(r#""path_with_query": "/headers?x=1""#),
+        "the app sees the path below its mount: {seen}"
+    );
+    assert!(seen.contains(r#""spin-path-info": "/headers""#), "{seen}");
+    assert!(seen.contains(r#""spin-full-url": "http://localhost/wstd/headers?x=1""#), "{seen}");
+    assert!(seen.contains(r#""spin-matched-route": "/wstd/...""#), "{seen}");
+    assert!(seen.contains(r#""spin-base-path": "/wstd""#), "{seen}");
+
+    let py = server.send("GET", "/hello", &[("host", "py.test")], b"");
+    assert_eq!((py.status, py.text().as_str()), (200, "hello from python"));
+    let path = server.send("GET", "/path?a=1", &[("host", "py.test")], b"").text();
+    assert!(path.contains("path_with_query=/path?a=1\nspin-path-info=/path"), "{path}");
+    assert!(server.log().contains("kind=\"wasi-http\""), "{}", server.log());
+}
+
+#[test]
+fn wasi_http_bodies_stream_both_ways() {
+    let server = serve_both(
+        "wasi-http-streams",
+        r#"max_body = "8MiB"
+max_response = "64MiB""#,
+    );
+    let body: Vec<u8> = (0..5_000_000u32).map(|i| (i % 251) as u8).collect();
+    for (host, path) in [("localhost", "/wstd/echo"), ("py.test", "/echo")] {
+        let echoed =
+            server.send("POST", path, &[("host", host), ("content-type", "application/x-test")], &body);
+        assert_eq!(echoed.status, 200, "{host}{path}");
+        assert_eq!(echoed.header("content-type"), Some("application/x-test"));
+        assert!(echoed.body == body, "{host}{path}: {} bytes back of {}", echoed.body.len(), body.len());
+    }
+    let big = server.get("/wstd/big?bytes=50000000");
+    assert_eq!((big.status, big.body.len()), (200, 50_000_000));
+    assert!(big.body.iter().all(|b| *b == b'x'));
+}
+
+#[test]
+fn wasi_http_components_are_held_to_their_limits() {
+    let server = serve_both(
+        "wasi-http-limits",
+        r#"timeout = "1s"
+memory = "32MiB"
+max_body = "1MiB"
+max_response = "1MiB"
+max_concurrency = 2"#,
+    );
+    let too_big = server.send("POST", "/wstd/echo", &[], &vec![b'a'; 2 << 20]);
+    assert_eq!(too_big.status, 413, "a declared body over max_body never reaches the app");
+
+    let mut connection = server.connect();
+    connection.write_raw(&crate::support::request_bytes("GET", "/wstd/big?bytes=4000000", &[], b""));
+    let cut = connection.try_read_response();
+    assert!(cut.is_err(), "an answer past max_response is cut, not completed");
+
+    assert_eq!(server.get("/wstd/spin").status, 504, "a handler that loops is stopped at the timeout");
+    assert_eq!(server.get("/wstd/alloc").status, 500, "a handler that eats memory traps");
+    assert_eq!(server.get("/wstd/").status, 200, "the app still answers");
+
+    // Two slots: two spinning requests hold them, a third is refused.
+    let spinning: Vec<_> = (0..2)
+        .map(|_| {
+            let mut connection = server.connect();
+            connection.write_raw(&crate::support::request_bytes("GET", "/wstd/spin", &[], b""));
+            connection
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = server.get("/wstd/");
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    let other_tenant = server.send("GET", "/hello", &[("host", "py.test")], b"");
+    assert_eq!(other_tenant.status, 200, "another tenant's app is unaffected");
+    for mut connection in spinning {
+        assert_eq!(connection.read_response().status, 504);
+    }
+    assert_eq!(server.get("/wstd/").status, 200, "the slots are free again");
+}
+
+#[test]
+fn a_stated_kind_must_match_the_component() {
+    let text = format!(
+        "[[app]]\nname = \"wrong\"\ntenant = \"a\"\ncomponent = \"{}\"\nkind = \"typed\"\n",
+        guest("tests/guests/wasi-http-wstd").display()
+    );
+    let path = manifest("wasi-http-kind", &text);
+    let output = crate::support::fasterapi()
+        .arg("serve")
+        .arg(&path)
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(r#"the manifest says kind = "typed", but the component is a wasi-http component"#),
+        "{stderr}"
+    );
+}
