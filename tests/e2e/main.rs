@@ -11,6 +11,7 @@ mod hostile;
 mod http;
 mod new_project;
 mod openapi;
+mod outbound;
 mod params;
 mod python_app;
 mod reload;

@@ -92,6 +92,7 @@ async fn start_admin(manifest: &Manifest, registry: &Arc<Registry>, limits: Conn
     };
     let listener = server::bind(config.listen).await?;
     let addr = listener.local_addr().context("cannot read the admin address")?;
+    registry.keep_private(addr);
     tracing::info!("admin API on http://{addr}");
     let handler = Arc::new(Admin::new(registry.clone(), token));
     tokio::spawn(server::serve(listener, handler, limits, server::shutdown_signal()));

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use fasterapi_runtime::InstanceLimits;
 use fasterapi_runtime::capabilities::kv::KvQuota;
+use fasterapi_runtime::capabilities::outbound::OutboundLimits;
 
 /// The limits one app runs under.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -22,6 +23,17 @@ pub struct Limits {
     pub kv_bytes: usize,
     /// Keys the app's tenant may keep in the kv store.
     pub kv_keys: u64,
+    /// Outbound HTTP calls one request may make.
+    pub outbound_requests: u32,
+    /// Outbound connections the app may have open at once.
+    pub outbound_connections: u32,
+    /// The longest an outbound connection may take to open (DNS, TCP, TLS).
+    pub outbound_connect_timeout: Duration,
+    /// The longest an outbound call may wait for its answer's head (and
+    /// never past the inbound request's own deadline).
+    pub outbound_timeout: Duration,
+    /// The largest answer body an outbound call may receive, in bytes.
+    pub max_outbound_response: usize,
 }
 
 impl Default for Limits {
@@ -34,6 +46,11 @@ impl Default for Limits {
             max_response: 16 << 20,
             kv_bytes: 64 << 20,
             kv_keys: 100_000,
+            outbound_requests: 16,
+            outbound_connections: 32,
+            outbound_connect_timeout: Duration::from_secs(5),
+            outbound_timeout: Duration::from_secs(30),
+            max_outbound_response: 16 << 20,
         }
     }
 }
@@ -42,6 +59,17 @@ impl Limits {
     /// The tenant's kv quota these limits set.
     pub fn kv_quota(&self) -> KvQuota {
         KvQuota { bytes: self.kv_bytes as u64, keys: self.kv_keys }
+    }
+
+    /// The part of the limits outbound HTTP calls run under.
+    pub fn outbound(&self) -> OutboundLimits {
+        OutboundLimits {
+            per_request: self.outbound_requests,
+            connections: self.outbound_connections,
+            connect_timeout: self.outbound_connect_timeout,
+            timeout: self.outbound_timeout,
+            max_response: self.max_outbound_response,
+        }
     }
 
     /// The part of the limits the runtime enforces on each instance.
@@ -61,6 +89,11 @@ pub struct LimitsOverride {
     pub max_response: Option<usize>,
     pub kv_bytes: Option<usize>,
     pub kv_keys: Option<u64>,
+    pub outbound_requests: Option<u32>,
+    pub outbound_connections: Option<u32>,
+    pub outbound_connect_timeout: Option<Duration>,
+    pub outbound_timeout: Option<Duration>,
+    pub max_outbound_response: Option<usize>,
 }
 
 impl LimitsOverride {
@@ -74,6 +107,13 @@ impl LimitsOverride {
             max_response: self.max_response.unwrap_or(defaults.max_response),
             kv_bytes: self.kv_bytes.unwrap_or(defaults.kv_bytes),
             kv_keys: self.kv_keys.unwrap_or(defaults.kv_keys),
+            outbound_requests: self.outbound_requests.unwrap_or(defaults.outbound_requests),
+            outbound_connections: self.outbound_connections.unwrap_or(defaults.outbound_connections),
+            outbound_connect_timeout: self
+                .outbound_connect_timeout
+                .unwrap_or(defaults.outbound_connect_timeout),
+            outbound_timeout: self.outbound_timeout.unwrap_or(defaults.outbound_timeout),
+            max_outbound_response: self.max_outbound_response.unwrap_or(defaults.max_outbound_response),
         }
     }
 }

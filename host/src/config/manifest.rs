@@ -54,6 +54,9 @@ pub struct ServerConfig {
     pub max_header_size: usize,
     /// The admin API.
     pub admin: AdminConfig,
+    /// PEM certificates trusted for outbound HTTPS besides the webpki roots
+    /// (a private CA).
+    pub outbound_ca: Option<PathBuf>,
 }
 
 /// The admin API's listener. It only runs when a token is configured.
@@ -174,6 +177,7 @@ struct RawServer {
     limits: RawLimits,
     kv: Option<RawKv>,
     admin: Option<RawAdmin>,
+    outbound_ca: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +197,11 @@ struct RawLimits {
     max_response: Option<Spanned<String>>,
     kv_bytes: Option<Spanned<String>>,
     kv_keys: Option<Spanned<u64>>,
+    outbound_requests: Option<Spanned<u32>>,
+    outbound_connections: Option<Spanned<u32>>,
+    outbound_connect_timeout: Option<Spanned<String>>,
+    outbound_timeout: Option<Spanned<String>>,
+    max_outbound_response: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -249,6 +258,7 @@ impl Manifest {
                 max_instances: None,
                 max_header_size: 64 << 10,
                 admin: Default::default(),
+                outbound_ca: None,
             },
             apps: vec![AppConfig {
                 name,
@@ -424,6 +434,7 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
         body_read_timeout,
         max_instances: raw.max_instances.as_ref().map(|c| *c.get_ref()),
         max_header_size,
+        outbound_ca: raw.outbound_ca.as_ref().map(|file| base.join(file)),
     })
 }
 
@@ -439,11 +450,24 @@ fn limits_override(
             .map(|v| parse_size(v.get_ref(), max).map_err(|msg| locate.at(v, &format!("{table}.{key}"), msg)))
             .transpose()
     };
-    let timeout = raw
-        .timeout
-        .as_ref()
-        .map(|v| parse_duration(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.timeout"), msg)))
-        .transpose()?;
+    let duration = |value: &Option<Spanned<String>>, key: &str| -> Result<Option<Duration>, ManifestError> {
+        value
+            .as_ref()
+            .map(|v| parse_duration(v.get_ref()).map_err(|msg| locate.at(v, &format!("{table}.{key}"), msg)))
+            .transpose()
+    };
+    let timeout = duration(&raw.timeout, "timeout")?;
+    for (value, key) in
+        [(&raw.outbound_requests, "outbound_requests"), (&raw.outbound_connections, "outbound_connections")]
+    {
+        if let Some(count) = value.as_ref().filter(|c| !(1..=MAX_CONCURRENCY).contains(c.get_ref())) {
+            return Err(locate.at(
+                count,
+                &format!("{table}.{key}"),
+                format!("must be from 1 to {MAX_CONCURRENCY}"),
+            ));
+        }
+    }
     if let Some(concurrency) =
         raw.max_concurrency.as_ref().filter(|c| !(1..=MAX_CONCURRENCY).contains(c.get_ref()))
     {
@@ -462,6 +486,11 @@ fn limits_override(
         max_response: size(&raw.max_response, "max_response", MAX_BODY)?,
         kv_bytes: size(&raw.kv_bytes, "kv_bytes", limits::MAX_KV_BYTES)?,
         kv_keys: raw.kv_keys.as_ref().map(|v| *v.get_ref()),
+        outbound_requests: raw.outbound_requests.as_ref().map(|v| *v.get_ref()),
+        outbound_connections: raw.outbound_connections.as_ref().map(|v| *v.get_ref()),
+        outbound_connect_timeout: duration(&raw.outbound_connect_timeout, "outbound_connect_timeout")?,
+        outbound_timeout: duration(&raw.outbound_timeout, "outbound_timeout")?,
+        max_outbound_response: size(&raw.max_outbound_response, "max_outbound_response", MAX_BODY)?,
     })
 }
 

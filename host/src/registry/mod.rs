@@ -24,7 +24,7 @@ pub use watch::watch;
 use crate::config::{AppConfig, AppName, KvConfig, Manifest, ManifestError, ServerConfig};
 use crate::metrics::METRICS;
 use crate::trigger::{App, Dispatcher, LoadError, Mount, Mounted, ProxyApp, TypedApp};
-use fasterapi_runtime::capabilities::outbound::{self, AllowedHosts, OutboundLimits, OutboundPolicy};
+use fasterapi_runtime::capabilities::outbound::{self, AllowedHosts, OutboundPolicy, PrivateListeners};
 use fasterapi_runtime::{Compiled, World};
 
 /// Why apps could not be loaded.
@@ -195,6 +195,8 @@ pub struct Registry {
     loaded: Mutex<Vec<LoadedApp>>,
     /// TLS for every app's outbound calls.
     tls: Arc<rustls::ClientConfig>,
+    /// The host's listeners apps may not call (the admin API).
+    private: PrivateListeners,
 }
 
 impl Registry {
@@ -218,7 +220,8 @@ impl Registry {
             kv: OnceCell::new(),
             changes: Mutex::new(()),
             loaded: Mutex::new(Vec::new()),
-            tls: outbound::tls_config(None).map_err(RegistryError::Tls)?,
+            tls: outbound::tls_config(manifest.server.outbound_ca.as_deref()).map_err(RegistryError::Tls)?,
+            private: PrivateListeners::default(),
         });
         let mut loaded = Vec::with_capacity(manifest.apps.len());
         for config in &manifest.apps {
@@ -400,16 +403,22 @@ impl Registry {
         })
     }
 
-    /// What `config` may call over HTTP: its grants, the default limits,
-    /// the admin listener kept out of reach.
+    /// What `config` may call over HTTP: its grants under its outbound
+    /// limits, the admin listener kept out of reach.
     fn outbound(&self, config: &AppConfig) -> Option<Arc<OutboundPolicy>> {
         if config.allowed_outbound_hosts.is_empty() {
             return None;
         }
         // The manifest was validated: its grants parse.
         let allowed = AllowedHosts::parse(&config.allowed_outbound_hosts).unwrap_or_default();
-        let private = vec![self.server.admin.listen];
-        Some(Arc::new(OutboundPolicy::new(allowed, OutboundLimits::default(), private, self.tls.clone())))
+        let (limits, private, tls) = (config.limits.outbound(), self.private.clone(), self.tls.clone());
+        Some(Arc::new(OutboundPolicy::new(allowed, limits, private, tls)))
+    }
+
+    /// Keeps `addr`, a listener of the host (the admin API), out of every
+    /// app's reach unless an app is granted it by literal address and port.
+    pub fn keep_private(&self, addr: std::net::SocketAddr) {
+        self.private.write().unwrap_or_else(|e| e.into_inner()).push(addr);
     }
 
     /// The key-value store, if `config` is granted it (opened on first use).

@@ -183,12 +183,16 @@ impl Default for OutboundLimits {
     }
 }
 
+/// The host's own listeners that no guest may call unless granted by
+/// literal address and port (the admin API): known once they are bound.
+pub type PrivateListeners = Arc<std::sync::RwLock<Vec<SocketAddr>>>;
+
 /// What one app may call, and how: shared by all its instances.
 pub struct OutboundPolicy {
     allowed: AllowedHosts,
     limits: OutboundLimits,
     /// Addresses refused unless granted literally: the host's admin listener.
-    private: Vec<SocketAddr>,
+    private: PrivateListeners,
     tls: Arc<rustls::ClientConfig>,
     connections: Arc<Semaphore>,
 }
@@ -240,7 +244,7 @@ impl OutboundPolicy {
     pub fn new(
         allowed: AllowedHosts,
         limits: OutboundLimits,
-        private: Vec<SocketAddr>,
+        private: PrivateListeners,
         tls: Arc<rustls::ClientConfig>,
     ) -> OutboundPolicy {
         let connections = Arc::new(Semaphore::new(limits.connections as usize));
@@ -251,7 +255,8 @@ impl OutboundPolicy {
     /// link-local or metadata range, or a private listener of the host,
     /// only when a grant names it literally.
     fn reachable(&self, addr: SocketAddr, grants: &[&Grant]) -> bool {
-        let listener = self.private.iter().any(|private| same_listener(*private, addr));
+        let private = self.private.read().unwrap_or_else(|e| e.into_inner());
+        let listener = private.iter().any(|private| same_listener(*private, addr));
         if listener {
             return grants.iter().any(|grant| grant.names(addr, true));
         }
@@ -522,7 +527,8 @@ mod tests {
         let policy = |entries: &[&str]| {
             let tls = tls_config(None).unwrap();
             let admin = "127.0.0.1:9000".parse().unwrap();
-            OutboundPolicy::new(hosts(entries), OutboundLimits::default(), vec![admin], tls)
+            let private = Arc::new(std::sync::RwLock::new(vec![admin]));
+            OutboundPolicy::new(hosts(entries), OutboundLimits::default(), private, tls)
         };
         let metadata: SocketAddr = "169.254.169.254:80".parse().unwrap();
         let wide = policy(&["*://*:*"]);

@@ -1,0 +1,155 @@
+//! Outbound HTTP from a guest (`wasi:http/outgoing-handler`), deny by
+//! default: a local upstream started by the test is called through the
+//! grants of `allowed_outbound_hosts`, under the app's outbound limits, and
+//! the admin API and the cloud metadata address stay out of reach.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+
+use crate::support::{Server, guest};
+use crate::tenants::manifest;
+
+/// A tiny HTTP/1.1 upstream on loopback: `/ok`, `/slow` (answers after
+/// 5 s), `/big` (2 MiB), `/redirect` (302 to `/ok`).
+fn upstream() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                while line != "\r\n" && !line.is_empty() {
+                    line.clear();
+                    let _ = reader.read_line(&mut line);
+                }
+                let (status, extra, body) = match path.as_str() {
+                    "/ok" => ("200 OK", String::new(), b"upstream ok".to_vec()),
+                    "/slow" => {
+                        std::thread::sleep(Duration::from_secs(5));
+                        ("200 OK", String::new(), b"late".to_vec())
+                    }
+                    "/big" => ("200 OK", String::new(), vec![b'b'; 2 << 20]),
+                    "/redirect" => ("302 Found", "location: /ok\r\n".into(), Vec::new()),
+                    _ => ("404 Not Found", String::new(), b"no".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n",
+                    body.len()
+                );
+                let mut stream = stream;
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    addr
+}
+
+/// A port nothing listens on.
+fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn serve(name: &str, upstream: SocketAddr, closed: u16) -> Server {
+    let wstd = guest("tests/guests/wasi-http-wstd");
+    let text = format!(
+        r#"
+[server.admin]
+listen = "127.0.0.1:0"
+
+[[app]]
+name = "granted"
+tenant = "a"
+component = "{wstd}"
+route = "/granted"
+allowed_outbound_hosts = ["http://127.0.0.1:{port}", "http://127.0.0.1:{closed}"]
+limits = {{ outbound_timeout = "1s", max_outbound_response = "1MiB" }}
+
+[[app]]
+name = "denied"
+tenant = "a"
+component = "{wstd}"
+route = "/denied"
+
+[[app]]
+name = "everything"
+tenant = "b"
+component = "{wstd}"
+route = "/everything"
+allowed_outbound_hosts = ["*://*:*"]
+"#,
+        wstd = wstd.display(),
+        port = upstream.port(),
+    );
+    Server::start_env(&manifest(name, &text), &[], &[("FASTERAPI_ADMIN_TOKEN", "outbound-test-token")])
+}
+
+#[test]
+fn guests_call_only_what_they_are_granted() {
+    let upstream = upstream();
+    let closed = closed_port();
+    let server = serve("outbound-grants", upstream, closed);
+    let fetch = |app: &str, url: &str| server.get(&format!("/{app}/fetch?url={url}"));
+
+    let ok = fetch("granted", &format!("http://{upstream}/ok"));
+    assert_eq!((ok.status, ok.text().as_str()), (200, "upstream ok"));
+
+    let denied = fetch("denied", &format!("http://{upstream}/ok"));
+    assert_eq!(denied.status, 502, "the guest's call failed: {}", denied.text());
+    assert!(denied.text().contains("HttpRequestDenied"), "a clear error in the guest: {}", denied.text());
+    server.wait_for_log("outbound request denied: the app has no allowed_outbound_hosts");
+    let by_name = fetch("granted", &format!("http://localhost:{}/ok", upstream.port()));
+    assert_eq!(by_name.status, 502, "a grant of 127.0.0.1 is not one of localhost: {}", by_name.text());
+
+    let redirect = fetch("granted", &format!("http://{upstream}/redirect"));
+    assert_eq!(redirect.status, 302, "a redirect is the guest's to follow");
+
+    let started = Instant::now();
+    let slow = fetch("granted", &format!("http://{upstream}/slow"));
+    assert_eq!(slow.status, 502, "{}", slow.text());
+    assert!(slow.text().to_lowercase().contains("timeout"), "{}", slow.text());
+    assert!(started.elapsed() < Duration::from_secs(4), "outbound_timeout is 1s");
+
+    let refused = fetch("granted", &format!("http://127.0.0.1:{closed}/ok"));
+    assert_eq!(refused.status, 502);
+    assert!(refused.text().contains("ConnectionRefused"), "{}", refused.text());
+
+    let mut connection = server.connect();
+    connection.write_raw(&crate::support::request_bytes(
+        "GET",
+        &format!("/granted/fetch?url=http://{upstream}/big"),
+        &[],
+        b"",
+    ));
+    let big = connection.try_read_response();
+    assert!(
+        big.as_ref().is_err() || big.as_ref().is_ok_and(|r| r.status == 502),
+        "an answer over max_outbound_response never arrives whole: {:?}",
+        big.map(|r| (r.status, r.body.len()))
+    );
+}
+
+#[test]
+fn the_admin_api_and_cloud_metadata_are_out_of_reach() {
+    let upstream = upstream();
+    let server = serve("outbound-private", upstream, closed_port());
+    let admin = server.admin_addr();
+    let to_admin = server.get(&format!("/everything/fetch?url=http://{admin}/apps"));
+    assert_eq!(to_admin.status, 502, "{}", to_admin.text());
+    assert!(to_admin.text().contains("Prohibited"), "{}", to_admin.text());
+    let loopback = server.get(&format!("/everything/fetch?url=http://localhost:{}/apps", admin.port()));
+    assert_eq!(loopback.status, 502, "not by another name either: {}", loopback.text());
+
+    let started = Instant::now();
+    let metadata = server.get("/everything/fetch?url=http://169.254.169.254/latest/meta-data/");
+    assert_eq!(metadata.status, 502, "{}", metadata.text());
+    assert!(metadata.text().contains("Prohibited"), "{}", metadata.text());
+    assert!(started.elapsed() < Duration::from_secs(2), "refused before any connection is tried");
+
+    let ok = server.get(&format!("/everything/fetch?url=http://{upstream}/ok"));
+    assert_eq!(ok.text(), "upstream ok", "everything else is granted");
+}
