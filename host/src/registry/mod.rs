@@ -399,7 +399,9 @@ impl Registry {
                 let typed = TypedApp::from_compiled(&self.runtime, config, capabilities, compiled).await?;
                 App::Typed(Box::new(typed))
             }
-            World::WasiHttp => App::WasiHttp(ProxyApp::load(&self.runtime, config, capabilities, compiled)?),
+            World::WasiHttp => {
+                App::WasiHttp(Box::new(ProxyApp::load(&self.runtime, config, capabilities, compiled)?))
+            }
         })
     }
 

@@ -65,7 +65,7 @@ pub enum App {
     /// Typed routes the host matches (`fasterapi:http/app`).
     Typed(Box<TypedApp>),
     /// A standard `wasi:http` component.
-    WasiHttp(ProxyApp),
+    WasiHttp(Box<ProxyApp>),
 }
 
 impl App {
