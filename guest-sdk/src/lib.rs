@@ -36,6 +36,7 @@ extern crate self as fasterapi;
 
 mod body;
 pub mod config;
+pub mod http;
 pub mod kv;
 pub mod log;
 mod model;

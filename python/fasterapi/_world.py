@@ -6,7 +6,7 @@ import traceback
 from typing import Any, List, Optional
 
 from wit_world import WitWorld as _World
-from wit_world.imports import types as wit
+from wit_world.imports import fasterapi_http_types as wit
 
 from . import log
 from ._app import FasterAPI, Route, documented_schemas

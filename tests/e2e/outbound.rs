@@ -11,7 +11,8 @@ use crate::support::{Server, guest};
 use crate::tenants::manifest;
 
 /// A tiny HTTP/1.1 upstream on loopback: `/ok`, `/slow` (answers after
-/// 5 s), `/big` (2 MiB), `/redirect` (302 to `/ok`).
+/// 5 s), `/big` (2 MiB), `/redirect` (302 to `/ok`), `/seen` (the request
+/// line, its `x-from` header and its body).
 fn upstream() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -21,12 +22,29 @@ fn upstream() -> SocketAddr {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut line = String::new();
                 let _ = reader.read_line(&mut line);
-                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let request_line = line.trim().to_owned();
+                let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let path = target.split('?').next().unwrap_or("/").to_owned();
+                let (mut from, mut length) = (String::new(), 0usize);
                 while line != "\r\n" && !line.is_empty() {
                     line.clear();
                     let _ = reader.read_line(&mut line);
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("x-from:") {
+                        from = value.trim().to_owned();
+                    }
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
                 }
+                let mut sent = vec![0; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut sent);
                 let (status, extra, body) = match path.as_str() {
+                    "/seen" => {
+                        let seen =
+                            format!("{request_line} from={from} body={}", String::from_utf8_lossy(&sent));
+                        ("200 OK", String::new(), seen.into_bytes())
+                    }
                     "/ok" => ("200 OK", String::new(), b"upstream ok".to_vec()),
                     "/slow" => {
                         std::thread::sleep(Duration::from_secs(5));
@@ -152,4 +170,65 @@ fn the_admin_api_and_cloud_metadata_are_out_of_reach() {
 
     let ok = server.get(&format!("/everything/fetch?url=http://{upstream}/ok"));
     assert_eq!(ok.text(), "upstream ok", "everything else is granted");
+}
+
+#[test]
+fn the_sdks_clients_call_out_in_the_shape_users_know() {
+    let upstream = upstream();
+    let text = format!(
+        r#"
+[[app]]
+name = "rust"
+tenant = "a"
+component = "{{tenant}}"
+route = "/rust"
+allowed_outbound_hosts = ["http://{upstream}"]
+
+[[app]]
+name = "python"
+tenant = "a"
+component = "{{python_outbound}}"
+route = "/py"
+allowed_outbound_hosts = ["http://{upstream}"]
+
+[[app]]
+name = "python-denied"
+tenant = "b"
+component = "{{python_outbound}}"
+route = "/py-denied"
+"#
+    );
+    let server = Server::start(&manifest("outbound-sdks", &text));
+    let json = |method: &str, path: &str| {
+        let answer = server.send(method, path, &[], b"");
+        assert_eq!(answer.status, 200, "{path}: {}\n{}", answer.text(), server.log());
+        answer.json()
+    };
+
+    let rust = json("GET", &format!("/rust/fetch?url=http://{upstream}/seen"));
+    assert_eq!(rust["status"], 200, "{rust}");
+    assert_eq!(rust["body"], "GET /seen HTTP/1.1 from=tenant body=", "{rust}");
+    let rust_denied = json("GET", "/rust/fetch?url=http://127.0.0.2:9/x");
+    assert_eq!(rust_denied["denied"], true, "{rust_denied}");
+
+    let py = json("GET", &format!("/py/fetch?url=http://{upstream}/seen"));
+    assert_eq!(py["status"], 200, "{py}");
+    assert_eq!(py["text"], "GET /seen?q=1 HTTP/1.1 from=python body=", "params and headers are sent: {py}");
+    assert_eq!(py["type"], "text/plain", "headers are read case-insensitively: {py}");
+    let redirect = json("GET", &format!("/py/fetch?url=http://{upstream}/redirect"));
+    assert_eq!(redirect["status"], 302, "not followed unless asked: {redirect}");
+    let followed = json("GET", &format!("/py/fetch?url=http://{upstream}/redirect&follow=true"));
+    assert_eq!(
+        (followed["status"].clone(), followed["text"].clone()),
+        (200.into(), "upstream ok".into()),
+        "{followed}"
+    );
+    let missing = json("GET", &format!("/py/checked?url=http://{upstream}/missing"));
+    assert_eq!(missing["status"], 404, "{missing}");
+    assert!(missing["raised"].as_str().unwrap().starts_with("404 Client Error"), "{missing}");
+    let sent = json("POST", &format!("/py/send?url=http://{upstream}/seen"));
+    assert_eq!(sent["echo"], r#"POST /seen HTTP/1.1 from= body={"name":"Alice","n":1}"#, "{sent}");
+
+    let denied = json("GET", &format!("/py-denied/fetch?url=http://{upstream}/seen"));
+    assert!(denied["denied"].as_str().unwrap().contains("HttpRequestDenied"), "{denied}");
 }

@@ -26,6 +26,7 @@ pub fn manifest(name: &str, manifest: &str) -> PathBuf {
         ("{python_kv}", "tests/guests/python-kv"),
         ("{python_background}", "tests/guests/python-background"),
         ("{python_stream}", "tests/guests/python-stream"),
+        ("{python_outbound}", "tests/guests/python-outbound"),
     ] {
         if text.contains(placeholder) {
             text = text.replace(placeholder, &guest(dir).to_string_lossy());

@@ -10,8 +10,18 @@ use super::BuildError;
 /// The componentize-py release FasterAPI builds with.
 pub const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
 
-/// The WIT package, embedded so the binary builds Python guests anywhere.
-const WIT: &str = include_str!("../../../wit/fasterapi.wit");
+/// The WIT package, embedded so the binary builds Python guests anywhere:
+/// ours, and the standard WASI 0.2 packages `wasi:http` needs (`wit/deps`).
+const WIT: &[(&str, &str)] = &[
+    ("fasterapi.wit", include_str!("../../../wit/fasterapi.wit")),
+    ("deps/cli.wit", include_str!("../../../wit/deps/cli.wit")),
+    ("deps/clocks.wit", include_str!("../../../wit/deps/clocks.wit")),
+    ("deps/filesystem.wit", include_str!("../../../wit/deps/filesystem.wit")),
+    ("deps/http.wit", include_str!("../../../wit/deps/http.wit")),
+    ("deps/io.wit", include_str!("../../../wit/deps/io.wit")),
+    ("deps/random.wit", include_str!("../../../wit/deps/random.wit")),
+    ("deps/sockets.wit", include_str!("../../../wit/deps/sockets.wit")),
+];
 
 /// The Python SDK's modules, embedded for the same reason.
 const SDK: &[(&str, &str)] = &[
@@ -33,6 +43,7 @@ const SDK: &[(&str, &str)] = &[
     ("encoders.py", include_str!("../../../python/fasterapi/encoders.py")),
     ("exception_handlers.py", include_str!("../../../python/fasterapi/exception_handlers.py")),
     ("exceptions.py", include_str!("../../../python/fasterapi/exceptions.py")),
+    ("http.py", include_str!("../../../python/fasterapi/http.py")),
     ("kv.py", include_str!("../../../python/fasterapi/kv.py")),
     ("middleware/__init__.py", include_str!("../../../python/fasterapi/middleware/__init__.py")),
     ("middleware/cors.py", include_str!("../../../python/fasterapi/middleware/cors.py")),
@@ -102,7 +113,9 @@ fn in_packages(dir: &Path, mut module: String) -> PythonApp {
 pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
     let componentize_py = componentize_py()?;
     let work = tempdir(&app.module)?;
-    write(&work.join("wit/fasterapi.wit"), WIT)?;
+    for (name, source) in WIT {
+        write(&work.join("wit").join(name), source)?;
+    }
     for (name, source) in SDK {
         write(&work.join("sdk/fasterapi").join(name), source)?;
     }
@@ -114,7 +127,7 @@ pub fn build(app: &PythonApp, output: &Path) -> Result<(), BuildError> {
     let packages = super::packages::install(&app.dir, &pip_python(&componentize_py), &cache_dir())?;
     eprintln!("componentize-py: building {} (module `{}`)", app.dir.display(), app.module);
     let mut command = Command::new(&componentize_py);
-    command.arg("-d").arg(work.join("wit")).args(["-w", "app", "componentize", ENTRY_MODULE, "-p"]);
+    command.arg("-d").arg(work.join("wit")).args(["-w", "app-python", "componentize", ENTRY_MODULE, "-p"]);
     command.arg(work.join("sdk")).arg("-p").arg(&app.dir);
     if let Some(packages) = &packages {
         command.arg("-p").arg(packages);

@@ -160,7 +160,17 @@ fn sandbox(port: i64) -> Json<Value> {
     }))
 }
 
+/// Calls `url` with the SDK's client: its status and body, or the error.
+#[get("/fetch")]
+fn fetch(url: String) -> Json<Value> {
+    match fasterapi::http::Request::get(&url).header("x-from", "tenant").send() {
+        Ok(answer) => Json(json!({ "status": answer.status, "body": answer.text() })),
+        Err(err) => Json(json!({ "error": err.to_string(), "denied": matches!(err, fasterapi::http::Error::Denied(_)) })),
+    }
+}
+
 fasterapi::app!(
+    fetch,
     ok,
     counter,
     config,
