@@ -10,66 +10,81 @@ use std::time::{Duration, Instant};
 use crate::support::{Server, guest};
 use crate::tenants::manifest;
 
-/// A tiny HTTP/1.1 upstream on loopback: `/ok`, `/slow` (answers after
-/// 5 s), `/big` (2 MiB), `/redirect` (302 to `/ok`), `/seen` (the request
-/// line, its `x-from` header and its body).
+/// A tiny HTTP/1.1 upstream on loopback, keeping connections alive:
+/// `/ok`, `/slow` (answers after 5 s), `/big` (2 MiB), `/redirect` (302 to
+/// `/ok`), `/seen` (the request line, its `x-from` header and its body),
+/// `/connection` (which of the upstream's connections it came on).
 fn upstream() -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
-        for stream in listener.incoming().map_while(Result::ok) {
+        for (number, stream) in listener.incoming().map_while(Result::ok).enumerate() {
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                let _ = reader.read_line(&mut line);
-                let request_line = line.trim().to_owned();
-                let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let path = target.split('?').next().unwrap_or("/").to_owned();
-                let (mut from, mut length) = (String::new(), 0usize);
-                while line != "\r\n" && !line.is_empty() {
-                    line.clear();
-                    let _ = reader.read_line(&mut line);
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(value) = lower.strip_prefix("x-from:") {
-                        from = value.trim().to_owned();
-                    }
-                    if let Some(value) = lower.strip_prefix("content-length:") {
-                        length = value.trim().parse().unwrap_or(0);
+                let mut stream = stream;
+                while let Some((status, extra, body)) = answer(&mut reader, number) {
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n{extra}\r\n",
+                        body.len()
+                    );
+                    if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body)).is_err() {
+                        return;
                     }
                 }
-                let mut sent = vec![0; length];
-                let _ = std::io::Read::read_exact(&mut reader, &mut sent);
-                let (status, extra, body) = match path.as_str() {
-                    "/seen" => {
-                        let seen =
-                            format!("{request_line} from={from} body={}", String::from_utf8_lossy(&sent));
-                        ("200 OK", String::new(), seen.into_bytes())
-                    }
-                    "/ok" => ("200 OK", String::new(), b"upstream ok".to_vec()),
-                    "/slow" => {
-                        std::thread::sleep(Duration::from_secs(5));
-                        ("200 OK", String::new(), b"late".to_vec())
-                    }
-                    "/big" => ("200 OK", String::new(), vec![b'b'; 2 << 20]),
-                    "/redirect" => ("302 Found", "location: /ok\r\n".into(), Vec::new()),
-                    _ => ("404 Not Found", String::new(), b"no".to_vec()),
-                };
-                let head = format!(
-                    "HTTP/1.1 {status}\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n",
-                    body.len()
-                );
-                let mut stream = stream;
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
             });
         }
     });
     addr
 }
 
-/// A port nothing listens on.
+/// Reads one request from `reader` and makes its answer; `None` once the
+/// connection closes.
+fn answer(
+    reader: &mut BufReader<std::net::TcpStream>,
+    connection: usize,
+) -> Option<(&'static str, String, Vec<u8>)> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
+    let request_line = line.trim().to_owned();
+    let target = request_line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let path = target.split('?').next().unwrap_or("/").to_owned();
+    let (mut from, mut length) = (String::new(), 0usize);
+    while line != "\r\n" && !line.is_empty() {
+        line.clear();
+        reader.read_line(&mut line).ok()?;
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("x-from:") {
+            from = value.trim().to_owned();
+        }
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut sent = vec![0; length];
+    std::io::Read::read_exact(reader, &mut sent).ok()?;
+    Some(match path.as_str() {
+        "/seen" => {
+            let seen = format!("{request_line} from={from} body={}", String::from_utf8_lossy(&sent));
+            ("200 OK", String::new(), seen.into_bytes())
+        }
+        "/connection" => ("200 OK", String::new(), connection.to_string().into_bytes()),
+        "/ok" => ("200 OK", String::new(), b"upstream ok".to_vec()),
+        "/slow" => {
+            std::thread::sleep(Duration::from_secs(5));
+            ("200 OK", String::new(), b"late".to_vec())
+        }
+        "/big" => ("200 OK", String::new(), vec![b'b'; 2 << 20]),
+        "/redirect" => ("302 Found", "location: /ok\r\n".into(), Vec::new()),
+        _ => ("404 Not Found", String::new(), b"no".to_vec()),
+    })
+}
+
+/// A port nothing listens on: below 1024, where no test (nor the server's
+/// own listeners on port 0) can bind, and no service of this machine does.
 fn closed_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    1
 }
 
 fn serve(name: &str, upstream: SocketAddr, closed: u16) -> Server {
@@ -115,6 +130,11 @@ fn guests_call_only_what_they_are_granted() {
 
     let ok = fetch("granted", &format!("http://{upstream}/ok"));
     assert_eq!((ok.status, ok.text().as_str()), (200, "upstream ok"));
+    let first = fetch("granted", &format!("http://{upstream}/connection")).text();
+    let second = fetch("granted", &format!("http://{upstream}/connection")).text();
+    assert_eq!(first, second, "the app's connection is pooled and reused across its requests");
+    let other_app = fetch("everything", &format!("http://{upstream}/connection")).text();
+    assert_ne!(other_app, first, "another app never shares it");
 
     let denied = fetch("denied", &format!("http://{upstream}/ok"));
     assert_eq!(denied.status, 502, "the guest's call failed: {}", denied.text());
