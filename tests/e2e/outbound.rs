@@ -252,3 +252,76 @@ route = "/py-denied"
     let denied = json("GET", &format!("/py-denied/fetch?url=http://{upstream}/seen"));
     assert!(denied["denied"].as_str().unwrap().contains("HttpRequestDenied"), "{denied}");
 }
+
+/// A TLS upstream for `localhost`, its certificate signed by a CA made
+/// here; returns its address and the CA's PEM.
+fn tls_upstream() -> (SocketAddr, String) {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(rcgen::DnType::CommonName, "FasterAPI test CA");
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap()).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert =
+        rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap().signed_by(&key, &ca).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    let config = std::sync::Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().map_while(Result::ok) {
+            let config = config.clone();
+            std::thread::spawn(move || {
+                let Ok(connection) = rustls::ServerConnection::new(config) else { return };
+                let mut tls = rustls::StreamOwned::new(connection, stream);
+                let mut line = String::new();
+                {
+                    let mut reader = BufReader::new(&mut tls);
+                    while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                        line.clear();
+                    }
+                }
+                let body = "secure ok";
+                let head =
+                    format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                let _ = tls.write_all(head.as_bytes()).and_then(|()| tls.write_all(body.as_bytes()));
+                let _ = tls.flush();
+            });
+        }
+    });
+    (addr, ca.pem())
+}
+
+#[test]
+fn https_calls_trust_the_configured_ca_and_nothing_else() {
+    let (upstream, ca) = tls_upstream();
+    let app = |name: &str| {
+        format!(
+            "[[app]]\nname = \"{name}\"\ntenant = \"a\"\ncomponent = \"{}\"\nroute = \"/{name}\"\nallowed_outbound_hosts = [\"https://localhost:{}\"]\n",
+            guest("tests/guests/wasi-http-wstd").display(),
+            upstream.port()
+        )
+    };
+    let url = format!("https://localhost:{}/", upstream.port());
+
+    let trusting = manifest("outbound-tls", &format!("[server]\noutbound_ca = \"ca.pem\"\n\n{}", app("tls")));
+    std::fs::write(trusting.parent().unwrap().join("ca.pem"), &ca).unwrap();
+    let server = Server::start(&trusting);
+    let secure = server.get(&format!("/tls/fetch?url={url}"));
+    assert_eq!((secure.status, secure.text().as_str()), (200, "secure ok"));
+    drop(server);
+
+    let server = Server::start(&manifest("outbound-tls-untrusted", &app("plain")));
+    let untrusted = server.get(&format!("/plain/fetch?url={url}"));
+    assert_eq!(untrusted.status, 502, "{}", untrusted.text());
+    assert!(untrusted.text().contains("TlsCertificateError"), "{}", untrusted.text());
+}

@@ -246,3 +246,21 @@ fn limited(body: hyper::body::Incoming, max: usize) -> WasiBody {
         })
         .boxed_unsync()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_bundle_must_hold_certificates() {
+        let missing = std::path::Path::new("/nonexistent/ca.pem");
+        let err = tls_config(Some(missing)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("cannot read the CA bundle /nonexistent/ca.pem"), "{err}");
+        let empty = std::env::temp_dir().join(format!("fasterapi-empty-ca-{}.pem", std::process::id()));
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let err = tls_config(Some(&empty)).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("no PEM certificate in it"), "{err}");
+        std::fs::remove_file(&empty).unwrap();
+        assert!(tls_config(None).is_ok(), "the webpki roots alone");
+    }
+}
