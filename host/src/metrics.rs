@@ -22,6 +22,14 @@ struct RequestLabels {
     status: u16,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutboundLabels {
+    app: String,
+    destination: String,
+    /// The status code, or the `wasi:http` error (`HttpRequestDenied`).
+    outcome: String,
+}
+
 /// The process's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -31,6 +39,8 @@ pub struct Metrics {
     timeouts: Family<AppLabel, Counter>,
     instantiations: Family<AppLabel, Counter>,
     reloads: Family<AppLabel, Counter>,
+    outbound: Family<OutboundLabels, Counter>,
+    outbound_latency: Family<AppLabel, Histogram>,
 }
 
 /// The metrics of this process.
@@ -48,6 +58,11 @@ impl Metrics {
         let timeouts = Family::<AppLabel, Counter>::default();
         let instantiations = Family::<AppLabel, Counter>::default();
         let reloads = Family::<AppLabel, Counter>::default();
+        let outbound = Family::<OutboundLabels, Counter>::default();
+        let outbound_latency = Family::<AppLabel, Histogram>::new_with_constructor(|| {
+            // 100 µs .. ~3.3 s
+            Histogram::new(exponential_buckets(0.000_1, 2.0, 16))
+        });
         registry.register("requests", "HTTP requests answered, by app and status", requests.clone());
         registry.register("request_duration_seconds", "Time to answer a request, by app", latency.clone());
         registry.register("traps", "Guest traps, by app", traps.clone());
@@ -58,7 +73,27 @@ impl Metrics {
             "App versions loaded after start (reload or deploy), by app",
             reloads.clone(),
         );
-        Metrics { registry, requests, latency, traps, timeouts, instantiations, reloads }
+        registry.register(
+            "outbound_requests",
+            "Outbound HTTP calls of guests, by app, destination host and outcome",
+            outbound.clone(),
+        );
+        registry.register(
+            "outbound_request_duration_seconds",
+            "Time until an outbound call's answer began (or it failed), by app",
+            outbound_latency.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            traps,
+            timeouts,
+            instantiations,
+            reloads,
+            outbound,
+            outbound_latency,
+        }
     }
 
     /// The handles of one app's metrics, looked up once rather than per request.
@@ -133,6 +168,19 @@ impl AppMetrics {
 impl fasterapi_runtime::Observer for AppMetrics {
     fn instantiated(&self) {
         self.instantiations.inc();
+    }
+
+    fn outbound(&self, destination: &str, outcome: &str, elapsed: Duration) {
+        let labels = OutboundLabels {
+            app: self.app.clone(),
+            destination: destination.into(),
+            outcome: outcome.into(),
+        };
+        METRICS.outbound.get_or_create(&labels).inc();
+        METRICS
+            .outbound_latency
+            .get_or_create(&AppLabel { app: self.app.clone() })
+            .observe(elapsed.as_secs_f64());
     }
 }
 

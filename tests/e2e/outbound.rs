@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
-use crate::support::{Server, guest};
+use crate::support::{Connection, Server, guest};
 use crate::tenants::manifest;
 
 /// A tiny HTTP/1.1 upstream on loopback, keeping connections alive:
@@ -169,6 +169,18 @@ fn guests_call_only_what_they_are_granted() {
         "an answer over max_outbound_response never arrives whole: {:?}",
         big.map(|r| (r.status, r.body.len()))
     );
+
+    let auth = "Bearer outbound-test-token";
+    let metrics =
+        Connection::open(server.admin_addr()).send("GET", "/metrics", &[("authorization", auth)], b"").text();
+    for line in [
+        r#"fasterapi_outbound_requests_total{app="granted",destination="127.0.0.1",outcome="200"} 3"#,
+        r#"fasterapi_outbound_requests_total{app="granted",destination="127.0.0.1",outcome="HttpResponseTimeout"} 1"#,
+        r#"fasterapi_outbound_requests_total{app="granted",destination="localhost",outcome="HttpRequestDenied"} 1"#,
+        r#"fasterapi_outbound_request_duration_seconds_count{app="granted"}"#,
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
 }
 
 #[test]

@@ -76,6 +76,10 @@ pub struct InstanceLimits {
 pub trait Observer: Send + Sync {
     /// An instance is being created.
     fn instantiated(&self) {}
+
+    /// An outbound HTTP call to `destination` (a host name) ended with
+    /// `outcome` (its status code, or the `wasi:http` error) after `elapsed`.
+    fn outbound(&self, _destination: &str, _outcome: &str, _elapsed: Duration) {}
 }
 
 /// An observer that notes nothing.

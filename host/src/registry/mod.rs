@@ -414,7 +414,15 @@ impl Registry {
         // The manifest was validated: its grants parse.
         let allowed = AllowedHosts::parse(&config.allowed_outbound_hosts).unwrap_or_default();
         let (limits, private, tls) = (config.limits.outbound(), self.private.clone(), self.tls.clone());
-        Some(Arc::new(OutboundPolicy::new(config.name.as_str().into(), allowed, limits, private, tls)))
+        let observer = Arc::new(METRICS.app(&config.name));
+        Some(Arc::new(OutboundPolicy::new(
+            config.name.as_str().into(),
+            allowed,
+            limits,
+            private,
+            tls,
+            observer,
+        )))
     }
 
     /// Keeps `addr`, a listener of the host (the admin API), out of every

@@ -21,6 +21,8 @@ use hyper_util::rt::TokioExecutor;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use connector::{ConnectFailure, Connector};
+
+use crate::guest::Observer;
 pub use grants::{AllowedHosts, GrantError};
 
 /// How long a pooled connection may stay idle before it is closed.
@@ -63,6 +65,8 @@ pub struct OutboundPolicy {
     limits: OutboundLimits,
     connector: Connector,
     client: Client<Connector, WasiBody>,
+    /// Told of every call (the host's metrics).
+    observer: Arc<dyn Observer>,
 }
 
 /// Why TLS for outbound calls cannot be set up.
@@ -115,6 +119,7 @@ impl OutboundPolicy {
         limits: OutboundLimits,
         private: PrivateListeners,
         tls: Arc<rustls::ClientConfig>,
+        observer: Arc<dyn Observer>,
     ) -> OutboundPolicy {
         let connector =
             Connector::new(app, allowed, private, tls, limits.connections, limits.connect_timeout);
@@ -122,7 +127,7 @@ impl OutboundPolicy {
             .pool_idle_timeout(POOL_IDLE)
             .pool_max_idle_per_host(limits.connections as usize)
             .build(connector.clone());
-        OutboundPolicy { limits, connector, client }
+        OutboundPolicy { limits, connector, client, observer }
     }
 }
 
@@ -182,11 +187,13 @@ impl WasiHttpHooks for Outbound {
                 return Err(Error::ConnectionLimitReached);
             }
             let started = Instant::now();
+            let destination = request.uri().host().unwrap_or_default().to_owned();
             let result = send(&app, &policy, request, options, deadline).await;
             let outcome = match &result {
                 Ok(response) => response.status().as_str().to_owned(),
-                Err(err) => format!("{err:?}"),
+                Err(err) => error_name(err),
             };
+            policy.observer.outbound(&destination, &outcome, started.elapsed());
             tracing::debug!(%app, %url, %outcome, elapsed = ?started.elapsed(), "outbound request");
             result
                 .map(|response| (response, Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>))
@@ -223,6 +230,12 @@ async fn send(
         return Err(Error::HttpResponseBodySize(response.body().size_hint().exact()));
     }
     Ok(response.map(|body| limited(body, max)))
+}
+
+/// An error's name, as a metric label (`HttpRequestDenied`).
+fn error_name(err: &Error) -> String {
+    let debug = format!("{err:?}");
+    debug.split(['(', ' ', '{']).next().unwrap_or_default().to_owned()
 }
 
 /// The `wasi:http` error for a failed call: the connector's, or hyper's.
