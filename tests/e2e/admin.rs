@@ -162,3 +162,40 @@ fn fasterapi_deploy_uses_the_admin_api() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
 }
+
+#[test]
+fn a_wasi_http_component_is_deployed_with_its_grants_and_listed_by_kind() {
+    let manifest = setup("admin-wasi-http");
+    let server = start(&manifest);
+    let addr = server.admin_addr();
+    let wstd = guest("tests/guests/wasi-http-wstd");
+    let typed_kind = r#"{ tenant = "t3", route = "/proxy", kind = "typed" }"#;
+    let refused = deploy(addr, "proxy", &wstd, typed_kind);
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    assert!(refused.text().contains("is a wasi-http component"), "{}", refused.text());
+    let bad_grant = r#"{ tenant = "t3", route = "/proxy", allowed_outbound_hosts = ["api.example.com"] }"#;
+    let refused = deploy(addr, "proxy", &wstd, bad_grant);
+    assert_eq!(refused.status, 400, "{}", refused.text());
+    let detail = refused.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains(r#"allowed_outbound_hosts entry "api.example.com": no scheme"#), "{detail}");
+
+    let admin_url = format!("http://{addr}");
+    let app = format!(r#"{{ tenant = "t3", route = "/proxy", allowed_outbound_hosts = ["{admin_url}"] }}"#);
+    assert_eq!(deploy(addr, "proxy", &wstd, &app).status, 200);
+    assert_eq!(server.get("/proxy/").text(), "hello from wstd");
+    // Granted by literal address and port, the call reaches the admin API
+    // (which wants its token, as from anyone).
+    let granted = server.get(&format!("/proxy/fetch?url={admin_url}/health"));
+    assert_eq!(granted.status, 401, "{}", granted.text());
+
+    let apps = admin(addr, "GET", "/apps", &[], b"").json();
+    let kinds: Vec<(String, String)> = apps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap().to_owned(), a["kind"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(kinds.contains(&("proxy".into(), "wasi-http".into())), "{kinds:?}");
+    assert!(kinds.contains(&("steady".into(), "typed".into())), "{kinds:?}");
+    assert_eq!(server.get("/proxy/openapi.json").status, 404, "no OpenAPI document for a wasi:http app");
+}

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::reload::Load;
 use crate::support::{Server, guest, root, scratch};
 use crate::tenants::manifest;
 
@@ -182,4 +183,51 @@ fn a_stated_kind_must_match_the_component() {
         stderr.contains(r#"the manifest says kind = "typed", but the component is a wasi-http component"#),
         "{stderr}"
     );
+}
+
+#[test]
+fn wasi_http_components_reload_under_load_without_a_failed_request() {
+    let (wstd, python) = (guest("tests/guests/wasi-http-wstd"), python_component());
+    let dir = scratch().join("wasi-http-reload");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let swapped = dir.join("swapped.wasm");
+    std::fs::copy(&wstd, &swapped).unwrap();
+    let manifest = "[[app]]\nname = \"swapped\"\ntenant = \"t\"\ncomponent = \"swapped.wasm\"\nroute = \"/swap\"\ninstances = \"reuse\"\n";
+    std::fs::write(dir.join("fasterapi.toml"), manifest).unwrap();
+    let server = Server::start(&dir.join("fasterapi.toml"));
+    let replace = |component: &PathBuf| {
+        let tmp = swapped.with_extension("tmp");
+        std::fs::copy(component, &tmp).unwrap();
+        std::fs::rename(&tmp, &swapped).unwrap();
+    };
+    let wait = |want: &str, limit: Duration| {
+        let started = std::time::Instant::now();
+        while server.get("/swap/hello").text() != want {
+            assert!(started.elapsed() < limit, "never answered {want:?}:\n{}", server.log());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    // Each version compiled once before the load starts.
+    replace(&python);
+    wait("hello from python", Duration::from_secs(90));
+    replace(&wstd);
+    wait("hello from wstd", Duration::from_secs(10));
+
+    let load = Load::start(&server, "/swap/hello", 3);
+    for round in 0..20 {
+        let (component, want) =
+            if round % 2 == 0 { (&python, "hello from python") } else { (&wstd, "hello from wstd") };
+        replace(component);
+        wait(want, Duration::from_secs(10));
+    }
+    let answers = load.finish();
+    let bad: Vec<_> = answers
+        .iter()
+        .filter(|(status, text)| {
+            !(*status == 200 && (text == "hello from wstd" || text == "hello from python"))
+        })
+        .collect();
+    assert!(bad.is_empty(), "{} bad answers of {}, e.g. {:?}", bad.len(), answers.len(), bad.first());
+    assert!(answers.len() > 100, "{} answers", answers.len());
 }

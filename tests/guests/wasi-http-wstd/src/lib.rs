@@ -11,7 +11,7 @@ use wstd::http::{Body, Client, Error, Method, Request, Response, StatusCode};
 async fn main(req: Request<Body>) -> Result<Response<Body>, Error> {
     let path = req.uri().path().to_owned();
     match (req.method().clone(), path.as_str()) {
-        (Method::GET, "/") => Ok(text(StatusCode::OK, "hello from wstd")),
+        (Method::GET, "/") | (Method::GET, "/hello") => Ok(text(StatusCode::OK, "hello from wstd")),
         (Method::POST, "/echo") => Ok(echo(req)),
         (Method::GET, "/big") => Ok(big(&req)),
         (Method::GET, "/headers") => Ok(headers(&req)),
