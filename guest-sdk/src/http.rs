@@ -53,6 +53,14 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// A failed call answers 502 Bad Gateway with the reason as its detail, so
+/// that a handler can use `?` on a call.
+impl From<Error> for crate::HttpError {
+    fn from(err: Error) -> crate::HttpError {
+        crate::HttpError::new(502, err.to_string())
+    }
+}
+
 /// An answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {

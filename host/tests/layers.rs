@@ -1,6 +1,7 @@
 //! Guards the architecture where the compiler cannot: the host's modules
 //! import only the layers below them, the lower crates stay free of HTTP
-//! and WebAssembly as their charter says, and nothing in the project reads
+//! and WebAssembly as their charter says (the runtime's only HTTP is the
+//! standard `wasi:http` world's, in two modules), and nothing in the project reads
 //! outside the repository (the team's folder beside it exists only on its own machines).
 
 use std::path::{Path, PathBuf};
@@ -109,10 +110,40 @@ fn lower_crates_keep_to_their_charter() {
         assert!(!routes.iter().any(|d| d == forbidden), "fasterapi-routes depends on {forbidden}");
     }
     let runtime = dependencies("crates/runtime/Cargo.toml");
-    for forbidden in http.iter().chain(&["fasterapi-host", "matchit"]) {
+    for forbidden in ["fasterapi-host", "matchit"] {
         assert!(!runtime.iter().any(|d| d == forbidden), "fasterapi-runtime depends on {forbidden}");
     }
     assert!(dependencies("crates/lax/Cargo.toml").is_empty(), "fasterapi-lax has dependencies");
+}
+
+/// The runtime's only HTTP is the standard `wasi:http` world's: hosting a
+/// `wasi:http` component (`proxy.rs`) and the outbound capability
+/// (`capabilities/outbound/`). The engine, instances, limits, typed guests
+/// and the other capabilities name no HTTP crate.
+const RUNTIME_HTTP: [&str; 2] = ["crates/runtime/src/proxy.rs", "crates/runtime/src/capabilities/outbound/"];
+
+#[test]
+fn the_runtime_speaks_http_only_for_wasi_http() {
+    let http =
+        ["hyper::", "hyper_util::", "http::", "http_body::", "http_body_util::", "wasmtime_wasi_http::"];
+    let mut offenders = Vec::new();
+    for file in rust_files(&repo().join("crates/runtime/src")) {
+        let relative = file.strip_prefix(repo()).unwrap().to_string_lossy().replace('\\', "/");
+        if RUNTIME_HTTP.iter().any(|allowed| relative.starts_with(allowed)) {
+            continue;
+        }
+        let source = std::fs::read_to_string(&file).unwrap();
+        for name in http {
+            let named = source.match_indices(name).any(|(at, _)| {
+                // `http::` inside another path (`fasterapi::http::kv`) is not the crate.
+                at == 0 || !source[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+            });
+            if named {
+                offenders.push(format!("{relative} names {name}"));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "HTTP outside the runtime's wasi:http modules:\n{}", offenders.join("\n"));
 }
 
 /// The team's folder beside the repository, which a user's clone has not;

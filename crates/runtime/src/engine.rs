@@ -116,7 +116,7 @@ fn engine_config(config: &RuntimeConfig) -> Result<Config, RuntimeError> {
 fn linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::capabilities::outbound::add_to_linker(&mut linker)?;
     bindings::log::add_to_linker::<HostState, Log>(&mut linker, HostState::log_view)?;
     bindings::config::add_to_linker::<HostState, ConfigCapability>(&mut linker, HostState::config_view)?;
     bindings::kv::add_to_linker::<HostState, Kv>(&mut linker, HostState::kv_view)?;

@@ -6,7 +6,8 @@
 //! [`Guest`] a `bindings::types::Request` whose parameters are already
 //! typed, and gets a `bindings::types::Response` back, or a [`CallError`]
 //! that says whether the guest trapped, timed out or could not be
-//! instantiated.
+//! instantiated. Its only HTTP is the standard `wasi:http` world's, in two
+//! modules: [`ProxyGuest`] and the outbound capability.
 //!
 //! - [`Runtime`]: the engine, linker and compile cache every app shares;
 //! - [`Compiled`]: a compiled component, and the [`World`] it implements;
@@ -15,7 +16,8 @@
 //!   types are the world's own: the runtime has no HTTP server);
 //! - [`cache`]: compiled components on disk, compiled functions in memory;
 //! - [`capabilities`]: `config`, `log` and `kv` (redb or Redis), each on its
-//!   own view of the store, and the guest's captured stderr;
+//!   own view of the store, outbound `wasi:http` (deny by default, pooled
+//!   per app), and the guest's captured stderr;
 //! - [`bindings`]: the types generated from `wit/`.
 
 #![deny(missing_docs)]

@@ -7,12 +7,11 @@ use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
-use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::capabilities::config::ConfigView;
 use crate::capabilities::kv::KvView;
 use crate::capabilities::log::{LogView, RequestLog};
-use crate::capabilities::outbound::Outbound;
+use crate::capabilities::outbound::HttpState;
 use crate::capabilities::stderr::CapturedStderr;
 use crate::guest::GuestShared;
 
@@ -28,10 +27,9 @@ pub(crate) struct HostState {
     /// The app the instance belongs to: who it is, what it may reach, its limits.
     guest: Arc<GuestShared>,
     wasi: WasiCtx,
-    http: WasiHttpCtx,
-    /// Outbound HTTP calls: the app's grants, what this request has used.
-    outbound: Outbound,
-    table: ResourceTable,
+    /// `wasi:http`: the app's outbound grants, what this request has used.
+    pub(crate) http: HttpState,
+    pub(crate) table: ResourceTable,
     stderr: CapturedStderr,
     /// What the current request has logged.
     log: RequestLog,
@@ -73,12 +71,6 @@ impl WasiView for HostState {
     }
 }
 
-impl WasiHttpView for HostState {
-    fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.outbound }
-    }
-}
-
 /// A store for one instance of `guest`, with its memory and table limits,
 /// its clock started (see [`start_request_clock`]). Until the deadline a
 /// running guest yields at every epoch tick; after it, it traps
@@ -95,8 +87,7 @@ pub(crate) fn new_store(engine: &Engine, guest: &Arc<GuestShared>) -> Store<Host
     let state = HostState {
         guest: guest.clone(),
         wasi: WasiCtxBuilder::new().stderr(stderr.clone()).build(),
-        http: WasiHttpCtx::new(),
-        outbound: Outbound::new(guest.identity.app.clone(), guest.capabilities.outbound.clone()),
+        http: HttpState::new(guest.identity.app.clone(), guest.capabilities.outbound.clone()),
         table: resource_table(guest.limits.memory),
         stderr,
         log: RequestLog::default(),
@@ -149,7 +140,7 @@ pub(crate) fn deadline(timeout: Duration) -> Instant {
 pub(crate) fn start_request_clock(store: &mut Store<HostState>) {
     let state = store.data_mut();
     state.deadline = deadline(state.guest.limits.timeout);
-    state.outbound.start_request(state.deadline);
+    state.http.start_request(state.deadline);
     state.ticks = 0;
     state.stderr.clear();
     state.log.reset();

@@ -18,11 +18,48 @@ use http_body_util::BodyExt;
 use hyper::body::Body;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime_wasi_http::{
+    Error, RequestOptions, WasiBody, WasiHttpCtx, WasiHttpCtxView, WasiHttpHooks, WasiHttpView,
+};
 
 use connector::{ConnectFailure, Connector};
 
 use crate::guest::Observer;
+use crate::state::HostState;
+
+/// Links `wasi:http` (types and the outgoing handler) on every store's
+/// [`HttpState`].
+pub(crate) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
+}
+
+/// A store's `wasi:http` state: the context, and the app's outbound calls.
+pub(crate) struct HttpState {
+    ctx: WasiHttpCtx,
+    outbound: Outbound,
+}
+
+impl HttpState {
+    pub(crate) fn new(app: Arc<str>, policy: Option<Arc<OutboundPolicy>>) -> HttpState {
+        HttpState { ctx: WasiHttpCtx::new(), outbound: Outbound::new(app, policy) }
+    }
+
+    /// A new inbound request starts (see [`Outbound::start_request`]).
+    pub(crate) fn start_request(&mut self, deadline: Instant) {
+        self.outbound.start_request(deadline);
+    }
+
+    fn view<'a>(&'a mut self, table: &'a mut ResourceTable) -> WasiHttpCtxView<'a> {
+        WasiHttpCtxView { ctx: &mut self.ctx, table, hooks: &mut self.outbound }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        self.http.view(&mut self.table)
+    }
+}
 pub use grants::{AllowedHosts, GrantError};
 
 /// How long a pooled connection may stay idle before it is closed.
@@ -133,7 +170,7 @@ impl OutboundPolicy {
 
 /// One instance's outbound calls: its app's policy (none: deny all) and
 /// what the current inbound request has used.
-pub struct Outbound {
+pub(crate) struct Outbound {
     app: Arc<str>,
     policy: Option<Arc<OutboundPolicy>>,
     /// Calls made for the current inbound request.
@@ -144,13 +181,13 @@ pub struct Outbound {
 
 impl Outbound {
     /// Outbound calls of `app` under `policy`.
-    pub fn new(app: Arc<str>, policy: Option<Arc<OutboundPolicy>>) -> Outbound {
+    pub(crate) fn new(app: Arc<str>, policy: Option<Arc<OutboundPolicy>>) -> Outbound {
         Outbound { app, policy, sent: 0, deadline: Instant::now() }
     }
 
     /// A new inbound request starts: its calls are counted afresh and end
     /// by its deadline.
-    pub fn start_request(&mut self, deadline: Instant) {
+    pub(crate) fn start_request(&mut self, deadline: Instant) {
         self.sent = 0;
         self.deadline = deadline;
     }
