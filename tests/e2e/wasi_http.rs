@@ -12,20 +12,19 @@ use crate::reload::Load;
 use crate::support::{Server, guest, root, scratch};
 use crate::tenants::manifest;
 
-/// The wasi:http WIT that wasmtime-wasi-http (the host's own dependency)
-/// ships: what componentize-py builds a `wasi:http/proxy` app against.
+/// A WIT directory for the `wasi:http/proxy` world, laid out as the README
+/// says: the `wasi:http` package on top, the packages it uses in `deps/`,
+/// all from the repository's `wit/deps`.
 fn wasi_http_wit() -> PathBuf {
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--manifest-path"])
-        .arg(root().join("Cargo.toml"))
-        .output()
-        .expect("cargo metadata");
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).expect("metadata is JSON");
-    let package = metadata["packages"]
-        .as_array()
-        .and_then(|packages| packages.iter().find(|p| p["name"] == "wasmtime-wasi-http"))
-        .expect("wasmtime-wasi-http is a dependency");
-    PathBuf::from(package["manifest_path"].as_str().unwrap()).parent().unwrap().join("wit")
+    let dir = scratch().join("wasi-http-wit");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("deps")).unwrap();
+    let from = root().join("wit/deps");
+    std::fs::copy(from.join("http.wit"), dir.join("http.wit")).unwrap();
+    for package in ["io", "clocks", "random", "cli", "filesystem", "sockets"] {
+        std::fs::copy(from.join(format!("{package}.wit")), dir.join(format!("deps/{package}.wit"))).unwrap();
+    }
+    dir
 }
 
 /// The componentize-py app, built once per run with componentize-py itself.
