@@ -64,12 +64,16 @@ examples: host wasm-target
 
 ## The load benchmark: the bare hyper ceiling, FasterAPI (Rust and Python guests,
 ## both instance modes) and FastAPI/uvicorn, pinned to one core each; one table.
+## Then the wasi:http benchmark: a wstd component under FasterAPI and under
+## `wasmtime serve` (wasmtime-cli installed once into target/tools), and a guest
+## calling out per request against the ceiling's hyper client.
 bench: host examples
 	@command -v wrk >/dev/null || { echo "installing wrk (apt)"; \
 		(apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)) || \
 		{ echo "cannot install wrk: install it (apt-get install wrk) and retry"; exit 1; }; }
 	cargo build --release -p fasterapi-ceiling
 	$(PYTHON) benches/load.py
+	$(PYTHON) benches/wasi_http.py
 
 ## Criterion micro-benchmarks: router, typed parameters, fresh and warm guest calls,
 ## and a whole request through the trigger (no socket).

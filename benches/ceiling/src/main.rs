@@ -1,19 +1,23 @@
 //! The ceiling of the load benchmark: `benches/peers/fastapi_app.py`'s four
 //! endpoints as a bare hyper handler, with no WebAssembly and no framework.
 //! FasterAPI cannot be faster than this; `make bench` reports ratios to it.
+//! `GET /proxy?url=U` calls `U` with hyper's pooled client: the ceiling of
+//! a guest calling out (`benches/wasi_http.py`).
 //!
 //! Usage: `ceiling 127.0.0.1:9000`
 
 use std::convert::Infallible;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
 
 type HttpResponse = Response<Full<Bytes>>;
@@ -78,7 +82,29 @@ async fn handle(request: Request<Incoming>) -> HttpResponse {
                 unprocessable("int_parsing", json!(["path", "user_id"]), json!(&path["/users/".len()..]))
             }
         },
+        (&Method::GET, "/proxy") => proxy(&query).await,
         _ => json_response(StatusCode::NOT_FOUND, json!({ "detail": "Not Found" })),
+    }
+}
+
+/// One pooled client for outbound calls, as a native service would keep.
+static CLIENT: std::sync::LazyLock<Client<HttpConnector, Empty<Bytes>>> =
+    std::sync::LazyLock::new(|| Client::builder(TokioExecutor::new()).build_http());
+
+/// `GET /proxy?url=U`: calls `U` and answers its status and body as JSON,
+/// what the outbound benchmark's guest does through `wasi:http`.
+async fn proxy(query: &str) -> HttpResponse {
+    let url = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "url").map(|(_, v)| v.into_owned());
+    let Some(Ok(uri)) = url.map(|u| u.parse::<hyper::Uri>()) else {
+        return respond(StatusCode::BAD_REQUEST, "text/plain", "need ?url=");
+    };
+    match CLIENT.get(uri).await {
+        Ok(answer) => {
+            let status = answer.status().as_u16();
+            let body = answer.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            json_response(StatusCode::OK, json!({ "status": status, "body": String::from_utf8_lossy(&body) }))
+        }
+        Err(err) => json_response(StatusCode::OK, json!({ "error": err.to_string() })),
     }
 }
 
