@@ -84,14 +84,7 @@ impl TypedApp {
         capabilities: Capabilities,
         compiled: Compiled,
     ) -> Result<TypedApp, LoadError> {
-        let metrics = Arc::new(METRICS.app(&config.name));
-        let guest_config = GuestConfig {
-            identity: Identity { app: config.name.as_str().into(), tenant: config.tenant.as_str().into() },
-            capabilities,
-            limits: config.limits.for_instances(),
-            instances: config.instances,
-            observer: metrics.clone(),
-        };
+        let (guest_config, metrics) = guest_config(config, capabilities);
         let guest = Guest::from_compiled(runtime, guest_config, compiled).await?;
         fasterapi_routes::spec::validate_routes(guest.routes())?;
         let router = Router::new(guest.routes())?;
@@ -437,6 +430,20 @@ impl TypedApp {
         };
         json(StatusCode::UNPROCESSABLE_ENTITY, validation_body(errors, body_errors))
     }
+}
+
+/// What the runtime loads `config`'s guest with, and the app's metrics
+/// (which observe its instances).
+pub(super) fn guest_config(config: &AppConfig, capabilities: Capabilities) -> (GuestConfig, Arc<AppMetrics>) {
+    let metrics = Arc::new(METRICS.app(&config.name));
+    let guest_config = GuestConfig {
+        identity: Identity { app: config.name.as_str().into(), tenant: config.tenant.as_str().into() },
+        capabilities,
+        limits: config.limits.for_instances(),
+        instances: config.instances,
+        observer: metrics.clone(),
+    };
+    (guest_config, metrics)
 }
 
 /// The path without the app's `root_path` when it still carries it (a proxy

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use fasterapi_runtime::capabilities::{Capabilities, Identity};
-use fasterapi_runtime::{Compiled, GuestConfig, ProxyGuest, ProxyReply, Runtime};
+use fasterapi_runtime::capabilities::Capabilities;
+use fasterapi_runtime::{Compiled, ProxyGuest, ProxyReply, Runtime};
 use hyper::body::{Body, Frame, SizeHint};
 use hyper::header::{HOST, HeaderName, HeaderValue};
 use hyper::{Request, StatusCode};
@@ -21,7 +21,7 @@ use super::Mount;
 use super::response::{call_failed, count_failure, unavailable};
 use crate::config::{AppConfig, Limits};
 use crate::http::{HttpResponse, ResponseBody, StreamAborted, detail};
-use crate::metrics::{AppMetrics, METRICS};
+use crate::metrics::AppMetrics;
 
 /// The headers Spin gives a component about the URL it was reached by;
 /// Spin-built components rely on them. A client cannot set them.
@@ -46,14 +46,7 @@ impl ProxyApp {
         capabilities: Capabilities,
         compiled: Compiled,
     ) -> Result<ProxyApp, fasterapi_runtime::LoadError> {
-        let metrics = Arc::new(METRICS.app(&config.name));
-        let guest_config = GuestConfig {
-            identity: Identity { app: config.name.as_str().into(), tenant: config.tenant.as_str().into() },
-            capabilities,
-            limits: config.limits.for_instances(),
-            instances: config.instances,
-            observer: metrics.clone(),
-        };
+        let (guest_config, metrics) = super::app::guest_config(config, capabilities);
         let guest = ProxyGuest::from_compiled(runtime, guest_config, compiled)?;
         let slots = Arc::new(Semaphore::new(config.limits.max_concurrency as usize));
         Ok(ProxyApp { guest, limits: config.limits, slots, metrics })
