@@ -222,6 +222,7 @@ tenant = "a"
 component = "{{python_outbound}}"
 route = "/py"
 allowed_outbound_hosts = ["http://{upstream}"]
+limits = {{ outbound_requests = 3 }}
 
 [[app]]
 name = "python-denied"
@@ -260,6 +261,12 @@ route = "/py-denied"
     assert!(missing["raised"].as_str().unwrap().starts_with("404 Client Error"), "{missing}");
     let sent = json("POST", &format!("/py/send?url=http://{upstream}/seen"));
     assert_eq!(sent["echo"], r#"POST /seen HTTP/1.1 from= body={"name":"Alice","n":1}"#, "{sent}");
+
+    let many = json("GET", &format!("/py/many?url=http://{upstream}/ok&n=5"));
+    assert_eq!(many["done"], 3, "outbound_requests = 3 per request: {many}");
+    assert!(many["error"].as_str().unwrap().contains("ConnectionLimitReached"), "{many}");
+    let again = json("GET", &format!("/py/many?url=http://{upstream}/ok&n=3"));
+    assert_eq!(again["done"], 3, "the count starts afresh with every request: {again}");
 
     let denied = json("GET", &format!("/py-denied/fetch?url=http://{upstream}/seen"));
     assert!(denied["denied"].as_str().unwrap().contains("HttpRequestDenied"), "{denied}");

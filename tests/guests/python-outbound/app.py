@@ -29,3 +29,16 @@ def checked(url: str):
 def send(url: str):
     r = http.post(url, json={"name": "Alice", "n": 1})
     return {"status": r.status_code, "echo": r.text}
+
+
+@app.get("/many")
+def many(url: str, n: int):
+    """Calls `url` `n` times in one request: the app's `outbound_requests` caps it."""
+    done = 0
+    for _ in range(n):
+        try:
+            http.get(url)
+        except http.ConnectionError as err:
+            return {"done": done, "error": str(err)}
+        done += 1
+    return {"done": done, "error": None}
