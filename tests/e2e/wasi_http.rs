@@ -49,6 +49,66 @@ fn python_component() -> PathBuf {
         .clone()
 }
 
+/// The JavaScript app, built once per run with jco and componentize-js
+/// from npm (the exact versions of its package-lock.json). Their engine is
+/// built for WASI 0.2.10: the WIT is `wit/deps` said at that version.
+fn js_component() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let work = scratch().join("wasi-http-js");
+            std::fs::create_dir_all(work.join("wit/deps")).unwrap();
+            for file in ["package.json", "package-lock.json", "app.js"] {
+                std::fs::copy(root().join("tests/guests/wasi-http-js").join(file), work.join(file)).unwrap();
+            }
+            let at_0_2_10 = |text: String| {
+                let text = text.replace("@0.2.12", "@0.2.10");
+                let mut lines: Vec<&str> =
+                    text.lines().filter(|l| !l.contains("@unstable(feature = network-error-code)")).collect();
+                if let Some(at) = lines.iter().position(|l| l.contains("@since(version = 0.2.12)")) {
+                    lines.drain(at..at + 2); // `exit-with-code`, new in 0.2.12
+                }
+                lines.join("\n")
+            };
+            let from = root().join("wit/deps");
+            let read = |name: &str| std::fs::read_to_string(from.join(format!("{name}.wit"))).unwrap();
+            std::fs::write(work.join("wit/http.wit"), at_0_2_10(read("http"))).unwrap();
+            for package in ["io", "clocks", "random", "cli", "filesystem", "sockets"] {
+                std::fs::write(work.join(format!("wit/deps/{package}.wit")), at_0_2_10(read(package)))
+                    .unwrap();
+            }
+            let run = |program: &str, args: &[&str]| {
+                let output = Command::new(program).args(args).current_dir(&work).output();
+                let output =
+                    output.unwrap_or_else(|err| panic!("{program} (node.js and npm are needed): {err}"));
+                assert!(
+                    output.status.success(),
+                    "{program} {args:?}: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            };
+            run("npm", &["ci", "--no-audit", "--no-fund"]);
+            let out = scratch().join("components/wasi-http-js.wasm");
+            let out_text = out.to_string_lossy().into_owned();
+            run(
+                "npx",
+                &[
+                    "jco",
+                    "componentize",
+                    "app.js",
+                    "--wit",
+                    "wit",
+                    "--world-name",
+                    "wasi:http/proxy",
+                    "-o",
+                    &out_text,
+                ],
+            );
+            out
+        })
+        .clone()
+}
+
 /// Both components: wstd's under `/wstd`, the Python one for `py.test`.
 fn serve_both(name: &str, limits: &str) -> Server {
     let text = format!(
@@ -229,4 +289,21 @@ fn wasi_http_components_reload_under_load_without_a_failed_request() {
         .collect();
     assert!(bad.is_empty(), "{} bad answers of {}, e.g. {:?}", bad.len(), answers.len(), bad.first());
     assert!(answers.len() > 100, "{} answers", answers.len());
+}
+
+#[test]
+fn a_javascript_component_built_with_jco_answers_too() {
+    let text = format!(
+        "[[app]]\nname = \"js\"\ntenant = \"c\"\ncomponent = \"{}\"\nroute = \"/js\"\n\n[app.limits]\nmax_body = \"4MiB\"\n",
+        js_component().display()
+    );
+    let server = Server::start(&manifest("wasi-http-js", &text));
+    let hello = server.get("/js/hello");
+    assert_eq!((hello.status, hello.text().as_str()), (200, "hello from js"), "{}", server.log());
+    assert_eq!(hello.header("content-type"), Some("text/plain"));
+    let body: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
+    let echoed = server.send("POST", "/js/echo", &[("content-type", "application/x-test")], &body);
+    assert_eq!((echoed.status, echoed.header("content-type")), (200, Some("application/x-test")));
+    assert!(echoed.body == body, "{} bytes back of {}", echoed.body.len(), body.len());
+    assert_eq!(server.get("/js/nothing").status, 404);
 }

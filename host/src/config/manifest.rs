@@ -54,7 +54,7 @@ pub struct ServerConfig {
     pub max_header_size: usize,
     /// The admin API.
     pub admin: AdminConfig,
-    /// PEM certificates trusted for outbound HTTPS besides the webpki roots
+    /// PEM certificates trusted for outbound HTTPS besides the system's roots
     /// (a private CA).
     pub outbound_ca: Option<PathBuf>,
 }

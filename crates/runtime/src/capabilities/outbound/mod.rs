@@ -117,14 +117,17 @@ pub enum TlsError {
         /// What is wrong with it.
         reason: String,
     },
+    /// rustls refused the settings.
+    #[error("cannot set up TLS: {0}")]
+    Config(#[source] rustls::Error),
 }
 
-/// The TLS settings every app's calls share: the webpki (Mozilla) roots,
-/// plus the PEM certificates of `extra_ca` if given.
+/// The TLS settings every app's calls share: the system's roots, plus the
+/// PEM certificates of `extra_ca` if given.
 pub fn tls_config(extra_ca: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, TlsError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.into() };
+    let mut roots = system_roots();
     if let Some(path) = extra_ca {
         let bad = |reason: String| TlsError::CaBundle { path: path.to_owned(), reason };
         let certs: Vec<_> = CertificateDer::pem_file_iter(path)
@@ -141,10 +144,27 @@ pub fn tls_config(extra_ca: Option<&std::path::Path>) -> Result<Arc<rustls::Clie
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|err| TlsError::CaBundle { path: Default::default(), reason: err.to_string() })?
+        .map_err(TlsError::Config)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(Arc::new(config))
+}
+
+/// The system's trusted roots, where `rustls-native-certs` finds them (the
+/// OpenSSL locations, `SSL_CERT_FILE`, `SSL_CERT_DIR`); the webpki
+/// (Mozilla) roots on a system that has none (a bare container).
+fn system_roots() -> rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    for err in &found.errors {
+        tracing::debug!("reading the system's CA certificates: {err}");
+    }
+    let (added, _unparsable) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        tracing::info!("no system CA certificates found: outbound HTTPS trusts the webpki roots");
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    roots
 }
 
 impl OutboundPolicy {
@@ -311,6 +331,6 @@ mod tests {
         let err = tls_config(Some(&empty)).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("no PEM certificate in it"), "{err}");
         std::fs::remove_file(&empty).unwrap();
-        assert!(tls_config(None).is_ok(), "the webpki roots alone");
+        assert!(tls_config(None).is_ok(), "the system's roots alone");
     }
 }
