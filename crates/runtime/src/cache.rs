@@ -4,6 +4,7 @@
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use redb::ReadableDatabase;
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
@@ -12,6 +13,8 @@ use wasmtime::component::Component;
 #[derive(Clone)]
 pub struct ComponentCache {
     dir: Option<PathBuf>,
+    /// Flushed to disk after each compilation.
+    functions: std::sync::Arc<FunctionCache>,
     /// Hex digest of the engine settings that make compiled code compatible.
     engine_key: String,
 }
@@ -60,10 +63,10 @@ fn hex(bytes: &[u8]) -> String {
 
 impl ComponentCache {
     /// A cache in `dir`, or none at all.
-    pub fn new(dir: Option<PathBuf>, engine: &Engine) -> Self {
+    pub fn new(dir: Option<PathBuf>, engine: &Engine, functions: std::sync::Arc<FunctionCache>) -> Self {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        ComponentCache { dir, engine_key: hex(&hasher.0.finalize()) }
+        ComponentCache { dir, functions, engine_key: hex(&hasher.0.finalize()) }
     }
 
     /// Compiles `bytes`, or loads the compilation cached for them; says
@@ -75,7 +78,9 @@ impl ComponentCache {
         hash: &str,
     ) -> wasmtime::Result<(Component, Origin)> {
         let Some(dir) = &self.dir else {
-            return Ok((Component::new(engine, bytes)?, Origin::Compiled));
+            let component = Component::new(engine, bytes);
+            self.functions.flush();
+            return Ok((component?, Origin::Compiled));
         };
         let path = dir.join(format!("{}-{}.cwasm", &hash[..32], &self.engine_key[..16]));
         if path.exists() {
@@ -92,7 +97,9 @@ impl ComponentCache {
                 }
             }
         }
-        let compiled = engine.precompile_component(bytes)?;
+        let compiled = engine.precompile_component(bytes);
+        self.functions.flush();
+        let compiled = compiled?;
         if let Err(err) = write_atomically(dir, &path, &compiled) {
             tracing::warn!(dir = %dir.display(), "cannot cache the compiled component: {err}");
         }
@@ -146,43 +153,145 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
     std::fs::rename(&tmp, path)
 }
 
-/// Cranelift's compiled functions, kept in memory by their content key, so
-/// that compiling a new version of a component recompiles only the
-/// functions that changed. A Python component is ~20k functions of which an
-/// edit of the app changes a handful (the interpreter is the same): a hot
-/// reload or a `fasterapi dev` rebuild then compiles in a fraction of the
-/// time. Bounded: past `capacity` bytes, new functions are not kept.
-#[derive(Debug)]
+/// Cranelift's compiled functions by their content key (wasmtime's
+/// incremental compilation), so that compiling a component recompiles only
+/// the functions no component compiled before. A Python component is ~20k
+/// functions, nearly all of them CPython's, the same in every Python app:
+/// a new app, a hot reload or a `fasterapi dev` rebuild compiles only what
+/// differs. Kept in memory (bounded: past `capacity` bytes, new functions
+/// are not kept) and, with a cache directory, on disk (`functions.redb`),
+/// shared by every app and surviving restarts.
 pub struct FunctionCache {
     entries: std::sync::Mutex<Functions>,
     capacity: usize,
+    disk: Option<FunctionStore>,
+}
+
+impl std::fmt::Debug for FunctionCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionCache")
+            .field("capacity", &self.capacity)
+            .field("disk", &self.disk.is_some())
+            .finish()
+    }
 }
 
 /// Compiled functions by key, and their total size in bytes.
 type Functions = (std::collections::HashMap<Vec<u8>, Vec<u8>>, usize);
 
-impl FunctionCache {
-    /// An empty cache holding at most `capacity` bytes of keys and code.
-    pub fn new(capacity: usize) -> Self {
-        FunctionCache { entries: Default::default(), capacity }
-    }
+/// The functions table: SHA-256 of wasmtime's key -> compiled function.
+const FUNCTIONS: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("functions");
+
+/// How large `functions.redb` may grow; past it, new functions stay in memory only.
+const MAX_FUNCTION_STORE_BYTES: u64 = 1 << 30;
+
+/// Compiled functions on disk: read on a miss in memory, written in one
+/// transaction after each component's compilation ([`FunctionCache::flush`]).
+struct FunctionStore {
+    db: redb::Database,
+    path: PathBuf,
+    /// Functions compiled since the last flush.
+    pending: std::sync::Mutex<Vec<([u8; 32], Vec<u8>)>>,
 }
 
-impl wasmtime::CacheStore for FunctionCache {
-    fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.0.get(key).map(|value| std::borrow::Cow::Owned(value.clone()))
+impl FunctionCache {
+    /// An empty in-memory cache holding at most `capacity` bytes of keys
+    /// and code, backed by `dir/functions.redb` if `dir` is given (and no
+    /// other process holds that file: then memory only).
+    pub fn new(capacity: usize, dir: Option<&Path>) -> Self {
+        let disk = dir.and_then(FunctionStore::open);
+        FunctionCache { entries: Default::default(), capacity, disk }
     }
 
-    fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
+    /// Writes the functions compiled since the last flush to disk.
+    pub fn flush(&self) {
+        let Some(disk) = &self.disk else { return };
+        let pending = std::mem::take(&mut *disk.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if pending.is_empty() {
+            return;
+        }
+        if std::fs::metadata(&disk.path).is_ok_and(|m| m.len() > MAX_FUNCTION_STORE_BYTES) {
+            tracing::debug!(path = %disk.path.display(), "the function cache is full: new functions stay in memory");
+            return;
+        }
+        let written = (|| -> Result<(), redb::Error> {
+            let txn = disk.db.begin_write()?;
+            {
+                let mut table = txn.open_table(FUNCTIONS)?;
+                for (key, value) in &pending {
+                    table.insert(key.as_slice(), value.as_slice())?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        })();
+        match written {
+            Ok(()) => tracing::debug!(functions = pending.len(), "compiled functions cached on disk"),
+            Err(err) => tracing::warn!(path = %disk.path.display(), "cannot cache compiled functions: {err}"),
+        }
+    }
+
+    fn remember(&self, key: &[u8], value: &[u8]) -> bool {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         let size = key.len() + value.len();
         if entries.1 + size > self.capacity {
             return false;
         }
         entries.1 += size;
-        entries.0.insert(key.to_vec(), value);
+        entries.0.insert(key.to_vec(), value.to_vec());
         true
+    }
+}
+
+impl FunctionStore {
+    fn open(dir: &Path) -> Option<FunctionStore> {
+        let path = dir.join("functions.redb");
+        let opened = std::fs::create_dir_all(dir).map_err(redb::Error::from).and_then(|()| {
+            let db = redb::Database::create(&path)?;
+            // The table exists before the first read.
+            let txn = db.begin_write()?;
+            txn.open_table(FUNCTIONS)?;
+            txn.commit()?;
+            Ok(db)
+        });
+        match opened {
+            Ok(db) => Some(FunctionStore { db, path, pending: Default::default() }),
+            Err(err) => {
+                tracing::debug!(path = %path.display(), "compiled functions cached in memory only: {err}");
+                None
+            }
+        }
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<Vec<u8>> {
+        let txn = self.db.begin_read().ok()?;
+        let table = txn.open_table(FUNCTIONS).ok()?;
+        let value = table.get(key.as_slice()).ok()??;
+        Some(value.value().to_vec())
+    }
+}
+
+fn function_key(key: &[u8]) -> [u8; 32] {
+    Sha256::digest(key).into()
+}
+
+impl wasmtime::CacheStore for FunctionCache {
+    fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(value) = entries.0.get(key) {
+            return Some(std::borrow::Cow::Owned(value.clone()));
+        }
+        drop(entries);
+        let value = self.disk.as_ref()?.get(&function_key(key))?;
+        self.remember(key, &value);
+        Some(std::borrow::Cow::Owned(value))
+    }
+
+    fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
+        if let Some(disk) = &self.disk {
+            disk.pending.lock().unwrap_or_else(|e| e.into_inner()).push((function_key(key), value.clone()));
+        }
+        self.remember(key, &value)
     }
 }
 
@@ -209,6 +318,27 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["a.cwasm", "c.cwasm"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn compiled_functions_outlive_the_process_on_disk() {
+        use wasmtime::CacheStore;
+        let dir = std::env::temp_dir().join(format!("fasterapi-functions-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let first = FunctionCache::new(1 << 20, Some(&dir));
+        assert!(first.insert(b"key-a", b"code-a".to_vec()));
+        let second = FunctionCache::new(1 << 20, Some(&dir));
+        assert!(second.disk.is_none(), "another process's store is not shared while it is open");
+        assert_eq!(first.get(b"key-a").as_deref(), Some(&b"code-a"[..]), "in memory before the flush");
+        first.flush();
+        drop((first, second));
+
+        let restarted = FunctionCache::new(1 << 20, Some(&dir));
+        assert_eq!(restarted.get(b"key-a").as_deref(), Some(&b"code-a"[..]), "read back from disk");
+        assert_eq!(restarted.get(b"key-b"), None);
+        let memory_only = FunctionCache::new(4, None);
+        assert!(!memory_only.insert(b"key", b"too big".to_vec()), "past its capacity nothing is kept");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

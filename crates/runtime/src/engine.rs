@@ -67,10 +67,11 @@ impl Runtime {
     /// Configures wasmtime and links WASI and the capabilities; starts the
     /// epoch ticker that drives timeouts.
     pub fn new(config: &RuntimeConfig) -> Result<Runtime, RuntimeError> {
-        let engine = Engine::new(&engine_config(config)?).map_err(RuntimeError::Engine)?;
+        let functions = Arc::new(FunctionCache::new(FUNCTION_CACHE_BYTES, config.cache_dir.as_deref()));
+        let engine = Engine::new(&engine_config(config, functions.clone())?).map_err(RuntimeError::Engine)?;
         let linker = linker(&engine).map_err(RuntimeError::Engine)?;
         start_epoch_ticker(&engine);
-        let cache = ComponentCache::new(config.cache_dir.clone(), &engine);
+        let cache = ComponentCache::new(config.cache_dir.clone(), &engine, functions);
         Ok(Runtime { engine, linker, cache, max_instances: config.max_instances })
     }
 
@@ -80,7 +81,7 @@ impl Runtime {
     }
 }
 
-fn engine_config(config: &RuntimeConfig) -> Result<Config, RuntimeError> {
+fn engine_config(config: &RuntimeConfig, functions: Arc<FunctionCache>) -> Result<Config, RuntimeError> {
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(config.max_instances)
         .total_core_instances(config.max_instances * 4)
@@ -106,8 +107,7 @@ fn engine_config(config: &RuntimeConfig) -> Result<Config, RuntimeError> {
         .epoch_interruption(true)
         .max_wasm_stack(MAX_WASM_STACK)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    wasm.enable_incremental_compilation(Arc::new(FunctionCache::new(FUNCTION_CACHE_BYTES)))
-        .map_err(RuntimeError::Engine)?;
+    wasm.enable_incremental_compilation(functions).map_err(RuntimeError::Engine)?;
     Ok(wasm)
 }
 
