@@ -129,6 +129,10 @@ fn a_second_start_loads_the_compiled_component_from_cache() {
         assert!(log.contains(&format!("cached={expect_cached}")), "{log}");
         assert_eq!(server.get("/users/5").text(), r#"{"id":5,"name":"Alice"}"#);
     }
-    let cached: Vec<_> = std::fs::read_dir(&cache).unwrap().collect();
-    assert_eq!(cached.len(), 1, "one compiled artifact");
+    let files: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.iter().filter(|f| f.ends_with(".cwasm")).count(), 1, "one compiled artifact: {files:?}");
+    assert!(files.iter().any(|f| f == "functions.redb"), "and the compiled functions: {files:?}");
 }

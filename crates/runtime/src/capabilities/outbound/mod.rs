@@ -101,7 +101,7 @@ pub type PrivateListeners = Arc<std::sync::RwLock<Vec<std::net::SocketAddr>>>;
 pub struct OutboundPolicy {
     limits: OutboundLimits,
     connector: Connector,
-    client: Client<Connector, WasiBody>,
+    client: Client<Connector, RequestBody>,
     /// Told of every call (the host's metrics).
     observer: Arc<dyn Observer>,
 }
@@ -245,6 +245,7 @@ impl WasiHttpHooks for Outbound {
             }
             let started = Instant::now();
             let destination = request.uri().host().unwrap_or_default().to_owned();
+            let request = request.map(|body| RequestBody { body: Some(body), ended: false, deadline });
             let result = send(&app, &policy, request, options, deadline).await;
             let outcome = match &result {
                 Ok(response) => response.status().as_str().to_owned(),
@@ -262,7 +263,7 @@ impl WasiHttpHooks for Outbound {
 async fn send(
     app: &str,
     policy: &OutboundPolicy,
-    request: http::Request<WasiBody>,
+    request: http::Request<RequestBody>,
     options: Option<RequestOptions>,
     deadline: Instant,
 ) -> Result<http::Response<WasiBody>, Error> {
@@ -287,6 +288,56 @@ async fn send(
         return Err(Error::HttpResponseBodySize(response.body().size_hint().exact()));
     }
     Ok(response.map(|body| limited(body, max)))
+}
+
+/// A guest's request body as the client sends it. A call that fails before
+/// the body is sent (denied, refused, no connection) drops it unread: the
+/// rest is then read and dropped in the background until the guest finishes
+/// it (or the inbound deadline passes), so that the guest's writes succeed
+/// and it learns the call's error code from the answer it waits for, not a
+/// closed stream.
+struct RequestBody {
+    body: Option<WasiBody>,
+    ended: bool,
+    deadline: Instant,
+}
+
+impl Body for RequestBody {
+    type Data = bytes::Bytes;
+    type Error = Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, Error>>> {
+        let Some(body) = self.body.as_mut() else { return std::task::Poll::Ready(None) };
+        let frame = std::pin::Pin::new(body).poll_frame(cx);
+        if let std::task::Poll::Ready(None) = frame {
+            self.ended = true;
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.as_ref().is_none_or(|body| body.is_end_stream())
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.as_ref().map(|body| body.size_hint()).unwrap_or_default()
+    }
+}
+
+impl Drop for RequestBody {
+    fn drop(&mut self) {
+        let Some(mut body) = self.body.take().filter(|body| !self.ended && !body.is_end_stream()) else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let deadline = tokio::time::Instant::from_std(self.deadline);
+        runtime.spawn(tokio::time::timeout_at(deadline, async move {
+            while let Some(Ok(_)) = body.frame().await {}
+        }));
+    }
 }
 
 /// An error's name, as a metric label (`HttpRequestDenied`).
