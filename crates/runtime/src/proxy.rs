@@ -10,7 +10,7 @@ use bytes::Bytes;
 use wasmtime::Store;
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
-use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::cache::Origin;
@@ -139,7 +139,7 @@ impl ProxyGuest {
                 // The handler answered with an error code: its own 500.
                 let _ = done.await;
                 Err(CallError::Trap {
-                    trap: format!("the handler answered with an error: {}", describe(&code)),
+                    trap: format!("the handler answered with an error: {code:?}"),
                     stderr: String::new(),
                 })
             }
@@ -169,9 +169,4 @@ impl ProxyGuest {
             Err(err) => Err(classify(err, &store, self.shared.limits.timeout)),
         }
     }
-}
-
-/// An error code as a short text.
-fn describe(code: &ErrorCode) -> String {
-    format!("{code:?}")
 }

@@ -358,24 +358,20 @@ impl Registry {
             path: config.component.clone(),
             source,
         })?;
-        let (hash, origin, routes) = match &app {
-            App::Typed(typed) => (typed.guest().hash(), typed.guest().origin(), typed.guest().routes().len()),
-            App::WasiHttp(proxy) => (proxy.guest().hash(), proxy.guest().origin(), 0),
-        };
         tracing::info!(
             app = %config.name,
             tenant = %config.tenant,
             kind = app.world().as_str(),
             route = config.route.as_deref().unwrap_or("/"),
             host = config.host.as_deref().unwrap_or("*"),
-            routes,
+            routes = app.routes(),
             instances = app.mode().as_str(),
-            hash = &hash[..12],
-            cached = origin == Origin::Cache,
+            hash = &app.hash()[..12],
+            cached = app.origin() == Origin::Cache,
             "loaded in {:.0} ms",
             started.elapsed().as_secs_f64() * 1000.0
         );
-        let hash = hash.to_owned();
+        let hash = app.hash().to_owned();
         let mount = Mount { prefix: config.route.clone(), host: config.host.clone() };
         let mounted = Arc::new(Mounted::new(app, mount, config.docs));
         Ok(LoadedApp { config: config.clone(), hash, mounted })

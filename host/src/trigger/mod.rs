@@ -85,6 +85,30 @@ impl App {
         }
     }
 
+    /// SHA-256 of its component.
+    pub fn hash(&self) -> &str {
+        match self {
+            App::Typed(app) => app.guest().hash(),
+            App::WasiHttp(app) => app.guest().hash(),
+        }
+    }
+
+    /// Whether its machine code came from the on-disk cache.
+    pub fn origin(&self) -> fasterapi_runtime::cache::Origin {
+        match self {
+            App::Typed(app) => app.guest().origin(),
+            App::WasiHttp(app) => app.guest().origin(),
+        }
+    }
+
+    /// The typed routes it declared (none for a `wasi:http` app).
+    pub fn routes(&self) -> usize {
+        match self {
+            App::Typed(app) => app.guest().routes().len(),
+            App::WasiHttp(_) => 0,
+        }
+    }
+
     fn metrics(&self) -> &crate::metrics::AppMetrics {
         match self {
             App::Typed(app) => app.metrics(),
