@@ -136,3 +136,65 @@ fn a_second_start_loads_the_compiled_component_from_cache() {
     assert_eq!(files.iter().filter(|f| f.ends_with(".cwasm")).count(), 1, "one compiled artifact: {files:?}");
     assert!(files.iter().any(|f| f == "functions.redb"), "and the compiled functions: {files:?}");
 }
+
+/// The `.cwasm` files of a cache directory, by name, with their sizes.
+fn cached_components(cache: &std::path::Path) -> Vec<(String, u64)> {
+    let mut files: Vec<(String, u64)> = std::fs::read_dir(cache)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".cwasm"))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().len()))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_cache_size_setting_evicts_the_least_recently_used_across_restarts() {
+    let dir = scratch().join("cache-size");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (a, b, c) =
+        (guest("examples/hello-rust"), guest("tests/guests/tenant"), guest("examples/bench-rust"));
+    let manifest = dir.join("fasterapi.toml");
+    let serve = |server: &str, apps: &[&std::path::Path]| -> String {
+        let mut text = format!("[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = \"data\"\n{server}\n");
+        for (i, component) in apps.iter().enumerate() {
+            let component = component.display();
+            text += &format!(
+                "[[app]]\nname = \"app{i}\"\ntenant = \"t\"\nroute = \"/app{i}\"\ncomponent = \"{component}\"\n"
+            );
+        }
+        std::fs::write(&manifest, text).unwrap();
+        let cache = dir.join("cache");
+        let server = Server::start_with(&manifest, &["--cache-dir", &cache.to_string_lossy()]);
+        server.wait_for_log("loaded in");
+        server.log()
+    };
+    let cache = dir.join("cache");
+    let entry = |app: &std::path::Path| {
+        let hash = fasterapi_runtime::cache::content_hash(&std::fs::read(app).unwrap());
+        let found = cached_components(&cache).into_iter().find(|(name, _)| name.starts_with(&hash[..32]));
+        found.map(|(name, size)| (name, size)).unwrap_or_default()
+    };
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(1100));
+    serve("", &[&a, &b, &c]);
+    assert_eq!(cached_components(&cache).len(), 3);
+    let sizes = [entry(&a).1, entry(&b).1, entry(&c).1];
+    pause();
+    // A, the first compiled, is used again: now the most recently used.
+    assert!(serve("", &[&a]).contains("cached=true"));
+    pause();
+    // Room for two (components get three quarters of the size): at start
+    // the least recently used, B, goes; B compiled anew then evicts C.
+    let mut two = sizes;
+    two.sort();
+    let size = (two[1] + two[2] + 1024) * 4 / 3 + 4;
+    let log = serve(&format!("cache_size = \"{size}\""), &[&b]);
+    assert!(log.contains("cached=false"), "B was evicted at start: {log}");
+    let left = cached_components(&cache);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(!entry(&a).0.is_empty(), "A, used in the last run, is kept: {left:?}");
+    assert!(!entry(&b).0.is_empty(), "B, just compiled, is kept: {left:?}");
+    assert!(entry(&c).0.is_empty(), "C, the least recently used, is evicted: {left:?}");
+}

@@ -432,3 +432,22 @@ instances = "reuse"
     assert_eq!(connection.send("GET", "/warm/loop", &[], b"").status, 504);
     assert_eq!(connection.send("GET", "/warm/ok", &[], b"").text(), "ok");
 }
+
+#[test]
+fn idle_warm_instances_are_released_after_keep_warm() {
+    let text = r#"
+[[app]]
+name = "brief"
+tenant = "t"
+component = "{tenant}"
+instances = "reuse"
+limits = { keep_warm = "300ms" }
+"#;
+    let server = Server::start(&manifest("keep-warm", text));
+    let mut connection = server.connect();
+    let mut count = || -> u64 { connection.send("GET", "/counter", &[], b"").text().parse().unwrap() };
+    assert_eq!((count(), count(), count()), (1, 2, 3), "kept warm while in use");
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(count(), 1, "released once idle past keep_warm: a new instance answers");
+    assert_eq!(count(), 2);
+}

@@ -17,6 +17,8 @@ pub struct ComponentCache {
     functions: std::sync::Arc<FunctionCache>,
     /// Hex digest of the engine settings that make compiled code compatible.
     engine_key: String,
+    /// How many bytes of compiled components the directory keeps.
+    max_bytes: u64,
 }
 
 /// Where a component's machine code came from.
@@ -61,12 +63,39 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The compile cache's size when none is set: a tenth of the filesystem it
+/// is on, from 2 GiB to 64 GiB (2 GiB if the filesystem cannot be read).
+/// A Python app's compilation is ~37 MiB, a Rust app's ~0.5 MiB.
+pub fn default_size(dir: &Path) -> u64 {
+    const MIN: u64 = 2 << 30;
+    const MAX: u64 = 64 << 30;
+    let on_disk = dir.ancestors().find(|d| d.exists()).and_then(|d| rustix::fs::statvfs(d).ok());
+    on_disk.map_or(MIN, |fs| (fs.f_blocks.saturating_mul(fs.f_frsize) / 10).clamp(MIN, MAX))
+}
+
+/// The share of the cache's size that compiled functions ([`FunctionCache`])
+/// may use on disk; whole components get the rest.
+pub fn function_share(size: u64) -> u64 {
+    size / 4
+}
+
 impl ComponentCache {
-    /// A cache in `dir`, or none at all.
-    pub fn new(dir: Option<PathBuf>, engine: &Engine, functions: std::sync::Arc<FunctionCache>) -> Self {
+    /// A cache in `dir` keeping at most `size` bytes (with the
+    /// [`function_share`] of `functions`), or none at all.
+    pub fn new(
+        dir: Option<PathBuf>,
+        size: u64,
+        engine: &Engine,
+        functions: std::sync::Arc<FunctionCache>,
+    ) -> Self {
         let mut hasher = ShaHasher(Sha256::new());
         engine.precompile_compatibility_hash().hash(&mut hasher);
-        ComponentCache { dir, functions, engine_key: hex(&hasher.0.finalize()) }
+        let max_bytes = size - function_share(size);
+        // The size may have shrunk since the last run.
+        if let Some(dir) = &dir {
+            prune(dir, max_bytes);
+        }
+        ComponentCache { dir, functions, engine_key: hex(&hasher.0.finalize()), max_bytes }
     }
 
     /// Compiles `bytes`, or loads the compilation cached for them; says
@@ -103,16 +132,12 @@ impl ComponentCache {
         if let Err(err) = write_atomically(dir, &path, &compiled) {
             tracing::warn!(dir = %dir.display(), "cannot cache the compiled component: {err}");
         }
-        prune(dir, MAX_CACHE_BYTES);
+        prune(dir, self.max_bytes);
         // SAFETY: `compiled` was just produced by this engine.
         let component = unsafe { Component::deserialize(engine, &compiled) }?;
         Ok((component, Origin::Compiled))
     }
 }
-
-/// How much compiled code the on-disk cache keeps: hot reloads and
-/// `fasterapi dev` add a version (a Python one is ~40 MiB) per change.
-const MAX_CACHE_BYTES: u64 = 2 << 30;
 
 /// Marks a cache entry as recently used (its modification time).
 fn touch(path: &Path) {
@@ -122,8 +147,9 @@ fn touch(path: &Path) {
         .and_then(|f| f.set_modified(std::time::SystemTime::now()));
 }
 
-/// Deletes the least recently used compilations until the cache holds at
-/// most `max_bytes`.
+/// Deletes the least recently used compilations (by modification time,
+/// which a load refreshes: it survives restarts) until the cache holds at
+/// most `max_bytes`. Hot reloads and `fasterapi dev` add a version per change.
 fn prune(dir: &Path, max_bytes: u64) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
@@ -182,24 +208,25 @@ type Functions = (std::collections::HashMap<Vec<u8>, Vec<u8>>, usize);
 /// The functions table: SHA-256 of wasmtime's key -> compiled function.
 const FUNCTIONS: redb::TableDefinition<&[u8], &[u8]> = redb::TableDefinition::new("functions");
 
-/// How large `functions.redb` may grow; past it, new functions stay in memory only.
-const MAX_FUNCTION_STORE_BYTES: u64 = 1 << 30;
-
 /// Compiled functions on disk: read on a miss in memory, written in one
 /// transaction after each component's compilation ([`FunctionCache::flush`]).
+/// Past `max_bytes`, new functions stay in memory only until the next start,
+/// which begins the store anew (the functions the apps need are compiled
+/// and stored again).
 struct FunctionStore {
     db: redb::Database,
     path: PathBuf,
+    max_bytes: u64,
     /// Functions compiled since the last flush.
     pending: std::sync::Mutex<Vec<([u8; 32], Vec<u8>)>>,
 }
 
 impl FunctionCache {
     /// An empty in-memory cache holding at most `capacity` bytes of keys
-    /// and code, backed by `dir/functions.redb` if `dir` is given (and no
-    /// other process holds that file: then memory only).
-    pub fn new(capacity: usize, dir: Option<&Path>) -> Self {
-        let disk = dir.and_then(FunctionStore::open);
+    /// and code, backed by `dir/functions.redb` (at most `disk_bytes`) if
+    /// `dir` is given (and no other process holds that file: then memory only).
+    pub fn new(capacity: usize, dir: Option<&Path>, disk_bytes: u64) -> Self {
+        let disk = dir.and_then(|dir| FunctionStore::open(dir, disk_bytes));
         FunctionCache { entries: Default::default(), capacity, disk }
     }
 
@@ -210,7 +237,7 @@ impl FunctionCache {
         if pending.is_empty() {
             return;
         }
-        if std::fs::metadata(&disk.path).is_ok_and(|m| m.len() > MAX_FUNCTION_STORE_BYTES) {
+        if disk.full() {
             tracing::debug!(path = %disk.path.display(), "the function cache is full: new functions stay in memory");
             return;
         }
@@ -244,8 +271,12 @@ impl FunctionCache {
 }
 
 impl FunctionStore {
-    fn open(dir: &Path) -> Option<FunctionStore> {
+    fn open(dir: &Path, max_bytes: u64) -> Option<FunctionStore> {
         let path = dir.join("functions.redb");
+        if std::fs::metadata(&path).is_ok_and(|m| m.len() > max_bytes) {
+            tracing::info!(path = %path.display(), "the function cache is full: starting it anew");
+            let _ = std::fs::remove_file(&path);
+        }
         let opened = std::fs::create_dir_all(dir).map_err(redb::Error::from).and_then(|()| {
             let db = redb::Database::create(&path)?;
             // The table exists before the first read.
@@ -255,12 +286,16 @@ impl FunctionStore {
             Ok(db)
         });
         match opened {
-            Ok(db) => Some(FunctionStore { db, path, pending: Default::default() }),
+            Ok(db) => Some(FunctionStore { db, path, max_bytes, pending: Default::default() }),
             Err(err) => {
                 tracing::debug!(path = %path.display(), "compiled functions cached in memory only: {err}");
                 None
             }
         }
+    }
+
+    fn full(&self) -> bool {
+        std::fs::metadata(&self.path).is_ok_and(|m| m.len() > self.max_bytes)
     }
 
     fn get(&self, key: &[u8; 32]) -> Option<Vec<u8>> {
@@ -322,22 +357,29 @@ mod tests {
     }
 
     #[test]
+    fn the_default_size_is_a_tenth_of_the_disk_within_bounds() {
+        let size = default_size(&std::env::temp_dir().join("not/yet/created"));
+        assert!((2 << 30..=64 << 30).contains(&size), "{size}");
+        assert_eq!(function_share(size) * 4, size - size % 4);
+    }
+
+    #[test]
     fn compiled_functions_outlive_the_process_on_disk() {
         use wasmtime::CacheStore;
         let dir = std::env::temp_dir().join(format!("fasterapi-functions-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let first = FunctionCache::new(1 << 20, Some(&dir));
+        let first = FunctionCache::new(1 << 20, Some(&dir), 1 << 30);
         assert!(first.insert(b"key-a", b"code-a".to_vec()));
-        let second = FunctionCache::new(1 << 20, Some(&dir));
+        let second = FunctionCache::new(1 << 20, Some(&dir), 1 << 30);
         assert!(second.disk.is_none(), "another process's store is not shared while it is open");
         assert_eq!(first.get(b"key-a").as_deref(), Some(&b"code-a"[..]), "in memory before the flush");
         first.flush();
         drop((first, second));
 
-        let restarted = FunctionCache::new(1 << 20, Some(&dir));
+        let restarted = FunctionCache::new(1 << 20, Some(&dir), 1 << 30);
         assert_eq!(restarted.get(b"key-a").as_deref(), Some(&b"code-a"[..]), "read back from disk");
         assert_eq!(restarted.get(b"key-b"), None);
-        let memory_only = FunctionCache::new(4, None);
+        let memory_only = FunctionCache::new(4, None, 0);
         assert!(!memory_only.insert(b"key", b"too big".to_vec()), "past its capacity nothing is kept");
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -9,7 +9,7 @@ use wasmtime::component::Linker;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::bindings;
-use crate::cache::{ComponentCache, FunctionCache};
+use crate::cache::{self, ComponentCache, FunctionCache};
 use crate::capabilities::{config::Config as ConfigCapability, kv::Kv, log::Log};
 use crate::state::{EPOCH_TICK, HostState};
 
@@ -39,11 +39,13 @@ pub struct RuntimeConfig {
     pub max_instances: u32,
     /// The largest linear memory one instance may grow to.
     pub max_memory: usize,
+    /// How much disk the compile cache may use; `None`: [`cache::default_size`].
+    pub cache_size: Option<u64>,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
-        RuntimeConfig { cache_dir: None, max_instances: 1000, max_memory: 256 << 20 }
+        RuntimeConfig { cache_dir: None, max_instances: 1000, max_memory: 256 << 20, cache_size: None }
     }
 }
 
@@ -67,11 +69,13 @@ impl Runtime {
     /// Configures wasmtime and links WASI and the capabilities; starts the
     /// epoch ticker that drives timeouts.
     pub fn new(config: &RuntimeConfig) -> Result<Runtime, RuntimeError> {
-        let functions = Arc::new(FunctionCache::new(FUNCTION_CACHE_BYTES, config.cache_dir.as_deref()));
+        let dir = config.cache_dir.as_deref();
+        let size = config.cache_size.or_else(|| dir.map(cache::default_size)).unwrap_or(0);
+        let functions = Arc::new(FunctionCache::new(FUNCTION_CACHE_BYTES, dir, cache::function_share(size)));
         let engine = Engine::new(&engine_config(config, functions.clone())?).map_err(RuntimeError::Engine)?;
         let linker = linker(&engine).map_err(RuntimeError::Engine)?;
         start_epoch_ticker(&engine);
-        let cache = ComponentCache::new(config.cache_dir.clone(), &engine, functions);
+        let cache = ComponentCache::new(config.cache_dir.clone(), size, &engine, functions);
         Ok(Runtime { engine, linker, cache, max_instances: config.max_instances })
     }
 

@@ -18,7 +18,7 @@ use crate::capabilities::{Capabilities, Identity};
 use crate::compiled::Compiled;
 use crate::declared::{info_from_wit, middleware_from_wit, paths_from_wit, route_from_wit};
 use crate::engine::Runtime;
-use crate::instances::{Pool, Warm, classify, describe_trap, keep, take};
+use crate::instances::{Pool, Warm, classify, describe_trap, keep, take, warm_pool};
 use crate::state::{HostState, new_store, start_request_clock};
 
 /// The exports every FasterAPI component must have.
@@ -70,6 +70,8 @@ pub struct InstanceLimits {
     /// The most warm instances kept between requests (`Reuse`): the app's
     /// concurrency, as no more can be busy at once.
     pub max_warm: usize,
+    /// How long a warm instance is kept unused before it is released.
+    pub keep_warm: Duration,
 }
 
 /// Told of what happens to a guest's instances (the host's metrics).
@@ -298,12 +300,13 @@ impl Guest {
             (info.handles_validation_errors, info.http_middleware);
         let middleware = middleware_from_wit(std::mem::take(&mut info.middleware));
         let paths = paths_from_wit(&mut info);
+        let mode = instances.or(preferred).unwrap_or(InstanceMode::PerRequest);
         Ok(Guest {
+            warm: warm_pool(mode, &shared.limits),
             shared,
             engine: runtime.engine.clone(),
             pre,
-            mode: instances.or(preferred).unwrap_or(InstanceMode::PerRequest),
-            warm: Pool::default(),
+            mode,
             observer,
             hash,
             origin,
@@ -410,7 +413,7 @@ impl Guest {
             export.call(&instance, &mut store).await.map_err(|err| self.call_error(err, &store))?;
         let held = (response.stream || response.background).then(|| {
             Box::new(Held {
-                warm: Warm { store, instance, calls: 1 },
+                warm: Warm { calls: 1, ..Warm::new(store, instance) },
                 pool: None,
                 shared: self.shared.clone(),
             })
@@ -439,7 +442,7 @@ impl Guest {
             }
             None => {
                 let (store, instance) = self.instantiate().await?;
-                Warm { store, instance, calls: 0 }
+                Warm::new(store, instance)
             }
         };
         let response = export

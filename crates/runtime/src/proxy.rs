@@ -18,7 +18,7 @@ use crate::capabilities::log::LogRate;
 use crate::compiled::{Compiled, World};
 use crate::engine::Runtime;
 use crate::guest::{CallError, GuestConfig, GuestShared, InstanceLimits, InstanceMode, LoadError, Observer};
-use crate::instances::{Pool, Warm, classify, keep, take};
+use crate::instances::{Pool, Warm, classify, keep, take, warm_pool};
 use crate::state::{HostState, new_store, start_request_clock};
 
 type Proxy = wasmtime_wasi_http::p2::bindings::Proxy;
@@ -61,12 +61,13 @@ impl ProxyGuest {
         let pre = ProxyPre::new(instance_pre).map_err(LoadError::World)?;
         let GuestConfig { identity, capabilities, limits, instances, observer } = config;
         let shared = Arc::new(GuestShared { identity, log_rate: LogRate::default(), capabilities, limits });
+        let mode = instances.unwrap_or(InstanceMode::PerRequest);
         Ok(ProxyGuest {
+            warm: warm_pool(mode, &shared.limits),
             shared,
             engine: runtime.engine.clone(),
             pre,
-            mode: instances.unwrap_or(InstanceMode::PerRequest),
-            warm: Pool::default(),
+            mode,
             observer,
             hash,
             origin,
@@ -165,7 +166,7 @@ impl ProxyGuest {
         let mut store: Store<HostState> = new_store(&self.engine, &self.shared);
         self.observer.instantiated();
         match self.pre.instantiate_async(&mut store).await {
-            Ok(instance) => Ok(Warm { store, instance, calls: 0 }),
+            Ok(instance) => Ok(Warm::new(store, instance)),
             Err(err) => Err(classify(err, &store, self.shared.limits.timeout)),
         }
     }

@@ -34,6 +34,9 @@ pub struct Limits {
     pub outbound_timeout: Duration,
     /// The largest answer body an outbound call may receive, in bytes.
     pub max_outbound_response: usize,
+    /// How long a warm instance (`instances = "reuse"`) is kept unused
+    /// before it is released, with its memory.
+    pub keep_warm: Duration,
 }
 
 impl Default for Limits {
@@ -51,6 +54,7 @@ impl Default for Limits {
             outbound_connect_timeout: Duration::from_secs(5),
             outbound_timeout: Duration::from_secs(30),
             max_outbound_response: 16 << 20,
+            keep_warm: Duration::from_secs(60),
         }
     }
 }
@@ -74,7 +78,12 @@ impl Limits {
 
     /// The part of the limits the runtime enforces on each instance.
     pub fn for_instances(&self) -> InstanceLimits {
-        InstanceLimits { memory: self.memory, timeout: self.timeout, max_warm: self.max_concurrency as usize }
+        InstanceLimits {
+            memory: self.memory,
+            timeout: self.timeout,
+            max_warm: self.max_concurrency as usize,
+            keep_warm: self.keep_warm,
+        }
     }
 }
 
@@ -94,6 +103,7 @@ pub struct LimitsOverride {
     pub outbound_connect_timeout: Option<Duration>,
     pub outbound_timeout: Option<Duration>,
     pub max_outbound_response: Option<usize>,
+    pub keep_warm: Option<Duration>,
 }
 
 impl LimitsOverride {
@@ -114,6 +124,7 @@ impl LimitsOverride {
                 .unwrap_or(defaults.outbound_connect_timeout),
             outbound_timeout: self.outbound_timeout.unwrap_or(defaults.outbound_timeout),
             max_outbound_response: self.max_outbound_response.unwrap_or(defaults.max_outbound_response),
+            keep_warm: self.keep_warm.unwrap_or(defaults.keep_warm),
         }
     }
 }

@@ -52,6 +52,9 @@ pub struct ServerConfig {
     pub max_instances: Option<u32>,
     /// The largest request head (request line and headers) accepted.
     pub max_header_size: usize,
+    /// How much disk the compile cache may use; `None`: sized from the disk
+    /// it is on (`fasterapi_runtime::cache::default_size`).
+    pub cache_size: Option<u64>,
     /// The admin API.
     pub admin: AdminConfig,
     /// PEM certificates trusted for outbound HTTPS besides the system's roots
@@ -173,6 +176,7 @@ struct RawServer {
     body_read_timeout: Option<Spanned<String>>,
     max_instances: Option<Spanned<u32>>,
     max_header_size: Option<Spanned<String>>,
+    cache_size: Option<Spanned<String>>,
     #[serde(default)]
     limits: RawLimits,
     kv: Option<RawKv>,
@@ -202,6 +206,7 @@ struct RawLimits {
     outbound_connect_timeout: Option<Spanned<String>>,
     outbound_timeout: Option<Spanned<String>>,
     max_outbound_response: Option<Spanned<String>>,
+    keep_warm: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -257,6 +262,7 @@ impl Manifest {
                 body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
                 max_instances: None,
                 max_header_size: 64 << 10,
+                cache_size: None,
                 admin: Default::default(),
                 outbound_ca: None,
             },
@@ -412,6 +418,13 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
             .map_err(|msg| locate.at(value, "server.max_header_size", msg))?,
         None => 64 << 10,
     };
+    let cache_size = match &raw.cache_size {
+        Some(value) => Some(
+            limits::parse_size(value.get_ref(), usize::MAX)
+                .map_err(|msg| locate.at(value, "server.cache_size", msg))? as u64,
+        ),
+        None => None,
+    };
     let admin = match &raw.admin {
         None => AdminConfig::default(),
         Some(admin) => AdminConfig {
@@ -434,6 +447,7 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
         body_read_timeout,
         max_instances: raw.max_instances.as_ref().map(|c| *c.get_ref()),
         max_header_size,
+        cache_size,
         outbound_ca: raw.outbound_ca.as_ref().map(|file| base.join(file)),
     })
 }
@@ -491,6 +505,7 @@ fn limits_override(
         outbound_connect_timeout: duration(&raw.outbound_connect_timeout, "outbound_connect_timeout")?,
         outbound_timeout: duration(&raw.outbound_timeout, "outbound_timeout")?,
         max_outbound_response: size(&raw.max_outbound_response, "max_outbound_response", MAX_BODY)?,
+        keep_warm: duration(&raw.keep_warm, "keep_warm")?,
     })
 }
 
@@ -628,10 +643,12 @@ mod tests {
 [server]
 listen = "127.0.0.1:9000"
 data_dir = "data"
+cache_size = "10GiB"
 
 [server.limits]
 memory = "32MiB"
 timeout = "1s"
+keep_warm = "5m"
 
 [[app]]
 name = "users"
@@ -662,7 +679,9 @@ host = "Globex.Example.com"
         let manifest = parse_in(&dir, FULL).unwrap();
         assert_eq!(manifest.server.listen.to_string(), "127.0.0.1:9000");
         assert_eq!(manifest.server.data_dir, dir.join("data"));
+        assert_eq!(manifest.server.cache_size, Some(10 << 30));
         let users = &manifest.apps[0];
+        assert_eq!(users.limits.keep_warm, Duration::from_secs(300));
         assert_eq!(users.route.as_deref(), Some("/acme"));
         assert_eq!(users.limits.memory, 32 << 20);
         assert_eq!(users.limits.timeout, Duration::from_millis(250));
@@ -689,7 +708,7 @@ host = "Globex.Example.com"
 
         let twice = FULL.replace("name = \"other\"", "name = \"users\"");
         let err = parse_in(&dir, &twice).unwrap_err();
-        assert_eq!((err.line, err.key.as_str()), (27, "app.name"));
+        assert_eq!((err.line, err.key.as_str()), (29, "app.name"));
 
         let clash = FULL.replace("host = \"Globex.Example.com\"", "route = \"/acme\"");
         let err = parse_in(&dir, &clash).unwrap_err();
@@ -698,11 +717,15 @@ host = "Globex.Example.com"
 
         let units = FULL.replace("\"32MiB\"", "\"lots\"");
         let err = parse_in(&dir, &units).unwrap_err();
-        assert_eq!((err.line, err.key.as_str()), (7, "server.limits.memory"));
+        assert_eq!((err.line, err.key.as_str()), (8, "server.limits.memory"));
+
+        let cache = FULL.replace("\"10GiB\"", "\"big\"");
+        let err = parse_in(&dir, &cache).unwrap_err();
+        assert_eq!((err.line, err.key.as_str()), (5, "server.cache_size"));
 
         let missing = FULL.replace("apps/a.wasm\"\nroute", "apps/nope.wasm\"\nroute");
         let err = parse_in(&dir, &missing).unwrap_err();
-        assert_eq!((err.line, err.key.as_str()), (13, "app.component"));
+        assert_eq!((err.line, err.key.as_str()), (15, "app.component"));
         assert!(err.message.contains("does not exist"));
     }
 

@@ -122,7 +122,7 @@ pub fn runtime_config(manifest: &Manifest, cache_dir: Option<PathBuf>) -> Runtim
         .server
         .max_instances
         .unwrap_or_else(|| instances_needed(&manifest.apps).max(DEFAULT_MAX_INSTANCES));
-    RuntimeConfig { cache_dir, max_memory, max_instances }
+    RuntimeConfig { cache_dir, max_memory, max_instances, cache_size: manifest.server.cache_size }
 }
 
 /// The instances a table of apps may need at once, so that no app's load
