@@ -13,7 +13,7 @@ FASTERAPI := target/release/fasterapi
 PROPTEST_CASES ?= 20000
 export PROPTEST_CASES
 
-.PHONY: demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
+.PHONY: bench-density demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
 
 ## Install what is missing, build the host and the examples, serve them all
 ## (examples/fasterapi.toml) on $(LISTEN).
@@ -24,11 +24,13 @@ demo: setup host examples
 ## Run every test: Rust unit tests, end-to-end tests over loopback that build
 ## the example and test guests from source, the benchmarks once in test mode
 ## (so they cannot rot), doc tests, the Python SDK's unit tests, and the
-## differential test of Python apps against real FastAPI.
+## differential test of Python apps against real FastAPI, and the density
+## benchmark in its test mode (20 Rust and 5 Python apps in one host).
 test: setup
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
 	$(VENV)/bin/python -m pytest -q python/tests tests/python
+	$(VENV)/bin/python benches/density.py --quick --host target/debug/fasterapi
 
 setup: wasm-target venv redis-server
 
@@ -74,6 +76,13 @@ bench: host examples
 	cargo build --release -p fasterapi-ceiling
 	$(PYTHON) benches/load.py
 	$(PYTHON) benches/wasi_http.py
+
+## Density: 1,000 distinct Rust apps and 200 distinct Python apps in one host
+## (generated, built once into target/density/): time to ready, compile CPU,
+## RSS per idle app, cache disk, first-request latency of idle apps, and
+## deploy-to-first-answer of new apps. `make test` runs it with 20 and 5.
+bench-density: host
+	$(PYTHON) benches/density.py
 
 ## Criterion micro-benchmarks: router, typed parameters, fresh and warm guest calls,
 ## and a whole request through the trigger (no socket).

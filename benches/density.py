@@ -276,7 +276,10 @@ class Host:
             started = time.perf_counter()
             status, body = request(self.port, "GET", f"/{name}/users/7")
             latencies.append((time.perf_counter() - started) * 1000)
-            assert status == 200 and '"id":7' in body.replace(" ", ""), (name, status, body)
+            # Each app answers with its own code: its index and its score.
+            i = int(name[1:])
+            expected = f'{{"app":{i},"id":7,"score":{(7 * (2 * i + 3)) % (i + 97)}}}'
+            assert status == 200 and body.replace(" ", "") == expected, (name, status, body, expected)
         return latencies
 
     def deploy_to_first_answer(self, name: str, component: Path) -> float:
@@ -308,6 +311,7 @@ class Host:
 
 def run(label: str, binary: Path, data: Path, apps: list, baseline: int, fresh: dict = None) -> dict:
     """One host over `apps`; `fresh` names apps to deploy/add anew (kind -> wasm)."""
+    shutil.rmtree(data / "data" / "deployed", ignore_errors=True)
     host = Host(binary, data, apps)
     row = {"run": label, "apps": len(apps)}
     try:
@@ -391,6 +395,8 @@ def main() -> None:
             print(rows[-1], flush=True)
         both = runs / "both"
         shutil.copytree(runs / "Python" / "data" / "cache", both / "data" / "cache")
+        for compiled in (runs / "Rust" / "data" / "cache").glob("*.cwasm"):
+            shutil.copy(compiled, both / "data" / "cache")
         rows.append(run("Rust + Python, warm cache", args.host, both, rust_apps + python_apps, base))
         report(rows)
     finally:

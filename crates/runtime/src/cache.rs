@@ -126,15 +126,20 @@ impl ComponentCache {
                 }
             }
         }
+        let started = std::time::Instant::now();
         let compiled = engine.precompile_component(bytes);
+        let compile_ms = started.elapsed().as_millis();
         self.functions.flush();
         let compiled = compiled?;
         if let Err(err) = write_atomically(dir, &path, &compiled) {
             tracing::warn!(dir = %dir.display(), "cannot cache the compiled component: {err}");
         }
         prune(dir, self.max_bytes);
+        let stored_ms = started.elapsed().as_millis();
         // SAFETY: `compiled` was just produced by this engine.
         let component = unsafe { Component::deserialize(engine, &compiled) }?;
+        let total_ms = started.elapsed().as_millis();
+        tracing::debug!(compile_ms, stored_ms, total_ms, bytes = compiled.len(), "compiled");
         Ok((component, Origin::Compiled))
     }
 }
@@ -191,6 +196,15 @@ pub struct FunctionCache {
     entries: std::sync::Mutex<Functions>,
     capacity: usize,
     disk: Option<FunctionStore>,
+    counts: Counts,
+}
+
+/// What the cache answered since the last [`FunctionCache::flush`].
+#[derive(Default)]
+struct Counts {
+    memory: std::sync::atomic::AtomicUsize,
+    disk: std::sync::atomic::AtomicUsize,
+    compiled: std::sync::atomic::AtomicUsize,
 }
 
 impl std::fmt::Debug for FunctionCache {
@@ -217,6 +231,9 @@ struct FunctionStore {
     db: redb::Database,
     path: PathBuf,
     max_bytes: u64,
+    /// The table as of the last flush: one read transaction serves every
+    /// lookup of a compilation (~20k for a Python component), not one each.
+    reader: std::sync::Mutex<Option<redb::ReadOnlyTable<&'static [u8], &'static [u8]>>>,
     /// Functions compiled since the last flush.
     pending: std::sync::Mutex<Vec<([u8; 32], Vec<u8>)>>,
 }
@@ -227,11 +244,17 @@ impl FunctionCache {
     /// `dir` is given (and no other process holds that file: then memory only).
     pub fn new(capacity: usize, dir: Option<&Path>, disk_bytes: u64) -> Self {
         let disk = dir.and_then(|dir| FunctionStore::open(dir, disk_bytes));
-        FunctionCache { entries: Default::default(), capacity, disk }
+        FunctionCache { entries: Default::default(), capacity, disk, counts: Counts::default() }
     }
 
-    /// Writes the functions compiled since the last flush to disk.
+    /// Writes the functions compiled since the last flush to disk; logs
+    /// how many functions were reused.
     pub fn flush(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let counts = &self.counts;
+        let (memory, disk, compiled) =
+            (counts.memory.swap(0, Relaxed), counts.disk.swap(0, Relaxed), counts.compiled.swap(0, Relaxed));
+        tracing::debug!(from_memory = memory, from_disk = disk, compiled, "functions of the component");
         let Some(disk) = &self.disk else { return };
         let pending = std::mem::take(&mut *disk.pending.lock().unwrap_or_else(|e| e.into_inner()));
         if pending.is_empty() {
@@ -250,6 +273,8 @@ impl FunctionCache {
                 }
             }
             txn.commit()?;
+            // Later lookups see what was just written.
+            *disk.reader.lock().unwrap_or_else(|e| e.into_inner()) = None;
             Ok(())
         })();
         match written {
@@ -286,7 +311,13 @@ impl FunctionStore {
             Ok(db)
         });
         match opened {
-            Ok(db) => Some(FunctionStore { db, path, max_bytes, pending: Default::default() }),
+            Ok(db) => Some(FunctionStore {
+                db,
+                path,
+                max_bytes,
+                reader: Default::default(),
+                pending: Default::default(),
+            }),
             Err(err) => {
                 tracing::debug!(path = %path.display(), "compiled functions cached in memory only: {err}");
                 None
@@ -299,9 +330,11 @@ impl FunctionStore {
     }
 
     fn get(&self, key: &[u8; 32]) -> Option<Vec<u8>> {
-        let txn = self.db.begin_read().ok()?;
-        let table = txn.open_table(FUNCTIONS).ok()?;
-        let value = table.get(key.as_slice()).ok()??;
+        let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
+        if reader.is_none() {
+            *reader = Some(self.db.begin_read().ok()?.open_table(FUNCTIONS).ok()?);
+        }
+        let value = reader.as_ref()?.get(key.as_slice()).ok()??;
         Some(value.value().to_vec())
     }
 }
@@ -314,15 +347,18 @@ impl wasmtime::CacheStore for FunctionCache {
     fn get(&self, key: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(value) = entries.0.get(key) {
+            self.counts.memory.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             return Some(std::borrow::Cow::Owned(value.clone()));
         }
         drop(entries);
         let value = self.disk.as_ref()?.get(&function_key(key))?;
+        self.counts.disk.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.remember(key, &value);
         Some(std::borrow::Cow::Owned(value))
     }
 
     fn insert(&self, key: &[u8], value: Vec<u8>) -> bool {
+        self.counts.compiled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(disk) = &self.disk {
             disk.pending.lock().unwrap_or_else(|e| e.into_inner()).push((function_key(key), value.clone()));
         }

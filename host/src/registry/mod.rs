@@ -223,10 +223,7 @@ impl Registry {
             tls: outbound::tls_config(manifest.server.outbound_ca.as_deref()).map_err(RegistryError::Tls)?,
             private: PrivateListeners::default(),
         });
-        let mut loaded = Vec::with_capacity(manifest.apps.len());
-        for config in &manifest.apps {
-            loaded.push(registry.load(&manifest.server, config).await?);
-        }
+        let loaded = registry.load_all(&manifest).await?;
         registry.dispatcher.replace(loaded.iter().map(|app| app.mounted.clone()).collect());
         *registry.loaded.lock().await = loaded;
         Ok(registry)
@@ -337,6 +334,18 @@ impl Registry {
                 }
             })
             .collect()
+    }
+
+    /// Loads every app of `manifest`, as many at once as the host has cores
+    /// (a small component's load is mostly one thread's work), in order.
+    async fn load_all(&self, manifest: &Manifest) -> Result<Vec<LoadedApp>, RegistryError> {
+        use futures_util::{StreamExt, TryStreamExt};
+        let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
+        futures_util::stream::iter(&manifest.apps)
+            .map(|config| self.load(&manifest.server, config))
+            .buffered(parallel)
+            .try_collect()
+            .await
     }
 
     /// Compiles and mounts one app.
