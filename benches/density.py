@@ -198,7 +198,7 @@ token_file = "{token_file}"
 [server.limits]
 max_concurrency = 4
 memory = "64MiB"
-idle_timeout = "{IDLE_RELEASE}"
+keep_warm = "{IDLE_RELEASE}"
 '''
     return head + "\n".join(app_entry(name, component) for name, component in apps)
 
@@ -317,6 +317,7 @@ def run(label: str, binary: Path, data: Path, apps: list, baseline: int, fresh: 
     try:
         row.update(host.start())
         row["idle_rss"] = host.rss()["VmRSS"]
+        row["idle_anon"] = host.rss()["RssAnon"]
         row["rss_per_app"] = (row["idle_rss"] - baseline) / len(apps)
         sample = [name for name, _ in apps[:-1]][:: max(1, len(apps) // 20)][:20]
         latencies = host.first_requests(sample)
@@ -337,22 +338,24 @@ def run(label: str, binary: Path, data: Path, apps: list, baseline: int, fresh: 
 
 
 def baseline_rss(binary: Path, component: Path) -> int:
+    """RSS of a host with one Rust app loaded from the cache (a restart)."""
     data = Path(tempfile.mkdtemp(prefix="density-base-"))
-    host = Host(binary, data, [("base", component)])
-    host.start()
-    rss = host.rss()["VmRSS"]
-    host.stop()
+    for _ in range(2):
+        host = Host(binary, data, [("r0", component)])
+        host.start()
+        rss = host.rss()["VmRSS"]
+        host.stop()
     shutil.rmtree(data, ignore_errors=True)
     return rss
 
 
 def report(rows: list) -> None:
     print()
-    print("| run | apps | ready | CPU | idle RSS | RSS/app | all touched | released | memfd | cache disk "
+    print("| run | apps | ready | CPU | idle RSS (anon) | RSS/app | all touched | released | memfd | cache disk "
           "| first request (median / max) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
-        print(f"| {r['run']} | {r['apps']} | {r['ready_s']:.1f} s | {r['cpu_s']:.1f} s | {mib(r['idle_rss'])} "
+        print(f"| {r['run']} | {r['apps']} | {r['ready_s']:.1f} s | {r['cpu_s']:.1f} s | {mib(r['idle_rss'])} ({mib(r['idle_anon'])}) "
               f"| {r['rss_per_app'] / 1024:.0f} KiB | {mib(r['touched_rss'])} | {mib(r['released_rss'])} "
               f"| {mib(r['shmem'])} | {mib(r['cache_disk'])} "
               f"| {r['first_request_ms']:.1f} / {r['first_request_max_ms']:.1f} ms |")

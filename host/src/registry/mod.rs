@@ -21,6 +21,7 @@ use tokio::sync::{Mutex, OnceCell};
 pub use deployed::DeployError;
 pub use watch::watch;
 
+use crate::config::limits::MAX_INSTANCES;
 use crate::config::{AppConfig, AppName, KvConfig, Manifest, ManifestError, ServerConfig};
 use crate::metrics::METRICS;
 use crate::trigger::{App, Dispatcher, LoadError, Mount, Mounted, ProxyApp, TypedApp};
@@ -114,14 +115,16 @@ pub struct AppInfo {
 
 /// The runtime settings a manifest needs: pool slots sized for its largest
 /// memory limit (at least 1 GiB, so that a reload can raise a limit), as
-/// many instances as `[server] max_instances` says or its apps need (at
-/// least [`DEFAULT_MAX_INSTANCES`], room for deploys), and the compile cache in `cache_dir` (`None`: no cache).
+/// many instances as `[server] max_instances` says or its apps need and a
+/// quarter more (room for deploys; at least [`DEFAULT_MAX_INSTANCES`]), and
+/// the compile cache in `cache_dir` (`None`: no cache).
 pub fn runtime_config(manifest: &Manifest, cache_dir: Option<PathBuf>) -> RuntimeConfig {
     let max_memory = manifest.apps.iter().map(|a| a.limits.memory).max().unwrap_or(0).max(1 << 30);
+    let needed = instances_needed(&manifest.apps);
     let max_instances = manifest
         .server
         .max_instances
-        .unwrap_or_else(|| instances_needed(&manifest.apps).max(DEFAULT_MAX_INSTANCES));
+        .unwrap_or_else(|| needed.saturating_add(needed / 4).clamp(DEFAULT_MAX_INSTANCES, MAX_INSTANCES));
     RuntimeConfig { cache_dir, max_memory, max_instances, cache_size: manifest.server.cache_size }
 }
 
@@ -160,7 +163,48 @@ pub enum Source {
 struct LoadedApp {
     config: AppConfig,
     hash: String,
+    /// The component file as it was when loaded: a reload hashes only the
+    /// files whose stamp changed (200 Python apps are 4 GB to hash).
+    stamp: Option<FileStamp>,
     mounted: Arc<Mounted>,
+}
+
+/// A file's size, modification time and inode: what a rewrite or a rename
+/// over it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileStamp(u64, std::time::SystemTime, u64);
+
+impl FileStamp {
+    /// The stamp of `path`, unless it changed too recently to tell a second
+    /// change by it (a filesystem whose times count whole seconds).
+    fn settled(path: &std::path::Path) -> Option<FileStamp> {
+        let stamp = FileStamp::of(path)?;
+        let age = stamp.1.elapsed().unwrap_or_default();
+        (age > std::time::Duration::from_secs(2)).then_some(stamp)
+    }
+
+    fn of(path: &std::path::Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(FileStamp(meta.len(), meta.modified().ok()?, inode))
+    }
+}
+
+impl LoadedApp {
+    /// Whether `config` is what this app was loaded from, component included.
+    fn serves(&self, config: &AppConfig) -> bool {
+        if self.config != *config {
+            return false;
+        }
+        let stamp = FileStamp::of(&config.component);
+        if stamp.is_some() && stamp == self.stamp {
+            return true;
+        }
+        std::fs::read(&config.component).is_ok_and(|bytes| content_hash(&bytes) == self.hash)
+    }
 }
 
 /// What a reload did.
@@ -275,16 +319,10 @@ impl Registry {
         let mut next = Vec::with_capacity(manifest.apps.len());
         let mut reloaded = Reloaded::default();
         for config in &manifest.apps {
-            let hash = std::fs::read(&config.component).map(|bytes| content_hash(&bytes)).ok();
             let old = previous.remove(&config.name);
-            if let Some(old) =
-                old.as_ref().filter(|old| old.config == *config && Some(&old.hash) == hash.as_ref())
-            {
-                next.push(LoadedApp {
-                    config: old.config.clone(),
-                    hash: old.hash.clone(),
-                    mounted: old.mounted.clone(),
-                });
+            if let Some(old) = old.as_ref().filter(|old| old.serves(config)) {
+                let stamp = old.stamp.clone().or_else(|| FileStamp::settled(&config.component));
+                next.push(LoadedApp { stamp, ..old.clone() });
                 continue;
             }
             match self.load(&manifest.server, config).await {
@@ -351,6 +389,7 @@ impl Registry {
     /// Compiles and mounts one app.
     async fn load(&self, server: &ServerConfig, config: &AppConfig) -> Result<LoadedApp, RegistryError> {
         let started = std::time::Instant::now();
+        let stamp = FileStamp::settled(&config.component);
         let bytes = std::fs::read(&config.component).map_err(|source| RegistryError::Read {
             app: config.name.clone(),
             path: config.component.clone(),
@@ -383,7 +422,7 @@ impl Registry {
         let hash = app.hash().to_owned();
         let mount = Mount { prefix: config.route.clone(), host: config.host.clone() };
         let mounted = Arc::new(Mounted::new(app, mount, config.docs));
-        Ok(LoadedApp { config: config.clone(), hash, mounted })
+        Ok(LoadedApp { config: config.clone(), hash, stamp, mounted })
     }
 
     /// Compiles `bytes` and readies the app for the world it implements
