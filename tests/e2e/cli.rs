@@ -175,7 +175,7 @@ fn the_cache_size_setting_evicts_the_least_recently_used_across_restarts() {
     let entry = |app: &std::path::Path| {
         let hash = fasterapi_runtime::cache::content_hash(&std::fs::read(app).unwrap());
         let found = cached_components(&cache).into_iter().find(|(name, _)| name.starts_with(&hash[..32]));
-        found.map(|(name, size)| (name, size)).unwrap_or_default()
+        found.unwrap_or_default()
     };
     let pause = || std::thread::sleep(std::time::Duration::from_millis(1100));
     serve("", &[&a, &b, &c]);
