@@ -15,8 +15,9 @@
 //! 6. [`server`]: the HTTP/1.1 listener and graceful shutdown;
 //! 7. [`registry`]: loads, mounts, reloads and stores (deployed) apps;
 //! 8. [`admin`]: the admin API;
-//! 9. [`build`]: compiling guest projects into components;
-//! 10. [`cli`]: the `fasterapi` command, one file per verb.
+//! 9. [`inprocess`]: apps answering requests without a socket (test clients);
+//! 10. [`build`]: compiling guest projects into components;
+//! 11. [`cli`]: the `fasterapi` command, one file per verb.
 //!
 //! A request walks socket → [`server`] → [`trigger`] → (routes, runtime)
 //! → guest and back; its parameters are converted once, from request text
@@ -29,6 +30,7 @@ pub mod build;
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod inprocess;
 pub mod metrics;
 pub mod registry;
 pub mod server;

@@ -7,8 +7,19 @@
 use std::path::{Path, PathBuf};
 
 /// The host crate's layers, lowest first (as `host/src/lib.rs` lists them).
-const LAYERS: [&str; 10] =
-    ["config", "metrics", "watch", "http", "trigger", "server", "registry", "admin", "build", "cli"];
+const LAYERS: [&str; 11] = [
+    "config",
+    "metrics",
+    "watch",
+    "http",
+    "trigger",
+    "server",
+    "registry",
+    "admin",
+    "inprocess",
+    "build",
+    "cli",
+];
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

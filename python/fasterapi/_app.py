@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, quote, unquote
 import inspect
 import json
 import re
+import sys
 import traceback
 import types
 import typing
@@ -567,6 +568,8 @@ class FasterAPI(_Declares):
         # The response class of a route that names none (nor its router);
         # `_DEFAULT` is JSON, and lets a generator handler stream JSON Lines.
         self.default_response_class = default_response_class
+        # The module that made the app: what `TestClient(app)` builds.
+        self.defined_in: Optional[str] = sys._getframe(1).f_globals.get("__file__")
         if on_shutdown:
             _refuse_shutdown()
         if redoc_url is not _DEFAULT and redoc_url is not None:

@@ -112,7 +112,24 @@ enum Command {
 
 /// Runs the command line and turns errors into one `error:` line.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    main_from(std::env::args_os())
+}
+
+/// [`main`] for the arguments `args` (the program's name first): the
+/// Python package's `fasterapi` command runs the CLI through this.
+pub fn main_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        // Help and version are "errors" that print to stdout and succeed.
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
     init_logging(cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,8 +181,14 @@ fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
-        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
-        LogFormat::Json => builder.json().init(),
+        // Called again in one process (the Python package's CLI), the
+        // first subscriber stays.
+        LogFormat::Text => {
+            let _ = builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init();
+        }
+        LogFormat::Json => {
+            let _ = builder.json().try_init();
+        }
     }
 }
 
