@@ -13,7 +13,7 @@ FASTERAPI := target/release/fasterapi
 PROPTEST_CASES ?= 20000
 export PROPTEST_CASES
 
-.PHONY: bench-density demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
+.PHONY: wheel bench-density demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
 
 ## Install what is missing, build the host and the examples, serve them all
 ## (examples/fasterapi.toml) on $(LISTEN).
@@ -25,12 +25,15 @@ demo: setup host examples
 ## the example and test guests from source, the benchmarks once in test mode
 ## (so they cannot rot), doc tests, the Python SDK's unit tests, and the
 ## differential test of Python apps against real FastAPI, and the density
-## benchmark in its test mode (20 Rust and 5 Python apps in one host).
+## benchmark in its test mode (20 Rust and 5 Python apps in one host), and
+## the Python package: its wheel installed into a fresh venv with no Rust
+## toolchain on PATH, then `fasterapi new python`, `build`, and a TestClient test.
 test: setup
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
 	$(VENV)/bin/python -m pytest -q python/tests tests/python
 	$(VENV)/bin/python benches/density.py --quick --host target/debug/fasterapi
+	bash tests/wheel/run.sh
 
 setup: wasm-target venv redis-server
 
@@ -56,6 +59,12 @@ $(VENV)/.installed: tests/requirements.txt
 
 host:
 	cargo build --release -p fasterapi-host
+
+## The Python package (SDK, `fasterapi` command, TestClient) as a wheel in
+## target/wheels/: `pip install target/wheels/fasterapi-*.whl`.
+wheel: venv
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check maturin==1.16.0
+	cd python && ../$(VENV)/bin/maturin build --release --out ../target/wheels
 
 ## Every example, Rust and Python, into $(COMPONENTS)/NAME.wasm.
 examples: host wasm-target
