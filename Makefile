@@ -13,7 +13,7 @@ FASTERAPI := target/release/fasterapi
 PROPTEST_CASES ?= 20000
 export PROPTEST_CASES
 
-.PHONY: wheel bench-density demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
+.PHONY: wheel bench-testclient bench-density demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
 
 ## Install what is missing, build the host and the examples, serve them all
 ## (examples/fasterapi.toml) on $(LISTEN).
@@ -92,6 +92,14 @@ bench: host examples
 ## deploy-to-first-answer of new apps. `make test` runs it with 20 and 5.
 bench-density: host
 	$(PYTHON) benches/density.py
+
+## Requests per second through FasterAPI's TestClient and FastAPI's, same
+## app, same run, in a venv with the release wheel and FastAPI.
+bench-testclient: wheel
+	@test -x target/bench-testclient/venv/bin/python || $(PYTHON) -m venv target/bench-testclient/venv
+	target/bench-testclient/venv/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/fasterapi-*.whl
+	target/bench-testclient/venv/bin/pip install --quiet --disable-pip-version-check target/wheels/fasterapi-*.whl -r tests/requirements.txt
+	target/bench-testclient/venv/bin/python benches/testclient.py
 
 ## Criterion micro-benchmarks: router, typed parameters, fresh and warm guest calls,
 ## and a whole request through the trigger (no socket).

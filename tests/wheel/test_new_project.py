@@ -47,3 +47,38 @@ def test_a_missing_file_is_a_clear_error():
     with pytest.raises(RuntimeError, match="no such file"):
         TestClient("missing.wasm")
     assert issubclass(ServerError, RuntimeError)
+
+
+KV_APP = '''
+from fasterapi import FasterAPI, kv
+
+app = FasterAPI()
+
+
+@app.post("/visits")
+def visit():
+    count = int(kv.get("visits") or b"0") + 1
+    kv.set("visits", str(count))
+    return {"visits": count}
+
+
+@app.get("/boom")
+def boom():
+    raise ValueError("boom")
+'''
+
+
+def test_kv_grants_a_fresh_store_and_server_errors_raise(tmp_path, monkeypatch):
+    (tmp_path / "kv_app.py").write_text(KV_APP)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from kv_app import app as kv_app
+
+    with TestClient(kv_app, kv=True) as client:
+        assert [client.post("/visits").json()["visits"] for _ in range(3)] == [1, 2, 3]
+        with pytest.raises(ServerError, match="500"):
+            client.get("/boom")
+    with TestClient(kv_app, kv=True, raise_server_exceptions=False) as fresh:
+        assert fresh.post("/visits").json() == {"visits": 1}, "a new store for each client"
+        assert fresh.get("/boom").status_code == 500
+    denied = TestClient(kv_app, raise_server_exceptions=False)
+    assert denied.post("/visits").status_code == 500, "no kv without kv=True"
