@@ -65,15 +65,13 @@ impl InProcess {
         }
         let (manifest, source) = manifest_of(&options)?;
         let cache_dir = options.cache_dir.clone().or_else(fasterapi_runtime::cache::default_dir);
-        let config = registry::runtime_config(&manifest, cache_dir);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("fasterapi-inprocess")
             .build()
             .map_err(|err| InProcessError::Start(err.to_string()))?;
         let registry = runtime.block_on(async {
-            let engine =
-                Arc::new(Runtime::new(&config).map_err(|err| InProcessError::Start(err.to_string()))?);
+            let engine = shared_engine(&manifest, cache_dir)?;
             Ok::<_, InProcessError>(Registry::start(engine, source, None).await?)
         })?;
         Ok(InProcess { runtime, dispatcher: registry.dispatcher(), _registry: registry })
@@ -105,6 +103,25 @@ impl InProcess {
         }
         request.body(Bytes::from(body)).map_err(|err| invalid(&err))
     }
+}
+
+/// The engine of every in-process host of this process with the same cache
+/// directory: each engine reserves address space for its whole instance
+/// pool (terabytes), so a test session's many clients share one. Its slots
+/// fit the largest memory limit, so any app's limit holds in it.
+fn shared_engine(manifest: &Manifest, cache_dir: Option<PathBuf>) -> Result<Arc<Runtime>, InProcessError> {
+    type Engines = std::collections::HashMap<Option<PathBuf>, std::sync::Weak<Runtime>>;
+    static ENGINES: std::sync::Mutex<Option<Engines>> = std::sync::Mutex::new(None);
+    let mut engines = ENGINES.lock().unwrap_or_else(|e| e.into_inner());
+    let engines = engines.get_or_insert_with(Default::default);
+    if let Some(engine) = engines.get(&cache_dir).and_then(std::sync::Weak::upgrade) {
+        return Ok(engine);
+    }
+    let mut config = registry::runtime_config(manifest, cache_dir.clone());
+    config.max_memory = crate::config::limits::MAX_MEMORY;
+    let engine = Arc::new(Runtime::new(&config).map_err(|err| InProcessError::Start(err.to_string()))?);
+    engines.insert(cache_dir, Arc::downgrade(&engine));
+    Ok(engine)
 }
 
 /// The manifest `options` describe: a manifest file as it is, or a

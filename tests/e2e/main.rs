@@ -9,6 +9,7 @@ mod fastapi_parity;
 mod guest_failures;
 mod hostile;
 mod http;
+mod inprocess;
 mod new_project;
 mod openapi;
 mod outbound;

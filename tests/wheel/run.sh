@@ -25,4 +25,4 @@ cp "$ROOT/tests/wheel/test_new_project.py" demo/
 cd demo
 "${clean_env[@]}" fasterapi build . -o demo.wasm
 test -s demo.wasm
-"${clean_env[@]}" python -m pytest -q test_new_project.py
+"${clean_env[@]}" python -m pytest -q test_app.py test_new_project.py
