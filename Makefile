@@ -27,13 +27,17 @@ demo: setup host examples
 ## differential test of Python apps against real FastAPI, and the density
 ## benchmark in its test mode (20 Rust and 5 Python apps in one host), and
 ## the Python package: its wheel installed into a fresh venv with no Rust
-## toolchain on PATH, then `fasterapi new python`, `build`, and a TestClient test.
+## toolchain on PATH, then `fasterapi new python`, `build`, and a TestClient
+## test; then installed here, so the differential test also compares every
+## answer through FasterAPI's TestClient with FastAPI's.
 test: setup
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
-	$(VENV)/bin/python -m pytest -q python/tests tests/python
-	$(VENV)/bin/python benches/density.py --quick --host target/debug/fasterapi
+	$(VENV)/bin/python -m pytest -q python/tests
 	bash tests/wheel/run.sh
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall target/wheel-test/wheels/fasterapi-*.whl
+	FASTERAPI_REQUIRE_TESTCLIENT=1 $(VENV)/bin/python -m pytest -q tests/python
+	$(VENV)/bin/python benches/density.py --quick --host target/debug/fasterapi
 
 setup: wasm-target venv redis-server
 

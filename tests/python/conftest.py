@@ -1,5 +1,3 @@
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "python"))
+"""The differential test needs no SDK on the path: it builds the FasterAPI
+apps with the host, runs their FastAPI twins, and (with the package
+installed) uses the package's own TestClient."""

@@ -21,6 +21,11 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+try:  # the Python package, when installed (`make test` installs its wheel)
+    from fasterapi.testclient import TestClient as InProcessClient
+except ImportError:
+    InProcessClient = None
+
 ROOT = Path(__file__).resolve().parents[2]
 APPS = sorted((Path(__file__).parent / "apps").glob("*_app.py"))
 # Apps in several modules (a package whose `main.py` defines `app`, with
@@ -124,6 +129,22 @@ class Server:
         self.process.wait()
 
 
+class InProcess:
+    """The same component through the package's TestClient: answered by the
+    host in this process, without a socket, as FastAPI's TestClient does."""
+
+    def __init__(self, component: Path):
+        # The served host's compile cache: the component is compiled once.
+        os.environ["FASTERAPI_CACHE_DIR"] = str(ROOT / "target/e2e/cache")
+        self.client = InProcessClient(str(component), raise_server_exceptions=False, follow_redirects=False)
+
+    def request(self, method, path, headers, body):
+        response = self.client.request(method, path, headers=headers, content=body)
+        return (response.status_code, response.headers.get("content-type"), response.content,
+                response.headers.get("location"), response.headers.get_list("set-cookie"),
+                _middleware_headers(response.headers.multi_items()))
+
+
 def _middleware_headers(headers) -> dict:
     """The headers middleware and handlers set (CORS, `Vary`,
     `Content-Encoding`, `X-...`), by lower-case name."""
@@ -156,18 +177,19 @@ def app_pair(request):
                            capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     server = Server(component)
+    inprocess = InProcess(component) if InProcessClient is not None else None
     if path in PROJECTS:
         module = load_fastapi_app(path / "app.py")
     else:
         module = load_fastapi_package(path) if path.is_dir() else load_fastapi_app(path)
     # Entered, so that the app's lifespan runs as under a server.
     with TestClient(module.app, raise_server_exceptions=False, follow_redirects=False) as client:
-        yield server, client, module.CASES
+        yield server, client, module.CASES, inprocess
     server.stop()
 
 
 def test_same_answers_as_fastapi(app_pair):
-    server, client, cases = app_pair
+    server, client, cases, inprocess = app_pair
     mismatches = []
     for method, path, headers, body in cases:
         theirs = client.request(method, path, headers=headers, content=body)
@@ -177,7 +199,18 @@ def test_same_answers_as_fastapi(app_pair):
         ours = comparable(*server.request(method, path, headers, body))
         if ours != theirs:
             mismatches.append(f"{method} {path} {headers} {body!r}\n  fasterapi: {ours}\n  fastapi:   {theirs}")
+        if inprocess is not None:
+            ours = comparable(*inprocess.request(method, path, headers, body))
+            if ours != theirs:
+                mismatches.append(f"{method} {path} {headers} {body!r}\n  TestClient: {ours}\n  fastapi:    {theirs}")
     assert not mismatches, f"{len(mismatches)} of {len(cases)} differ:\n" + "\n".join(mismatches)
+
+
+def test_the_in_process_test_client_is_compared_too():
+    """`make test` installs the package's wheel and sets this: the
+    comparison through FasterAPI's TestClient must not be skipped there."""
+    if os.environ.get("FASTERAPI_REQUIRE_TESTCLIENT"):
+        assert InProcessClient is not None, "fasterapi.testclient is not importable"
 
 
 def test_enough_cases():
@@ -191,7 +224,7 @@ def test_same_documented_parameters_as_fastapi(app_pair):
     responses (a response model's schema), a form's
     request body and the schemas they reference equal FastAPI's for the
     same source."""
-    server, client, _ = app_pair
+    server, client, _, _ = app_pair
     url = client.app.openapi_url  # where the app serves its document
     theirs = client.get(url).json()["paths"]
     # As the TestClient names the host (a TrustedHostMiddleware allows it).
