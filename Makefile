@@ -36,6 +36,7 @@ test: setup
 	$(VENV)/bin/python -m pytest -q python/tests
 	bash tests/wheel/run.sh
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps --force-reinstall target/wheel-test/wheels/fasterapi-*.whl
+	FASTERAPI_SDK=installed $(VENV)/bin/python -m pytest -q python/tests
 	FASTERAPI_REQUIRE_TESTCLIENT=1 $(VENV)/bin/python -m pytest -q tests/python
 	$(VENV)/bin/python benches/density.py --quick --host target/debug/fasterapi
 
