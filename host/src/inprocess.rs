@@ -49,6 +49,16 @@ pub enum InProcessError {
     Request(String),
 }
 
+/// Sends the host's log (the apps' `log` lines: a Python handler's
+/// exception with its traceback) to stderr, from warnings up unless
+/// `RUST_LOG` says otherwise, where a test runner shows it beside the
+/// failing test. Does nothing if the process already has a logger.
+pub fn log_to_stderr() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
 /// Loaded apps and the async runtime they run on.
 pub struct InProcess {
     runtime: tokio::runtime::Runtime,

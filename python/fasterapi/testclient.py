@@ -34,8 +34,9 @@ __all__ = ["TestClient", "ServerError"]
 
 class ServerError(RuntimeError):
     """A request the app answered with 500 while ``raise_server_exceptions``
-    is on (Starlette re-raises the handler's exception; the handler ran in
-    the sandbox, so this carries what it answered)."""
+    is on. Starlette re-raises the handler's exception; here the handler ran
+    in the sandbox, so this carries what it answered, and the host's log on
+    stderr (which pytest shows beside a failing test) has the traceback."""
 
 
 def _cache_dir() -> Path:
@@ -98,7 +99,7 @@ class _Transport(httpx.BaseTransport):
             request.method, request.url.raw_path.decode("ascii"), headers, body)
         if status == 500 and self.raise_server_exceptions:
             raise ServerError(f"{request.method} {request.url.raw_path.decode()} answered 500: "
-                              f"{content.decode(errors='replace')}")
+                              f"{content.decode(errors='replace')} (the app's log on stderr has its traceback)")
         return httpx.Response(status, headers=[(name.encode(), value) for name, value in answer_headers],
                               content=content, request=request)
 

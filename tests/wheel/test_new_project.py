@@ -68,7 +68,7 @@ def boom():
 '''
 
 
-def test_kv_grants_a_fresh_store_and_server_errors_raise(tmp_path, monkeypatch):
+def test_kv_grants_a_fresh_store_and_server_errors_raise(tmp_path, monkeypatch, capfd):
     (tmp_path / "kv_app.py").write_text(KV_APP)
     monkeypatch.syspath_prepend(str(tmp_path))
     from kv_app import app as kv_app
@@ -77,6 +77,8 @@ def test_kv_grants_a_fresh_store_and_server_errors_raise(tmp_path, monkeypatch):
         assert [client.post("/visits").json()["visits"] for _ in range(3)] == [1, 2, 3]
         with pytest.raises(ServerError, match="500"):
             client.get("/boom")
+        log = capfd.readouterr().err
+        assert "ValueError: boom" in log and "Traceback" in log, log
     with TestClient(kv_app, kv=True, raise_server_exceptions=False) as fresh:
         assert fresh.post("/visits").json() == {"visits": 1}, "a new store for each client"
         assert fresh.get("/boom").status_code == 500

@@ -41,6 +41,7 @@ impl Host {
         config: Option<BTreeMap<String, String>>,
         kv_dir: Option<PathBuf>,
     ) -> PyResult<Host> {
+        fasterapi_host::inprocess::log_to_stderr();
         let options = Options { path, cache_dir, config: config.unwrap_or_default(), kv_dir };
         let inner =
             py.detach(|| InProcess::open(options)).map_err(|err| PyRuntimeError::new_err(err.to_string()))?;
