@@ -13,8 +13,12 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 
 use crate::config::{Manifest, ManifestError, manifest};
+
 use crate::registry::{self, Registry, RegistryError, Source};
 use crate::trigger::Dispatcher;
+/// Where compiled components are cached by default (the Python package's
+/// TestClient keeps its builds beside them).
+pub use fasterapi_runtime::cache::default_dir as cache_dir;
 
 /// What to serve in-process, and with what.
 #[derive(Debug, Clone, Default)]
@@ -74,7 +78,7 @@ impl InProcess {
             return Err(InProcessError::Missing(options.path));
         }
         let (manifest, source) = manifest_of(&options)?;
-        let cache_dir = options.cache_dir.clone().or_else(fasterapi_runtime::cache::default_dir);
+        let cache_dir = options.cache_dir.clone().or_else(cache_dir);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("fasterapi-inprocess")

@@ -40,9 +40,11 @@ class ServerError(RuntimeError):
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("FASTERAPI_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "fasterapi")
-    return Path(base)
+    """The host's cache directory (it resolves the environment)."""
+    found = _native.cache_dir()
+    if found is None:
+        raise RuntimeError("no cache directory: set FASTERAPI_CACHE_DIR (or HOME)")
+    return Path(found)
 
 
 def _sources(root: Path) -> List[Path]:

@@ -19,6 +19,13 @@ fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
     if status == std::process::ExitCode::SUCCESS { 0 } else { 1 }
 }
 
+/// FasterAPI's cache directory, as the host resolves it
+/// (`$FASTERAPI_CACHE_DIR`, `$XDG_CACHE_HOME/fasterapi`, `~/.cache/fasterapi`).
+#[pyfunction]
+fn cache_dir() -> Option<PathBuf> {
+    fasterapi_host::inprocess::cache_dir()
+}
+
 /// Apps loaded in this process, answering requests without a socket.
 #[pyclass(frozen)]
 struct Host {
@@ -73,6 +80,7 @@ impl Host {
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(main, module)?)?;
+    module.add_function(wrap_pyfunction!(cache_dir, module)?)?;
     module.add_class::<Host>()?;
     Ok(())
 }
