@@ -35,8 +35,13 @@ __all__ = ["TestClient", "ServerError"]
 class ServerError(RuntimeError):
     """A request the app answered with 500 while ``raise_server_exceptions``
     is on. Starlette re-raises the handler's exception; here the handler ran
-    in the sandbox, so this carries what it answered, and the host's log on
-    stderr (which pytest shows beside a failing test) has the traceback."""
+    in the sandbox, so this carries its traceback (``traceback``) as text,
+    and the response the app gave (``response``)."""
+
+    def __init__(self, message: str, traceback: Optional[str], response: httpx.Response) -> None:
+        super().__init__(message if traceback is None else f"{message}\n\n{traceback}")
+        self.traceback = traceback
+        self.response = response
 
 
 def _cache_dir() -> Path:
@@ -97,13 +102,14 @@ class _Transport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         headers: List[Tuple[bytes, bytes]] = list(request.headers.raw)
         body = request.read()
-        status, answer_headers, content = self.host.request(
+        status, answer_headers, content, error = self.host.request(
             request.method, request.url.raw_path.decode("ascii"), headers, body)
+        response = httpx.Response(status, headers=[(name.encode(), value) for name, value in answer_headers],
+                                  content=content, request=request)
         if status == 500 and self.raise_server_exceptions:
             raise ServerError(f"{request.method} {request.url.raw_path.decode()} answered 500: "
-                              f"{content.decode(errors='replace')} (the app's log on stderr has its traceback)")
-        return httpx.Response(status, headers=[(name.encode(), value) for name, value in answer_headers],
-                              content=content, request=request)
+                              f"{content.decode(errors='replace')}", error, response)
+        return response
 
 
 class TestClient(httpx.Client):

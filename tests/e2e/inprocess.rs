@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use fasterapi_host::inprocess::{InProcess, InProcessError, Options};
+use fasterapi_host::trigger::GuestError;
 
 use crate::support::{guest, scratch};
 
@@ -31,6 +32,12 @@ fn a_component_answers_without_a_socket_with_its_config_and_kv() {
     assert_eq!(get(&host, "/config/greeting").1, r#"{"key":"greeting","value":"hi","all":1}"#);
     assert_eq!(get(&host, "/sleep?ms=abc").0, 422, "typed parameters are checked by the host");
     assert_eq!(get(&host, "/nope").0, 404);
+    let ok = host.request(InProcess::build_request("GET", "/ok", &[], Vec::new()).unwrap());
+    assert!(ok.extensions().get::<GuestError>().is_none(), "an answer that did not fail says no error");
+    let trapped = host.request(InProcess::build_request("GET", "/recurse", &[], Vec::new()).unwrap());
+    let error = trapped.extensions().get::<GuestError>().map(|e| e.0.clone()).unwrap_or_default();
+    assert_eq!(trapped.status().as_u16(), 500);
+    assert!(error.starts_with("guest trapped: wasm trap: "), "why it failed: {error}");
     let kv_set = InProcess::build_request("PUT", "/kv/k?value=v", &[], Vec::new()).unwrap();
     assert_eq!(host.request(kv_set).status().as_u16(), 200);
     assert_eq!(get(&host, "/kv/k").1, r#"{"key":"k","value":"v"}"#);

@@ -75,8 +75,11 @@ def test_kv_grants_a_fresh_store_and_server_errors_raise(tmp_path, monkeypatch, 
 
     with TestClient(kv_app, kv=True) as client:
         assert [client.post("/visits").json()["visits"] for _ in range(3)] == [1, 2, 3]
-        with pytest.raises(ServerError, match="500"):
+        with pytest.raises(ServerError, match="500") as raised:
             client.get("/boom")
+        assert "Traceback" in raised.value.traceback and "ValueError: boom" in raised.value.traceback
+        assert "ValueError: boom" in str(raised.value)
+        assert raised.value.response.status_code == 500
         log = capfd.readouterr().err
         assert "ValueError: boom" in log and "Traceback" in log, log
     with TestClient(kv_app, kv=True, raise_server_exceptions=False) as fresh:

@@ -190,6 +190,9 @@ pub struct Reply {
     /// Set when `response.stream` or `response.background` asks for more.
     /// (Boxed: the common reply stays small as it moves through futures.)
     pub held: Option<Box<Held>>,
+    /// The error lines the guest logged while answering (a Python
+    /// handler's exception with its traceback), for a test client to show.
+    pub errors: Vec<String>,
 }
 
 /// The instance that answered, held past its answer: to stream the rest of
@@ -411,6 +414,7 @@ impl Guest {
         let (mut store, instance) = self.instantiate().await?;
         let response =
             export.call(&instance, &mut store).await.map_err(|err| self.call_error(err, &store))?;
+        let errors = store.data_mut().take_errors();
         let held = (response.stream || response.background).then(|| {
             Box::new(Held {
                 warm: Warm { calls: 1, ..Warm::new(store, instance) },
@@ -418,7 +422,7 @@ impl Guest {
                 shared: self.shared.clone(),
             })
         });
-        Ok(Reply { response, held })
+        Ok(Reply { response, held, errors })
     }
 
     async fn instantiate(&self) -> Result<(Store<HostState>, Instance), CallError> {
@@ -450,12 +454,13 @@ impl Guest {
             .await
             .map_err(|err| self.call_error(err, &warm.store))?;
         warm.calls += 1;
+        let errors = warm.store.data_mut().take_errors();
         if response.stream || response.background {
             let held = Box::new(Held { warm, pool: Some(self.warm.clone()), shared: self.shared.clone() });
-            return Ok(Reply { response, held: Some(held) });
+            return Ok(Reply { response, held: Some(held), errors });
         }
         keep(&self.warm, warm, self.shared.limits.max_warm);
-        Ok(Reply { response, held: None })
+        Ok(Reply { response, held: None, errors })
     }
 
     fn call_error(&self, err: wasmtime::Error, store: &Store<HostState>) -> CallError {

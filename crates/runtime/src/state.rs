@@ -47,6 +47,11 @@ impl HostState {
         self.stderr.one_line()
     }
 
+    /// The error lines the guest logged during the current request.
+    pub(crate) fn take_errors(&mut self) -> Vec<String> {
+        self.log.take_errors()
+    }
+
     pub(crate) fn config_view(&mut self) -> ConfigView<'_> {
         ConfigView { vars: &self.guest.capabilities.config }
     }

@@ -20,7 +20,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::docs::DocsSite;
 use super::middleware::{Layers, Seen};
 use super::request::{GuestRequestParts, HeaderText};
-use super::response::{body_timeout, call_failed, count_failure, detail_list, from_guest, unavailable};
+use super::response::{
+    body_timeout, call_failed, count_failure, detail_list, from_guest, unavailable, with_errors,
+};
 use crate::config::{AppConfig, Limits};
 use crate::http::{HttpResponse, ResponseBody, StreamAborted, detail, json, read_limited};
 use crate::metrics::{AppMetrics, METRICS};
@@ -306,7 +308,7 @@ impl TypedApp {
     /// keeps the slot until it is done: a tenant's streams and background
     /// work count against its own concurrency, never another's.
     async fn call(&self, handler: &str, request: &wit::Request, slot: OwnedSemaphorePermit) -> HttpResponse {
-        let Reply { mut response, held } = match self.guest.call(request).await {
+        let Reply { mut response, held, errors } = match self.guest.call(request).await {
             Ok(reply) => reply,
             Err(err) => return self.failed(handler, err),
         };
@@ -324,7 +326,7 @@ impl TypedApp {
             Some(held) if background => self.run_background(handler, *held, slot),
             _ => {}
         }
-        http
+        with_errors(http, errors)
     }
 
     /// The rest of a streamed body: chunks pulled from the guest one by one

@@ -25,6 +25,7 @@ pub use app::{LoadError, TypedApp};
 use docs::DocsSite;
 pub use docs::SWAGGER_UI_VERSION;
 pub use proxy::ProxyApp;
+pub use response::GuestError;
 
 use crate::config::DocsSettings;
 use crate::http::{Handler, HttpResponse, detail};

@@ -132,6 +132,21 @@ pub(crate) fn redirect_slash(uri: &hyper::Uri, host: Option<&str>) -> HttpRespon
     response
 }
 
+/// Why the app failed a request, in its own words: the error lines it
+/// logged (a Python handler's exception with its traceback) or its trap and
+/// stderr. Rides in the response's extensions, which never reach the wire,
+/// for an in-process test client to raise with.
+#[derive(Debug, Clone)]
+pub struct GuestError(pub String);
+
+/// Attaches what the guest logged as errors to its answer.
+pub(crate) fn with_errors(mut response: HttpResponse, errors: Vec<String>) -> HttpResponse {
+    if !errors.is_empty() {
+        response.extensions_mut().insert(GuestError(errors.join("\n")));
+    }
+    response
+}
+
 /// The answer to a call into a guest that failed: 500 for a trap, 504 for
 /// a timeout, 503 when no instance could be had; counted and logged.
 pub(crate) fn call_failed(app: &str, metrics: &AppMetrics, handler: &str, err: CallError) -> HttpResponse {
@@ -139,7 +154,10 @@ pub(crate) fn call_failed(app: &str, metrics: &AppMetrics, handler: &str, err: C
         CallError::Trap { trap, stderr } => {
             metrics.trap();
             tracing::error!(%app, %handler, %stderr, "guest trapped: {trap}");
-            detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            let mut response = detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+            let why = if stderr.is_empty() { trap } else { format!("{trap}\n{stderr}") };
+            response.extensions_mut().insert(GuestError(format!("guest trapped: {why}")));
+            response
         }
         err @ CallError::Timeout(_) => {
             metrics.timeout();

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use fasterapi_host::inprocess::{InProcess, Options};
+use fasterapi_host::trigger::GuestError;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -32,8 +33,9 @@ struct Host {
     inner: InProcess,
 }
 
-/// A response: status, headers (name and value bytes) and body.
-type Answer<'py> = (u16, Vec<(String, Bound<'py, PyBytes>)>, Bound<'py, PyBytes>);
+/// A response: status, headers (name and value bytes), body, and why the
+/// app failed it in its own words (its error log lines, its trap), if it did.
+type Answer<'py> = (u16, Vec<(String, Bound<'py, PyBytes>)>, Bound<'py, PyBytes>, Option<String>);
 
 #[pymethods]
 impl Host {
@@ -72,7 +74,8 @@ impl Host {
             .iter()
             .map(|(name, value)| (name.as_str().to_owned(), PyBytes::new(py, value.as_bytes())))
             .collect();
-        Ok((response.status().as_u16(), headers, PyBytes::new(py, response.body())))
+        let error = response.extensions().get::<GuestError>().map(|error| error.0.clone());
+        Ok((response.status().as_u16(), headers, PyBytes::new(py, response.body()), error))
     }
 }
 

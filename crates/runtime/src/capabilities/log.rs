@@ -26,12 +26,20 @@ pub const MAX_LINES_PER_SECOND: u32 = 1000;
 pub struct RequestLog {
     bytes: usize,
     dropped: u64,
+    /// The error lines, as written (a Python handler's exception with its
+    /// traceback): a test client shows them with the failed request.
+    errors: Vec<String>,
 }
 
 impl RequestLog {
     /// Starts a new request's count.
     pub fn reset(&mut self) {
         *self = RequestLog::default();
+    }
+
+    /// The error lines written since the request started.
+    pub fn take_errors(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.errors)
     }
 }
 
@@ -99,6 +107,9 @@ impl Host for LogView<'_> {
             return;
         }
         self.request.bytes += size;
+        if matches!(level, Level::Error) {
+            self.request.errors.push(error_text(&message, &fields));
+        }
         if !self.rate.admit(self.identity) {
             return;
         }
@@ -112,6 +123,21 @@ impl Host for LogView<'_> {
             Level::Error => tracing::error!(target: "guest", %tenant, %app, %fields, "{message}"),
         }
     }
+}
+
+/// An error line as its writer wrote it: the message, then each field, a
+/// multi-line one (a traceback) on lines of its own.
+fn error_text(message: &str, fields: &[(String, String)]) -> String {
+    let mut text = message.to_owned();
+    for (key, value) in fields {
+        if value.contains('\n') {
+            text.push('\n');
+            text.push_str(value.trim_end());
+        } else {
+            text.push_str(&format!(" {key}={value}"));
+        }
+    }
+    text
 }
 
 /// `text` with every control character (line breaks, ESC, BEL, ...) written
