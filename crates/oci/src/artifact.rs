@@ -69,7 +69,9 @@ fn world(bytes: &[u8]) -> Result<(Vec<String>, Vec<String>), String> {
         match payload.map_err(|err| format!("not a WebAssembly component: {err}"))? {
             Payload::Version { encoding, .. } => {
                 if depth == 0 && encoding != Encoding::Component {
-                    return Err("a core WebAssembly module, not a component: build it for wasm32-wasip2".to_owned());
+                    return Err(
+                        "a core WebAssembly module, not a component: build it for wasm32-wasip2".to_owned()
+                    );
                 }
                 depth += 1;
             }

@@ -78,7 +78,9 @@ impl FromStr for ImageRef {
             return Err(invalid("it names no registry (oci://REGISTRY/REPOSITORY:TAG)".to_owned()));
         };
         if !registry.contains(['.', ':']) && registry != "localhost" {
-            return Err(invalid(format!("'{registry}' is not a registry host (e.g. ghcr.io, localhost:5000)")));
+            return Err(invalid(format!(
+                "'{registry}' is not a registry host (e.g. ghcr.io, localhost:5000)"
+            )));
         }
         let reference = oci_client::Reference::from_str(rest).map_err(|err| invalid(err.to_string()))?;
         Ok(ImageRef(reference))
@@ -107,7 +109,10 @@ mod tests {
         let digest = format!("sha256:{}", "a".repeat(64));
         let pinned = parse(&format!("oci://ghcr.io/acme/hello@{digest}")).unwrap();
         assert_eq!(pinned.digest(), Some(digest.as_str()));
-        assert_eq!(tagged.with_digest(&digest).to_string(), format!("oci://localhost:5000/apps/hello@{digest}"));
+        assert_eq!(
+            tagged.with_digest(&digest).to_string(),
+            format!("oci://localhost:5000/apps/hello@{digest}")
+        );
     }
 
     #[test]
@@ -115,7 +120,10 @@ mod tests {
         assert!(matches!(parse("ghcr.io/acme/hello:1"), Err(ReferenceError::Scheme(_))));
         assert!(matches!(parse("oci://hello"), Err(ReferenceError::Invalid { .. })));
         assert!(matches!(parse("oci://acme/hello:1"), Err(ReferenceError::Invalid { .. })));
-        assert!(matches!(parse("oci://ghcr.io/acme/hello@sha256:short"), Err(ReferenceError::Invalid { .. })));
+        assert!(matches!(
+            parse("oci://ghcr.io/acme/hello@sha256:short"),
+            Err(ReferenceError::Invalid { .. })
+        ));
         assert!(matches!(parse("oci://ghcr.io/Acme/hello:1"), Err(ReferenceError::Invalid { .. })));
     }
 

@@ -82,7 +82,12 @@ impl Registry {
 
     /// Publishes `component` (a component's bytes, read from `file`) at
     /// `reference`'s tag; returns the manifest's digest.
-    pub async fn push(&self, reference: &ImageRef, file: &str, component: Vec<u8>) -> Result<String, OciError> {
+    pub async fn push(
+        &self,
+        reference: &ImageRef,
+        file: &str,
+        component: Vec<u8>,
+    ) -> Result<String, OciError> {
         let not_a_component = |reason| OciError::NotAComponent { file: file.to_owned(), reason };
         let config = WasmConfig::of(&component).map_err(not_a_component)?;
         let config = Config {
@@ -90,7 +95,8 @@ impl Registry {
             media_type: CONFIG_MEDIA_TYPE.to_owned(),
             annotations: None,
         };
-        let layer = ImageLayer { data: component.into(), media_type: LAYER_MEDIA_TYPE.to_owned(), annotations: None };
+        let layer =
+            ImageLayer { data: component.into(), media_type: LAYER_MEDIA_TYPE.to_owned(), annotations: None };
         let manifest = OciImageManifest::build(std::slice::from_ref(&layer), &config, None);
         let (client, auth) = self.client(reference);
         let failed = |err| registry_error(reference, "cannot push", err);
@@ -116,7 +122,10 @@ impl Registry {
         let image = client.pull(&pinned.0, &auth, vec![LAYER_MEDIA_TYPE]).await.map_err(failed)?;
         let not_wasm = |reason: String| OciError::NotWasm { reference: reference.to_string(), reason };
         if image.config.media_type != CONFIG_MEDIA_TYPE {
-            return Err(not_wasm(format!("its config is {}, not {CONFIG_MEDIA_TYPE}", image.config.media_type)));
+            return Err(not_wasm(format!(
+                "its config is {}, not {CONFIG_MEDIA_TYPE}",
+                image.config.media_type
+            )));
         }
         let [layer] = image.layers.as_slice() else {
             return Err(not_wasm(format!("it has {} layers, not one", image.layers.len())));
@@ -131,7 +140,8 @@ impl Registry {
         install_crypto();
         let registry = reference.registry().to_owned();
         let plain = reference.is_loopback() || self.insecure.contains(&registry);
-        let protocol = if plain { ClientProtocol::HttpsExcept(vec![registry.clone()]) } else { ClientProtocol::Https };
+        let protocol =
+            if plain { ClientProtocol::HttpsExcept(vec![registry.clone()]) } else { ClientProtocol::Https };
         let config = ClientConfig {
             protocol,
             connect_timeout: Some(CONNECT_TIMEOUT),
@@ -162,7 +172,11 @@ fn store(path: &Path, bytes: &[u8]) -> Result<(), OciError> {
 
 /// The registry's failure in one line, down to its root cause (a refused
 /// connection, a 401, a digest that does not match).
-fn registry_error(reference: &ImageRef, what: &str, err: oci_client::errors::OciDistributionError) -> OciError {
+fn registry_error(
+    reference: &ImageRef,
+    what: &str,
+    err: oci_client::errors::OciDistributionError,
+) -> OciError {
     let mut message = format!("{what}: {err}");
     let mut source = std::error::Error::source(&err);
     while let Some(cause) = source {

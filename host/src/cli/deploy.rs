@@ -10,12 +10,23 @@ use hyper::Request;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
 use hyper_util::rt::TokioIo;
 
+use fasterapi_oci::ImageRef;
+
 use crate::admin::APP_HEADER;
 
 /// Deploys `component` as app `name` with manifest entry `app`; the token
 /// comes from `$FASTERAPI_ADMIN_TOKEN`.
 pub fn run(name: &str, component: &Path, admin: &str, app: &str) -> Result<()> {
-    let bytes = std::fs::read(component).with_context(|| format!("cannot read {}", component.display()))?;
+    let (bytes, app) = match component.to_str().filter(|text| ImageRef::is_reference(text)) {
+        // The server pulls it: the entry names it, nothing is uploaded.
+        Some(reference) => (Vec::new(), with_component(app, reference)?),
+        None => {
+            let bytes =
+                std::fs::read(component).with_context(|| format!("cannot read {}", component.display()))?;
+            (bytes, app.to_owned())
+        }
+    };
+    let app = app.as_str();
     let token = std::env::var("FASTERAPI_ADMIN_TOKEN")
         .context("set FASTERAPI_ADMIN_TOKEN to the server's admin token")?;
     let answer = tokio::runtime::Builder::new_current_thread()
@@ -25,6 +36,18 @@ pub fn run(name: &str, component: &Path, admin: &str, app: &str) -> Result<()> {
         .block_on(deploy(admin, &token, name, app, bytes))?;
     eprintln!("deployed {name}: {answer}");
     Ok(())
+}
+
+/// The manifest entry `app` (an inline table, maybe empty) with its
+/// component set to `reference`.
+fn with_component(app: &str, reference: &str) -> Result<String> {
+    let wrapped = format!("app = {}", if app.trim().is_empty() { "{}" } else { app });
+    let mut table: toml::Table = toml::from_str(&wrapped).context("--app is not a TOML inline table")?;
+    let Some(toml::Value::Table(entry)) = table.get_mut("app") else {
+        anyhow::bail!("--app must be an inline table like '{{ tenant = \"acme\" }}'");
+    };
+    entry.insert("component".into(), reference.into());
+    Ok(toml::Value::Table(entry.clone()).to_string())
 }
 
 /// PUTs `component` as app `name` with manifest entry `app` to the admin API
@@ -50,4 +73,22 @@ async fn deploy(admin: &str, token: &str, name: &str, app: &str, component: Vec<
         bail!("the admin API refused the deploy ({status}): {text}");
     }
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_joins_the_entry() {
+        let reference = "oci://localhost:5000/apps/shop:1";
+        let entry = with_component(r#"{ tenant = "acme", route = "/acme" }"#, reference).unwrap();
+        let table: toml::Table = toml::from_str(&format!("app = {entry}")).unwrap();
+        assert_eq!(table["app"]["component"].as_str(), Some(reference));
+        assert_eq!(table["app"]["tenant"].as_str(), Some("acme"));
+        let bare: toml::Table =
+            toml::from_str(&format!("app = {}", with_component("", reference).unwrap())).unwrap();
+        assert_eq!(bare["app"]["component"].as_str(), Some(reference));
+        assert!(with_component("not toml", reference).is_err());
+    }
 }

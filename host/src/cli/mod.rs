@@ -5,6 +5,7 @@ mod build;
 mod deploy;
 mod dev;
 mod new;
+mod push;
 mod serve;
 
 use std::net::SocketAddr;
@@ -94,11 +95,24 @@ enum Command {
         /// The project's name (and directory).
         name: String,
     },
+    /// Publish a component to an OCI registry (a project is built first);
+    /// prints its digest.
+    Push {
+        /// A component (.wasm), or a guest project's directory.
+        component: PathBuf,
+        /// Where: oci://REGISTRY/REPOSITORY:TAG. Loopback registries are
+        /// spoken to over plain HTTP, others over HTTPS.
+        reference: String,
+        /// Plain HTTP to a registry beyond loopback.
+        #[arg(long)]
+        insecure: bool,
+    },
     /// Deploy (or replace) an app on a running server through its admin API.
     Deploy {
         /// The app's name.
         name: String,
-        /// The component to deploy.
+        /// The component to deploy: a file (uploaded), or a registry
+        /// reference (oci://REGISTRY/REPOSITORY@sha256:..., pulled by the server).
         component: PathBuf,
         /// The admin API's URL.
         #[arg(long, default_value = "http://127.0.0.1:8081")]
@@ -147,6 +161,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Dev { dir, listen, cache_dir } => {
             multi_threaded()?.block_on(dev::run(dev::DevOptions { dir, listen, cache_dir }))
         }
+        Command::Push { component, reference, insecure } => push::run(&component, &reference, insecure),
         Command::Deploy { name, component, admin, app } => deploy::run(&name, &component, &admin, &app),
         Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch, admin_listen, instances } => {
             let options = serve::ServeOptions {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use fasterapi_oci::{ImageRef, ReferenceError};
 use fasterapi_runtime::capabilities::outbound::AllowedHosts;
 use fasterapi_runtime::{InstanceMode, World};
 
@@ -60,6 +61,9 @@ pub struct ServerConfig {
     /// PEM certificates trusted for outbound HTTPS besides the system's roots
     /// (a private CA).
     pub outbound_ca: Option<PathBuf>,
+    /// Registries (`host:port`) beyond loopback that components are pulled
+    /// from over plain HTTP (loopback ones always are).
+    pub insecure_registries: Vec<String>,
 }
 
 /// The admin API's listener. It only runs when a token is configured.
@@ -119,8 +123,12 @@ pub struct AppConfig {
     pub name: AppName,
     /// Whose app it is: its kv namespace.
     pub tenant: String,
-    /// The component file.
+    /// The component file; for an app pulled from a registry, the pulled
+    /// file once loaded (empty before).
     pub component: PathBuf,
+    /// The registry reference the component is pulled from, if the
+    /// manifest gives one (`component = "oci://..."`).
+    pub image: Option<ImageRef>,
     /// Mount prefix (`/acme`); `None` mounts at the root.
     pub route: Option<String>,
     /// Host header to match (lower-case, no port).
@@ -182,6 +190,8 @@ struct RawServer {
     kv: Option<RawKv>,
     admin: Option<RawAdmin>,
     outbound_ca: Option<String>,
+    #[serde(default)]
+    insecure_registries: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -265,11 +275,13 @@ impl Manifest {
                 cache_size: None,
                 admin: Default::default(),
                 outbound_ca: None,
+                insecure_registries: Vec::new(),
             },
             apps: vec![AppConfig {
                 name,
                 tenant: "default".into(),
                 component: component.to_owned(),
+                image: None,
                 route: None,
                 host: None,
                 instances: None,
@@ -449,6 +461,7 @@ fn server_config(raw: &RawServer, base: &Path, locate: &LocatedToml) -> Result<S
         max_header_size,
         cache_size,
         outbound_ca: raw.outbound_ca.as_ref().map(|file| base.join(file)),
+        insecure_registries: raw.insecure_registries.clone(),
     })
 }
 
@@ -521,10 +534,7 @@ fn app_config(
     if raw.tenant.get_ref().is_empty() {
         return Err(locate.at(&raw.tenant, "app.tenant", "must not be empty"));
     }
-    let component = base.join(raw.component.get_ref());
-    if require_component && let Err(message) = check_component_file(&component) {
-        return Err(locate.at(&raw.component, "app.component", message));
-    }
+    let (component, image) = component_source(&raw.component, base, locate, require_component)?;
     let route = raw.route.as_ref().map(|route| normalize_prefix(route, locate)).transpose()?.flatten();
     let host = raw.host.as_ref().map(|host| host.get_ref().trim().to_ascii_lowercase());
     if let (Some(isolate), None) = (raw.isolate_origin.as_ref().filter(|i| *i.get_ref()), &host) {
@@ -563,6 +573,7 @@ fn app_config(
         name,
         tenant: raw.tenant.get_ref().clone(),
         component,
+        image,
         route,
         host,
         instances,
@@ -582,6 +593,28 @@ fn normalize_prefix(route: &Spanned<String>, locate: &LocatedToml) -> Result<Opt
         return Err(locate.at(route, "app.route", "a mount prefix like \"/acme\" (no parameters)"));
     }
     Ok(Some(value.to_owned()).filter(|prefix| !prefix.is_empty()))
+}
+
+/// Where an app's component comes from: a file (relative to the manifest),
+/// or a registry reference, pulled when the app is loaded.
+fn component_source(
+    text: &Spanned<String>,
+    base: &Path,
+    locate: &LocatedToml,
+    require_file: bool,
+) -> Result<(PathBuf, Option<ImageRef>), ManifestError> {
+    if ImageRef::is_reference(text.get_ref()) {
+        let image = text
+            .get_ref()
+            .parse()
+            .map_err(|err: ReferenceError| locate.at(text, "app.component", err.to_string()))?;
+        return Ok((PathBuf::new(), Some(image)));
+    }
+    let component = base.join(text.get_ref());
+    if require_file && let Err(message) = check_component_file(&component) {
+        return Err(locate.at(text, "app.component", message));
+    }
+    Ok((component, None))
 }
 
 /// Why `path` cannot be an app's component file, if it cannot.

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use fasterapi_oci::ImageRef;
+
 use super::{Registry, RegistryError, Source};
 use crate::config::{AppConfig, AppName, InvalidAppName, Manifest, ManifestError, ServerConfig, manifest};
 
@@ -105,11 +107,15 @@ impl Registry {
         let dir = dir(&self.server);
         let staging = dir.join(format!(".staging-{name}"));
         let _ = std::fs::remove_dir_all(&staging);
-        let text = app_toml(&name, entry)?;
+        let (text, pulled) = app_toml(&name, entry)?;
         let (wasm, toml) = (format!("{name}.wasm"), format!("{name}.toml"));
         std::fs::create_dir_all(&staging)
             .map_err(|source| DeployError::Store { path: staging.clone(), source })?;
-        move_file(upload, &staging.join(&wasm))?;
+        // A component pulled from a registry has no file of its own here.
+        let files: &[&String] = if pulled { &[&toml] } else { &[&wasm, &toml] };
+        if !pulled {
+            move_file(upload, &staging.join(&wasm))?;
+        }
         write(&staging, &toml, text.as_bytes())?;
         if let Err(err) = self.check(&staging.join(&toml), &text).await {
             let _ = std::fs::remove_dir_all(&staging);
@@ -127,7 +133,7 @@ impl Registry {
             }
         }
         let mut installed = Vec::new();
-        for file in [&wasm, &toml] {
+        for &file in files {
             if let Err(err) = move_file(&staging.join(file), &dir.join(file)) {
                 restore(&dir, &previous, &installed);
                 let _ = std::fs::remove_dir_all(&staging);
@@ -167,6 +173,7 @@ impl Registry {
             return Err(DeployError::Clash(a.name.clone(), b.name.clone()));
         }
         super::check_capacity(&apps, self.capacity).map_err(DeployError::Load)?;
+        let config = self.resolve(&config, None).await.map_err(DeployError::Load)?;
         self.load(&self.server, &config).await.map(drop).map_err(DeployError::Load)
     }
 
@@ -213,25 +220,36 @@ fn write(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), DeployError> {
 }
 
 /// The file of a deployed app: `[[app]]` with its name, its component
-/// (beside the file) and the client's entry.
-fn app_toml(name: &AppName, entry: &str) -> Result<String, DeployError> {
+/// (beside the file, or the `oci://` reference the entry gives) and the
+/// client's entry; and whether the component is pulled from a registry.
+fn app_toml(name: &AppName, entry: &str) -> Result<(String, bool), DeployError> {
     let wrapped = format!("app = {}", if entry.trim().is_empty() { "{}" } else { entry });
     let mut table: toml::Table =
         toml::from_str(&wrapped).map_err(|e| DeployError::Entry(format!(": {e}")))?;
     let Some(toml::Value::Table(mut app)) = table.remove("app") else {
         return Err(DeployError::Entry("must be an inline table like { tenant = \"acme\" }".into()));
     };
-    for key in ["name", "component"] {
-        if app.contains_key(key) {
-            return Err(DeployError::Entry(format!("must not set `{key}`")));
-        }
+    if app.contains_key("name") {
+        return Err(DeployError::Entry("must not set `name`".to_owned()));
     }
+    let pulled = match app.get("component") {
+        None => false,
+        Some(toml::Value::String(text)) if ImageRef::is_reference(text) => true,
+        Some(_) => {
+            let message = "must not set `component`, unless to a registry reference (oci://REGISTRY/REPOSITORY@sha256:...)";
+            return Err(DeployError::Entry(message.to_owned()));
+        }
+    };
     app.insert("name".into(), name.as_str().into());
-    app.insert("component".into(), format!("{name}.wasm").into());
+    if !pulled {
+        app.insert("component".into(), format!("{name}.wasm").into());
+    }
     app.entry("tenant").or_insert_with(|| "default".into());
     let mut document = toml::Table::new();
     document.insert("app".into(), toml::Value::Array(vec![toml::Value::Table(app)]));
-    toml::to_string(&document).map_err(|e| DeployError::Entry(format!("cannot be written: {e}")))
+    let text =
+        toml::to_string(&document).map_err(|e| DeployError::Entry(format!("cannot be written: {e}")))?;
+    Ok((text, pulled))
 }
 
 #[cfg(test)]
@@ -241,17 +259,24 @@ mod tests {
     #[test]
     fn an_entry_becomes_an_app_file() {
         let name = AppName::new("shop").unwrap();
-        let text = app_toml(&name, r#"{ tenant = "acme", route = "/acme" }"#).unwrap();
+        let (text, pulled) = app_toml(&name, r#"{ tenant = "acme", route = "/acme" }"#).unwrap();
+        assert!(!pulled);
         let table: toml::Table = toml::from_str(&text).unwrap();
         let app = &table["app"][0];
         assert_eq!(app["name"].as_str(), Some("shop"));
         assert_eq!(app["component"].as_str(), Some("shop.wasm"));
         assert_eq!(app["route"].as_str(), Some("/acme"));
-        let defaulted: toml::Table = toml::from_str(&app_toml(&name, "").unwrap()).unwrap();
+        let defaulted: toml::Table = toml::from_str(&app_toml(&name, "").unwrap().0).unwrap();
         assert_eq!(defaulted["app"][0]["tenant"].as_str(), Some("default"));
         assert!(
             app_toml(&name, r#"{ name = "other" }"#).unwrap_err().to_string().contains("must not set `name`")
         );
         assert!(app_toml(&name, "not toml").is_err());
+        let reference = format!("oci://localhost:5000/apps/shop@sha256:{}", "a".repeat(64));
+        let (text, pulled) = app_toml(&name, &format!("{{ component = \"{reference}\" }}")).unwrap();
+        let table: toml::Table = toml::from_str(&text).unwrap();
+        assert!(pulled && table["app"][0]["component"].as_str() == Some(reference.as_str()));
+        let local = app_toml(&name, r#"{ component = "/etc/passwd" }"#).unwrap_err().to_string();
+        assert!(local.contains("must not set `component`"), "{local}");
     }
 }

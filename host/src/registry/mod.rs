@@ -84,6 +84,14 @@ pub enum RegistryError {
     /// TLS for outbound calls cannot be set up.
     #[error(transparent)]
     Tls(outbound::TlsError),
+    /// A component cannot be pulled from its registry.
+    #[error("app '{app}': {source}")]
+    Pull {
+        /// The app.
+        app: AppName,
+        /// Why.
+        source: fasterapi_oci::OciError,
+    },
 }
 
 /// What `GET /apps` reports of an app.
@@ -111,6 +119,8 @@ pub struct AppInfo {
     pub server_errors: u64,
     /// "manifest" or "deployed" (through the admin API).
     pub source: &'static str,
+    /// The registry reference its component was pulled from, if it was.
+    pub image: Option<String>,
 }
 
 /// The runtime settings a manifest needs: pool slots sized for its largest
@@ -241,6 +251,8 @@ pub struct Registry {
     tls: Arc<rustls::ClientConfig>,
     /// The host's listeners apps may not call (the admin API).
     private: PrivateListeners,
+    /// The registries components are pulled from.
+    oci: fasterapi_oci::Registry,
 }
 
 impl Registry {
@@ -266,6 +278,7 @@ impl Registry {
             loaded: Mutex::new(Vec::new()),
             tls: outbound::tls_config(manifest.server.outbound_ca.as_deref()).map_err(RegistryError::Tls)?,
             private: PrivateListeners::default(),
+            oci: fasterapi_oci::Registry::new(manifest.server.insecure_registries.clone()),
         });
         let loaded = registry.load_all(&manifest).await?;
         registry.dispatcher.replace(loaded.iter().map(|app| app.mounted.clone()).collect());
@@ -293,8 +306,10 @@ impl Registry {
 
     /// The files whose changes trigger a reload.
     pub async fn watched_files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> =
-            self.loaded.lock().await.iter().map(|app| app.config.component.clone()).collect();
+        let loaded = self.loaded.lock().await;
+        // A pulled component is immutable: its reference changes in the manifest.
+        let local = loaded.iter().filter(|app| app.config.image.is_none());
+        let mut files: Vec<PathBuf> = local.map(|app| app.config.component.clone()).collect();
         if let Source::File(path) = &*self.source() {
             files.push(path.clone());
         }
@@ -320,6 +335,16 @@ impl Registry {
         let mut reloaded = Reloaded::default();
         for config in &manifest.apps {
             let old = previous.remove(&config.name);
+            let config = match self.resolve(config, old.as_ref()).await {
+                Ok(config) => config,
+                Err(err) => {
+                    tracing::error!(app = %config.name, "new version rejected, the old one keeps serving: {err}");
+                    reloaded.rejected.push((config.name.clone(), err.to_string()));
+                    next.extend(old);
+                    continue;
+                }
+            };
+            let config = &config;
             if let Some(old) = old.as_ref().filter(|old| old.serves(config)) {
                 let stamp = old.stamp.clone().or_else(|| FileStamp::settled(&config.component));
                 next.push(LoadedApp { stamp, ..old.clone() });
@@ -369,6 +394,7 @@ impl Registry {
                     requests,
                     server_errors,
                     source: if app.config.component.starts_with(&deployed) { "deployed" } else { "manifest" },
+                    image: app.config.image.as_ref().map(ToString::to_string),
                 }
             })
             .collect()
@@ -380,10 +406,34 @@ impl Registry {
         use futures_util::{StreamExt, TryStreamExt};
         let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
         futures_util::stream::iter(&manifest.apps)
-            .map(|config| self.load(&manifest.server, config))
+            .map(
+                |config| async move { self.load(&manifest.server, &self.resolve(config, None).await?).await },
+            )
             .buffered(parallel)
             .try_collect()
             .await
+    }
+
+    /// `config` with its component at hand: an app whose component is in a
+    /// registry gets the pulled file (a reference already serving is not
+    /// pulled again: a tag is resolved once, when its app is loaded).
+    async fn resolve(&self, config: &AppConfig, old: Option<&LoadedApp>) -> Result<AppConfig, RegistryError> {
+        let Some(image) = &config.image else { return Ok(config.clone()) };
+        if let Some(old) = old.filter(|old| old.config.image.as_ref() == Some(image)) {
+            return Ok(AppConfig { component: old.config.component.clone(), ..config.clone() });
+        }
+        let dir = match self.runtime.cache_dir() {
+            Some(dir) => dir.to_owned(),
+            None => self.server.data_dir.join("cache"),
+        };
+        let pulled = self
+            .oci
+            .pull(image, &dir)
+            .await
+            .map_err(|source| RegistryError::Pull { app: config.name.clone(), source })?;
+        let (digest, fetched) = (&pulled.digest, pulled.fetched);
+        tracing::info!(app = %config.name, %image, %digest, fetched, "component resolved");
+        Ok(AppConfig { component: pulled.path, ..config.clone() })
     }
 
     /// Compiles and mounts one app.
