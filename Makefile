@@ -13,7 +13,7 @@ FASTERAPI := target/release/fasterapi
 PROPTEST_CASES ?= 20000
 export PROPTEST_CASES
 
-.PHONY: wheel bench-testclient bench-density demo test setup wasm-target venv redis-server host examples bench bench-micro lint clean update-swagger-ui
+.PHONY: wheel bench-testclient bench-density demo test setup wasm-target venv redis-server registry-server host examples bench bench-micro lint clean update-swagger-ui
 
 ## Install what is missing, build the host and the examples, serve them all
 ## (examples/fasterapi.toml) on $(LISTEN).
@@ -40,7 +40,7 @@ test: setup
 	FASTERAPI_REQUIRE_TESTCLIENT=1 $(VENV)/bin/python -m pytest -q tests/python
 	$(VENV)/bin/python benches/density.py --quick --host target/debug/fasterapi
 
-setup: wasm-target venv redis-server
+setup: wasm-target venv redis-server registry-server
 
 ## A real Redis for the Redis kv backend's tests (Debian's package; needs root).
 redis-server:
@@ -49,6 +49,15 @@ redis-server:
 		(apt-get install -y -qq redis-server >/dev/null 2>&1 || \
 		 (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null)) || \
 		{ echo "cannot install redis-server: install it (apt-get install redis-server) and retry"; exit 1; }; }
+
+## A real OCI registry (the CNCF distribution server) and htpasswd for the
+## registry tests (Debian's packages; needs root).
+registry-server:
+	@command -v docker-registry >/dev/null && command -v htpasswd >/dev/null || { \
+		echo "installing docker-registry and apache2-utils (apt)"; \
+		(apt-get install -y -qq docker-registry apache2-utils >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq docker-registry apache2-utils >/dev/null)) || \
+		{ echo "cannot install docker-registry: install it (apt-get install docker-registry apache2-utils) and retry"; exit 1; }; }
 
 ## The Rust target guests are compiled for.
 wasm-target:

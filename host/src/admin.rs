@@ -1,6 +1,7 @@
 //! The admin API, on its own (loopback by default) listener, behind a bearer
-//! token compared in constant time: list, deploy and remove apps, health,
-//! and Prometheus metrics. Without a token there is no admin listener.
+//! token compared in constant time: list, deploy and remove apps, and
+//! Prometheus metrics; and the probes, `/health` and `/ready`, open to all.
+//! Without a token there is no admin listener.
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use subtle::ConstantTimeEq;
 use crate::config::AdminConfig;
 use crate::http::{Handler, HttpResponse, detail, json, save_limited, with_media_type};
 use crate::metrics::METRICS;
-use crate::registry::{DeployError, Registry};
+use crate::registry::{DeployError, Readiness, Registry};
 
 /// The header carrying a deployed app's manifest entry (a TOML inline table).
 pub const APP_HEADER: &str = "fasterapi-app";
@@ -77,6 +78,9 @@ impl Admin {
 
     /// Answers one admin request.
     pub async fn handle(&self, request: Request<Incoming>) -> HttpResponse {
+        if let Some(probe) = self.probe(&request).await {
+            return probe;
+        }
         if !self.authorized(&request) {
             let mut response = detail(StatusCode::UNAUTHORIZED, "Unauthorized");
             response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -85,10 +89,6 @@ impl Admin {
         let path = request.uri().path().to_owned();
         let app = path.strip_prefix("/apps/").filter(|name| !name.is_empty() && !name.contains('/'));
         match (request.method(), path.as_str(), app) {
-            (&Method::GET, "/health", _) => {
-                let apps = self.registry.list().await.len();
-                json(StatusCode::OK, serde_json::json!({ "status": "ok", "apps": apps }).to_string())
-            }
             (&Method::GET, "/metrics", _) => with_media_type(
                 StatusCode::OK,
                 METRICS.encode(),
@@ -107,6 +107,25 @@ impl Admin {
                 Err(err) => detail(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
             },
             _ => detail(StatusCode::NOT_FOUND, "Not Found"),
+        }
+    }
+
+    /// The probes, which need no token (a kubelet has none, and they tell
+    /// nothing but whether the host lives and is ready): `GET /health`,
+    /// 200 while the process serves; `GET /ready`, 200 once every app of
+    /// the manifest is loaded, 503 while loading and while draining.
+    async fn probe(&self, request: &Request<Incoming>) -> Option<HttpResponse> {
+        if request.method() != Method::GET {
+            return None;
+        }
+        let readiness = self.registry.readiness();
+        let apps = self.registry.list().await.len();
+        let body = |status: &str| serde_json::json!({ "status": status, "apps": apps }).to_string();
+        match request.uri().path() {
+            "/health" => Some(json(StatusCode::OK, body("ok"))),
+            "/ready" if readiness == Readiness::Ready => Some(json(StatusCode::OK, body(readiness.as_str()))),
+            "/ready" => Some(json(StatusCode::SERVICE_UNAVAILABLE, body(readiness.as_str()))),
+            _ => None,
         }
     }
 

@@ -58,6 +58,13 @@ fn the_admin_api_refuses_a_missing_or_wrong_token() {
     let put = Connection::open(addr).send("PUT", "/apps/x", &[("authorization", "Bearer nope")], b"\0asm");
     assert_eq!(put.status, 401);
     assert_eq!(admin(addr, "GET", "/health", &[], b"").json()["status"], "ok");
+    // The probes need no token (a kubelet has none) and tell nothing more.
+    let health = Connection::open(addr).send("GET", "/health", &[], b"");
+    assert_eq!((health.status, health.json()["status"].as_str()), (200, Some("ok")));
+    let ready = Connection::open(addr).send("GET", "/ready", &[], b"");
+    assert_eq!((ready.status, ready.json()["status"].as_str()), (200, Some("ready")));
+    assert_eq!(ready.json()["apps"], 1);
+    assert_eq!(Connection::open(addr).send("POST", "/ready", &[], b"").status, 401);
 }
 
 #[test]
@@ -185,7 +192,7 @@ fn a_wasi_http_component_is_deployed_with_its_grants_and_listed_by_kind() {
     assert_eq!(server.get("/proxy/").text(), "hello from wstd");
     // Granted by literal address and port, the call reaches the admin API
     // (which wants its token, as from anyone).
-    let granted = server.get(&format!("/proxy/fetch?url={admin_url}/health"));
+    let granted = server.get(&format!("/proxy/fetch?url={admin_url}/apps"));
     assert_eq!(granted.status, 401, "{}", granted.text());
 
     let apps = admin(addr, "GET", "/apps", &[], b"").json();

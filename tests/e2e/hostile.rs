@@ -240,7 +240,7 @@ fn the_admin_api_wants_a_long_token_beyond_loopback_and_any_case_of_bearer() {
     let server = start("hostile-admin-bearer");
     let addr = server.admin_addr();
     let lower = format!("bearer {TOKEN}");
-    let answer = Connection::open(addr).send("GET", "/health", &[("authorization", &lower)], b"");
+    let answer = Connection::open(addr).send("GET", "/apps", &[("authorization", &lower)], b"");
     assert_eq!(answer.status, 200);
 }
 

@@ -11,6 +11,7 @@ mod hostile;
 mod http;
 mod inprocess;
 mod new_project;
+mod oci;
 mod openapi;
 mod outbound;
 mod params;

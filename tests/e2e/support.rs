@@ -95,7 +95,14 @@ impl Server {
 
     /// Runs a `fasterapi` command that serves (`serve`, `dev`) and waits
     /// until it listens.
-    pub fn spawn(mut command: Command) -> Server {
+    pub fn spawn(command: Command) -> Server {
+        Server::spawn_until(command, "listening on http://")
+    }
+
+    /// Runs a `fasterapi` command and waits until it logs `marker` followed
+    /// by an address, which becomes the server's `addr` (the admin API's,
+    /// for a host that is still loading its apps).
+    pub fn spawn_until(mut command: Command, marker: &'static str) -> Server {
         let mut child = command
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -108,7 +115,7 @@ impl Server {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on http://").nth(1) {
+                if let Some(addr) = line.split(marker).nth(1) {
                     let _ = tx.send(addr.trim().parse::<SocketAddr>().expect("listen address"));
                 }
                 let mut log = sink.lock().unwrap();

@@ -82,7 +82,14 @@ impl FromStr for ImageRef {
                 "'{registry}' is not a registry host (e.g. ghcr.io, localhost:5000)"
             )));
         }
-        let reference = oci_client::Reference::from_str(rest).map_err(|err| invalid(err.to_string()))?;
+        let reference = oci_client::Reference::from_str(rest).map_err(|err| {
+            let hint = if rest.split(['@', ':']).any(|part| part.chars().any(|c| c.is_ascii_uppercase())) {
+                " (repository names are lower-case)"
+            } else {
+                ""
+            };
+            invalid(format!("{err}{hint}"))
+        })?;
         Ok(ImageRef(reference))
     }
 }

@@ -62,7 +62,16 @@ pub async fn run(options: ServeOptions) -> Result<()> {
         (false, None) => fasterapi_runtime::cache::default_dir(),
     };
     let runtime = Arc::new(Runtime::new(&registry::runtime_config(&manifest, cache_dir))?);
-    let registry = Registry::start(runtime, source, options.instances).await?;
+    let registry = Registry::new(runtime, source, options.instances)?;
+    let limits = ConnectionLimits::of(&manifest.server);
+    // The admin API (and its probes: alive, not yet ready) serves while the
+    // apps load, and until the requests in flight at a shutdown are done.
+    let (drained, admin_until) = tokio::sync::oneshot::channel::<()>();
+    start_admin(&manifest, &registry, limits, async move {
+        let _ = admin_until.await;
+    })
+    .await?;
+    registry.load_initial().await?;
     if options.watch {
         let watched = registry.clone();
         tokio::spawn(async move {
@@ -74,15 +83,25 @@ pub async fn run(options: ServeOptions) -> Result<()> {
     let listener = server::bind(manifest.server.listen).await?;
     let addr = listener.local_addr().context("cannot read the listening address")?;
     tracing::info!("listening on http://{addr}");
-    let limits = ConnectionLimits::of(&manifest.server);
-    start_admin(&manifest, &registry, limits).await?;
-    server::serve(listener, registry.dispatcher(), limits, server::shutdown_signal()).await;
+    let draining = registry.clone();
+    let shutdown = async move {
+        server::shutdown_signal().await;
+        draining.drain();
+    };
+    server::serve(listener, registry.dispatcher(), limits, shutdown).await;
+    drop(drained);
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Starts the admin API on its own listener, if a token is configured.
-async fn start_admin(manifest: &Manifest, registry: &Arc<Registry>, limits: ConnectionLimits) -> Result<()> {
+/// Starts the admin API on its own listener, if a token is configured,
+/// until `until` resolves.
+async fn start_admin(
+    manifest: &Manifest,
+    registry: &Arc<Registry>,
+    limits: ConnectionLimits,
+    until: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let config = &manifest.server.admin;
     let Some(token) = admin::token(config)? else {
         tracing::info!(
@@ -95,7 +114,7 @@ async fn start_admin(manifest: &Manifest, registry: &Arc<Registry>, limits: Conn
     registry.keep_private(addr);
     tracing::info!("admin API on http://{addr}");
     let handler = Arc::new(Admin::new(registry.clone(), token));
-    tokio::spawn(server::serve(listener, handler, limits, server::shutdown_signal()));
+    tokio::spawn(server::serve(listener, handler, limits, until));
     Ok(())
 }
 

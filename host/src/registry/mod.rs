@@ -11,6 +11,7 @@ mod watch;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use fasterapi_runtime::cache::{Origin, content_hash};
 use fasterapi_runtime::capabilities::Capabilities;
@@ -217,6 +218,28 @@ impl LoadedApp {
     }
 }
 
+/// Where the host is in its life, as a readiness check sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// Loading the manifest's apps: alive, not ready.
+    Loading = 0,
+    /// Every app of the manifest is loaded.
+    Ready = 1,
+    /// Shutting down: finishing in-flight requests, taking no new ones.
+    Draining = 2,
+}
+
+impl Readiness {
+    /// Its name, as `GET /ready` says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Readiness::Loading => "loading",
+            Readiness::Ready => "ready",
+            Readiness::Draining => "draining",
+        }
+    }
+}
+
 /// What a reload did.
 #[derive(Debug, Default)]
 pub struct Reloaded {
@@ -253,6 +276,8 @@ pub struct Registry {
     private: PrivateListeners,
     /// The registries components are pulled from.
     oci: fasterapi_oci::Registry,
+    /// A [`Readiness`], as its number.
+    readiness: AtomicU8,
 }
 
 impl Registry {
@@ -263,10 +288,23 @@ impl Registry {
         source: Source,
         instances: Option<InstanceMode>,
     ) -> Result<Arc<Registry>, RegistryError> {
+        let registry = Registry::new(runtime, source, instances)?;
+        registry.load_initial().await?;
+        Ok(registry)
+    }
+
+    /// A registry of no apps yet, for `source`'s manifest (read and checked
+    /// now); [`Registry::load_initial`] loads them. Until then the host is
+    /// alive but not ready.
+    pub fn new(
+        runtime: Arc<Runtime>,
+        source: Source,
+        instances: Option<InstanceMode>,
+    ) -> Result<Arc<Registry>, RegistryError> {
         let manifest = with_instances(deployed::read(&source)?, instances);
         let capacity = runtime.max_instances();
         check_capacity(&manifest.apps, capacity)?;
-        let registry = Arc::new(Registry {
+        Ok(Arc::new(Registry {
             instances,
             capacity,
             dispatcher: Arc::new(Dispatcher::new(manifest.server.body_read_timeout)),
@@ -279,11 +317,43 @@ impl Registry {
             tls: outbound::tls_config(manifest.server.outbound_ca.as_deref()).map_err(RegistryError::Tls)?,
             private: PrivateListeners::default(),
             oci: fasterapi_oci::Registry::new(manifest.server.insecure_registries.clone()),
-        });
-        let loaded = registry.load_all(&manifest).await?;
-        registry.dispatcher.replace(loaded.iter().map(|app| app.mounted.clone()).collect());
-        *registry.loaded.lock().await = loaded;
-        Ok(registry)
+            readiness: AtomicU8::new(Readiness::Loading as u8),
+        }))
+    }
+
+    /// Loads every app of the manifest (pulled, compiled, checked) and
+    /// mounts them; the host is ready once it returns. Any failure is fatal:
+    /// nothing serves yet.
+    pub async fn load_initial(&self) -> Result<(), RegistryError> {
+        let _changing = self.changes.lock().await;
+        let manifest = with_instances(deployed::read(&self.source().clone())?, self.instances);
+        check_capacity(&manifest.apps, self.capacity)?;
+        let loaded = self.load_all(&manifest).await?;
+        self.dispatcher.replace(loaded.iter().map(|app| app.mounted.clone()).collect());
+        *self.loaded.lock().await = loaded;
+        // Unless a shutdown began meanwhile.
+        let _ = self.readiness.compare_exchange(
+            Readiness::Loading as u8,
+            Readiness::Ready as u8,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
+        Ok(())
+    }
+
+    /// Whether the host is ready for traffic: what a load balancer's
+    /// readiness check asks.
+    pub fn readiness(&self) -> Readiness {
+        match self.readiness.load(Ordering::Acquire) {
+            0 => Readiness::Loading,
+            1 => Readiness::Ready,
+            _ => Readiness::Draining,
+        }
+    }
+
+    /// Takes the host out of rotation for good: it is draining its requests.
+    pub fn drain(&self) {
+        self.readiness.store(Readiness::Draining as u8, Ordering::Release);
     }
 
     /// Serves `manifest` from now on (in place of the source it started

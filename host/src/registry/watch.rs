@@ -1,5 +1,6 @@
 //! Hot reload: watches the manifest and the components and reloads the
-//! registry when one of them changes.
+//! registry when one of them changes, including a manifest mounted from a
+//! Kubernetes ConfigMap.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -25,9 +26,9 @@ pub async fn watch(registry: Arc<Registry>) -> Result<(), WatchError> {
             }
         }
         let Some(first) = changes.recv().await else { return Ok(()) };
-        let mut relevant = files.contains(&absolute(&first));
+        let mut relevant = concerns(&files, &first);
         while let Ok(path) = changes.try_recv() {
-            relevant |= files.contains(&absolute(&path));
+            relevant |= concerns(&files, &path);
         }
         if relevant {
             // On its own task: even a panic in a reload must not end hot reload.
@@ -41,6 +42,35 @@ pub async fn watch(registry: Arc<Registry>) -> Result<(), WatchError> {
     }
 }
 
+/// Whether a change at `path` may change one of `files`: one of them, or
+/// the `..data` link of the directory of one (Kubernetes mounts a
+/// ConfigMap's files as links through `..data`, and updates them all at
+/// once by swapping that link to a new directory).
+fn concerns(files: &HashSet<PathBuf>, path: &Path) -> bool {
+    let path = absolute(path);
+    if files.contains(&path) {
+        return true;
+    }
+    let swapped_dir = path.file_name().is_some_and(|name| name == "..data").then(|| path.parent()).flatten();
+    swapped_dir.is_some_and(|dir| files.iter().any(|file| file.parent() == Some(dir)))
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_configmap_swap_concerns_the_files_beside_its_link() {
+        let files: HashSet<PathBuf> = [PathBuf::from("/etc/fasterapi/fasterapi.toml")].into();
+        assert!(concerns(&files, Path::new("/etc/fasterapi/fasterapi.toml")));
+        assert!(concerns(&files, Path::new("/etc/fasterapi/..data")));
+        assert!(!concerns(&files, Path::new("/etc/fasterapi/..data_tmp")));
+        assert!(!concerns(&files, Path::new("/etc/fasterapi/..2026_11_30_20_00_00.123")));
+        assert!(!concerns(&files, Path::new("/etc/other/..data")));
+        assert!(!concerns(&files, Path::new("/etc/fasterapi/notes.txt")));
+    }
 }
