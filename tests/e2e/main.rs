@@ -6,6 +6,7 @@ mod bench_app;
 mod cli;
 mod dev;
 mod fastapi_parity;
+mod fleet;
 mod guest_failures;
 mod hostile;
 mod http;

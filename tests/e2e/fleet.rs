@@ -1,0 +1,204 @@
+//! A fleet on loopback: one registry, one Redis, three hosts sharing one
+//! manifest directory laid out as Kubernetes mounts a ConfigMap, and a
+//! client spreading requests round-robin over them. A new version pushed
+//! and pinned by the kubelet's `..data` swap reaches every host without a
+//! failed request; kv written through one host reads through the others; a
+//! host stopped by SIGTERM mid-load finishes what it accepted.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::admin::TOKEN;
+use crate::oci::{OciRegistry, push};
+use crate::support::{Connection, Server, guest, scratch};
+use crate::tenants::Redis;
+
+/// What one request to the fleet came to.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    /// The host answered (acknowledged): its status and body.
+    Answered(u16, String),
+    /// No answer began (refused, or closed before a byte): safe to retry.
+    NotTaken,
+}
+
+/// One request on a fresh connection, closed after the answer.
+fn request(addr: SocketAddr, path: &str) -> Outcome {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return Outcome::NotTaken;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    let head = format!("GET {path} HTTP/1.1\r\nhost: fleet\r\nconnection: close\r\n\r\n");
+    if stream.write_all(head.as_bytes()).is_err() {
+        return Outcome::NotTaken;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    let Some(status) = text.get(9..12).and_then(|s| s.parse().ok()) else {
+        return Outcome::NotTaken;
+    };
+    let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+    Outcome::Answered(status, body)
+}
+
+/// A client sending `path` round-robin over `hosts`, moving to the next
+/// host when one does not take a request, until stopped.
+struct RoundRobin {
+    stop: Arc<AtomicBool>,
+    answers: Arc<Mutex<Vec<u16>>>,
+    retried: Arc<Mutex<u64>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl RoundRobin {
+    fn start(hosts: Vec<SocketAddr>, path: &'static str) -> RoundRobin {
+        let stop = Arc::new(AtomicBool::new(false));
+        let answers: Arc<Mutex<Vec<u16>>> = Arc::default();
+        let retried: Arc<Mutex<u64>> = Arc::default();
+        let (s, a, r) = (Arc::clone(&stop), Arc::clone(&answers), Arc::clone(&retried));
+        let thread = std::thread::spawn(move || {
+            let mut next = 0usize;
+            while !s.load(Ordering::Relaxed) {
+                loop {
+                    next += 1;
+                    match request(hosts[next % hosts.len()], path) {
+                        Outcome::Answered(status, _) => {
+                            a.lock().unwrap().push(status);
+                            break;
+                        }
+                        Outcome::NotTaken => *r.lock().unwrap() += 1,
+                    }
+                }
+            }
+        });
+        RoundRobin { stop, answers, retried, thread }
+    }
+
+    /// Stops; every status answered, and how many requests were not taken.
+    fn finish(self) -> (Vec<u16>, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap();
+        let answers = self.answers.lock().unwrap().clone();
+        let retried = *self.retried.lock().unwrap();
+        (answers, retried)
+    }
+}
+
+/// A ConfigMap volume as the kubelet lays it out: the file is a link
+/// through `..data`, a link to a timestamped directory.
+struct ConfigMapDir {
+    dir: PathBuf,
+    version: usize,
+}
+
+impl ConfigMapDir {
+    fn new(dir: PathBuf, manifest: &str) -> ConfigMapDir {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut config = ConfigMapDir { dir, version: 0 };
+        config.update(manifest);
+        symlink("..data/fasterapi.toml", config.dir.join("fasterapi.toml")).unwrap();
+        config
+    }
+
+    /// The kubelet's atomic update: a new directory, a new link beside
+    /// `..data`, renamed over it, then the old directory removed.
+    fn update(&mut self, manifest: &str) {
+        self.version += 1;
+        let name = format!("..2026_11_30_00_00_0{}.000000001", self.version);
+        std::fs::create_dir(self.dir.join(&name)).unwrap();
+        std::fs::write(self.dir.join(&name).join("fasterapi.toml"), manifest).unwrap();
+        let tmp = self.dir.join("..data_tmp");
+        symlink(&name, &tmp).unwrap();
+        std::fs::rename(&tmp, self.dir.join("..data")).unwrap();
+        if self.version > 1 {
+            let old = format!("..2026_11_30_00_00_0{}.000000001", self.version - 1);
+            std::fs::remove_dir_all(self.dir.join(old)).unwrap();
+        }
+    }
+
+    fn manifest(&self) -> PathBuf {
+        self.dir.join("fasterapi.toml")
+    }
+}
+
+fn manifest(redis: &Redis, web: &str, tenant: &Path, data: &Path) -> String {
+    format!(
+        "[server]\ndata_dir = \"{}\"\n\n[server.admin]\nlisten = \"127.0.0.1:0\"\n\n[server.kv]\nbackend = \"redis\"\nurl = \"redis://127.0.0.1:{}/0\"\n\n\
+         [[app]]\nname = \"web\"\ntenant = \"acme\"\nroute = \"/web\"\ncomponent = \"{web}\"\n\n\
+         [[app]]\nname = \"store\"\ntenant = \"acme\"\nroute = \"/store\"\ncomponent = \"{}\"\n[app.capabilities]\nkv = true\n",
+        data.display(),
+        redis.port,
+        tenant.display()
+    )
+}
+
+#[test]
+fn a_fleet_rolls_out_a_new_version_shares_kv_and_drains_on_sigterm() {
+    let registry = OciRegistry::start("fleet-registry", None);
+    let redis = Redis::start();
+    let v1 = push(&guest("examples/hello-rust"), &registry.reference("fleet/web:1"), &[]).unwrap();
+    let v2 = push(&guest("examples/bench-rust"), &registry.reference("fleet/web:2"), &[]).unwrap();
+    let (tenant, data) = (guest("tests/guests/tenant"), scratch().join("fleet-data"));
+    let web = |digest: &str| registry.reference(&format!("fleet/web@{digest}"));
+    let mut config =
+        ConfigMapDir::new(scratch().join("fleet-config"), &manifest(&redis, &web(&v1), &tenant, &data));
+    let mut hosts: Vec<Server> = (0..3)
+        .map(|_| Server::start_env(&config.manifest(), &[], &[("FASTERAPI_ADMIN_TOKEN", TOKEN)]))
+        .collect();
+    let addrs: Vec<SocketAddr> = hosts.iter().map(|host| host.addr).collect();
+    for host in &hosts {
+        assert_eq!(host.get("/web/").text(), "Hello from FasterAPI!");
+    }
+
+    // A rollout: the manifest pins v2, swapped in as the kubelet does.
+    let load = RoundRobin::start(addrs.clone(), "/web/users/5");
+    std::thread::sleep(Duration::from_millis(300));
+    let swapped = Instant::now();
+    config.update(&manifest(&redis, &web(&v2), &tenant, &data));
+    for host in &hosts {
+        while host.get("/web/plaintext").status != 200 {
+            assert!(swapped.elapsed() < Duration::from_secs(10), "not rolled out:\n{}", host.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let rolled_out = swapped.elapsed();
+    assert!(rolled_out < Duration::from_secs(2), "every host serves v2 after {rolled_out:?}");
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Shared state: written through one host, read through the others.
+    assert_eq!(hosts[0].send("PUT", "/store/kv/greeting?value=hi", &[], b"").text(), "stored");
+    for host in &hosts[1..] {
+        assert_eq!(host.get("/store/kv/greeting").json()["value"], "hi");
+    }
+
+    // One host is stopped mid-load: what it accepted, it finishes.
+    let leaving = hosts[2].addr;
+    let in_flight = std::thread::spawn(move || request(leaving, "/store/sleep?ms=1500"));
+    std::thread::sleep(Duration::from_millis(400));
+    let admin = hosts[2].admin_addr();
+    hosts[2].terminate();
+    std::thread::sleep(Duration::from_millis(200));
+    let ready = Connection::open(admin).send("GET", "/ready", &[], b"");
+    assert_eq!((ready.status, ready.json()["status"].as_str()), (503, Some("draining")));
+    assert_eq!(in_flight.join().unwrap(), Outcome::Answered(200, "slept 1500 ms".to_owned()));
+    let status = hosts[2].wait(Duration::from_secs(15)).expect("the host exits after draining");
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(300));
+
+    let (answers, retried) = load.finish();
+    let failed = answers.iter().filter(|status| **status != 200).count();
+    assert!(answers.len() > 100, "{} requests answered", answers.len());
+    assert_eq!(failed, 0, "{failed} of {} answered requests failed", answers.len());
+    eprintln!(
+        "fleet: {} requests answered, none failed; {retried} not taken by the stopped host and sent to another; rolled out in {rolled_out:?}",
+        answers.len()
+    );
+    hosts.truncate(2);
+}
