@@ -2,6 +2,7 @@
 //! latency histograms, traps, timeouts, instantiations and reloads, served
 //! by the admin API at `GET /metrics`.
 
+use std::borrow::Cow;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -46,9 +47,19 @@ pub struct Metrics {
 /// The metrics of this process.
 pub static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
 
+/// The host's identity, a `host` label on every metric (set before the
+/// first metric is taken: a fleet's series must not merge).
+static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names this host in every metric; only the first call counts.
+pub fn set_host(host: &str) {
+    let _ = HOST.set(host.to_owned());
+}
+
 impl Metrics {
     fn new() -> Self {
-        let mut registry = Registry::with_prefix("fasterapi");
+        let labels = HOST.get().map(|host| (Cow::Borrowed("host"), Cow::Owned(host.clone())));
+        let mut registry = Registry::with_prefix_and_labels("fasterapi", labels.into_iter());
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<AppLabel, Histogram>::new_with_constructor(|| {
             // 50 µs .. ~1.6 s

@@ -202,3 +202,68 @@ fn a_fleet_rolls_out_a_new_version_shares_kv_and_drains_on_sigterm() {
     );
     hosts.truncate(2);
 }
+
+/// A one-shot upstream that answers with the `traceparent` it was sent.
+fn trace_echo() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().map_while(Result::ok) {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+            let seen = head.lines().find_map(|line| line.strip_prefix("traceparent: ")).unwrap_or("none");
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{seen}",
+                seen.len()
+            );
+            let _ = stream.write_all(answer.as_bytes());
+        }
+    });
+    addr
+}
+
+#[test]
+fn every_log_line_and_metric_names_its_host_and_a_request_keeps_its_trace() {
+    let upstream = trace_echo();
+    let dir = scratch().join("fleet-observability");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("fasterapi.toml");
+    let text = format!(
+        "[server.admin]\nlisten = \"127.0.0.1:0\"\n\n[[app]]\nname = \"traced\"\ntenant = \"t\"\ncomponent = \"{}\"\nallowed_outbound_hosts = [\"http://{upstream}\"]\n",
+        guest("tests/guests/tenant").display()
+    );
+    std::fs::write(&path, text).unwrap();
+    let args = ["--log-format", "json", "--host-id", "node-7"];
+    let server = Server::start_env(&path, &args, &[("FASTERAPI_ADMIN_TOKEN", TOKEN)]);
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    // Forwarded on the guest's outbound call, and on the request's log lines.
+    let fetched =
+        server.send("GET", &format!("/fetch?url=http://{upstream}/"), &[("traceparent", traceparent)], b"");
+    assert_eq!(fetched.json()["body"], traceparent, "{}", fetched.text());
+    let untraced = server.get(&format!("/fetch?url=http://{upstream}/"));
+    assert_eq!(untraced.json()["body"], "none", "no context, none invented");
+    let forged = server.send("GET", "/log-forge", &[("traceparent", "00-zz-forged")], b"");
+    assert_eq!(forged.status, 200);
+    server.send("GET", "/log-forge", &[("traceparent", traceparent)], b"");
+    let log = server.wait_for_log(&format!("\"traceparent\":\"{traceparent}\""));
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(lines.iter().all(|line| line["host"] == "node-7"), "{log}");
+    let guest_lines: Vec<&serde_json::Value> =
+        lines.iter().filter(|line| line["target"] == "guest").collect();
+    assert_eq!(guest_lines.len(), 2, "{log}");
+    assert_eq!(guest_lines[0]["span"], serde_json::Value::Null, "an invalid traceparent is not logged");
+    assert_eq!(guest_lines[1]["span"]["traceparent"], traceparent);
+
+    let metrics = crate::admin::admin(server.admin_addr(), "GET", "/metrics", &[], b"").text();
+    let series: Vec<&str> =
+        metrics.lines().filter(|line| !line.starts_with('#') && !line.is_empty()).collect();
+    assert!(!series.is_empty() && series.iter().all(|line| line.contains("host=\"node-7\"")), "{metrics}");
+}

@@ -64,6 +64,13 @@ pub fn serve(dir: &str) -> Server {
     Server::start(&guest(dir))
 }
 
+/// The address at the start of `text` (a text log line's end, or a JSON
+/// one's message).
+fn address(text: &str) -> SocketAddr {
+    let addr = text.trim_start().split(|c: char| c == '"' || c.is_whitespace()).next().unwrap_or_default();
+    addr.parse().unwrap_or_else(|_| panic!("an address: {text}"))
+}
+
 /// A running `fasterapi serve`, stopped when dropped.
 pub struct Server {
     child: Child,
@@ -116,7 +123,7 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 if let Some(addr) = line.split(marker).nth(1) {
-                    let _ = tx.send(addr.trim().parse::<SocketAddr>().expect("listen address"));
+                    let _ = tx.send(address(addr));
                 }
                 let mut log = sink.lock().unwrap();
                 log.push_str(&line);
@@ -138,7 +145,7 @@ impl Server {
         let log = self.wait_for_log("admin API on http://");
         let line =
             log.lines().find_map(|l| l.split("admin API on http://").nth(1)).expect("an admin listener");
-        line.trim().parse().expect("admin address")
+        address(line)
     }
 
     /// Everything the server logged so far.

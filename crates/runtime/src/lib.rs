@@ -18,6 +18,8 @@
 //! - [`capabilities`]: `config`, `log` and `kv` (redb or Redis), each on its
 //!   own view of the store, outbound `wasi:http` (deny by default, pooled
 //!   per app), and the guest's captured stderr;
+//! - [`trace`]: the W3C trace context of the request being answered,
+//!   forwarded on the guest's outbound calls;
 //! - [`bindings`]: the types generated from `wit/`.
 
 #![deny(missing_docs)]
@@ -32,6 +34,7 @@ mod guest;
 mod instances;
 mod proxy;
 mod state;
+pub mod trace;
 
 pub use compiled::{Compiled, World};
 pub use declared::method_to_wit;

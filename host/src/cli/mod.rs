@@ -4,6 +4,7 @@
 mod build;
 mod deploy;
 mod dev;
+mod logging;
 mod new;
 mod push;
 mod serve;
@@ -15,6 +16,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use fasterapi_runtime::InstanceMode;
+use logging::LogFormat;
 
 /// Serve HTTP handlers compiled to WebAssembly components.
 #[derive(Debug, Parser)]
@@ -26,13 +28,6 @@ pub struct Cli {
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
-}
-
-/// The format of the log on stderr.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +70,10 @@ enum Command {
         /// and the app's own preference (Rust: per-request, Python: reuse).
         #[arg(long)]
         instances: Option<InstanceMode>,
+        /// This host's name in a fleet, on every log line and metric
+        /// [default: $FASTERAPI_HOST_ID, else the machine's host name].
+        #[arg(long)]
+        host_id: Option<String>,
     },
     /// Build a guest project, serve it, and rebuild and hot-swap it on every save.
     Dev {
@@ -144,7 +143,17 @@ where
             return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
         }
     };
-    init_logging(cli.log_format);
+    // A serving host says which it is on every line and metric.
+    let host_id = match &cli.command {
+        Command::Serve { host_id, .. } => {
+            Some(host_id.clone().or_else(env_host_id).unwrap_or_else(logging::hostname))
+        }
+        _ => None,
+    };
+    if let Some(host) = &host_id {
+        crate::metrics::set_host(host);
+    }
+    logging::init(cli.log_format, host_id.as_deref());
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -163,7 +172,17 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Push { component, reference, insecure } => push::run(&component, &reference, insecure),
         Command::Deploy { name, component, admin, app } => deploy::run(&name, &component, &admin, &app),
-        Command::Serve { path, listen, cache_dir, no_cache, max_body, no_watch, admin_listen, instances } => {
+        Command::Serve {
+            path,
+            listen,
+            cache_dir,
+            no_cache,
+            max_body,
+            no_watch,
+            admin_listen,
+            instances,
+            ..
+        } => {
             let options = serve::ServeOptions {
                 path,
                 listen,
@@ -191,20 +210,9 @@ fn one_line(err: &anyhow::Error) -> String {
     message
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        // Called again in one process (the Python package's CLI), the
-        // first subscriber stays.
-        LogFormat::Text => {
-            let _ = builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).try_init();
-        }
-        LogFormat::Json => {
-            let _ = builder.json().try_init();
-        }
-    }
+/// `$FASTERAPI_HOST_ID`, if set and not empty.
+fn env_host_id() -> Option<String> {
+    std::env::var("FASTERAPI_HOST_ID").ok().filter(|id| !id.is_empty())
 }
 
 /// The async runtime of the serving commands: one worker per core.

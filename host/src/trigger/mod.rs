@@ -20,6 +20,9 @@ use bytes::Bytes;
 use hyper::body::{Body, Incoming};
 use hyper::header::HOST;
 use hyper::{Request, StatusCode};
+use tracing::Instrument;
+
+use fasterapi_runtime::trace;
 
 pub use app::{LoadError, TypedApp};
 use docs::DocsSite;
@@ -200,8 +203,30 @@ impl Dispatcher {
     }
 
     /// Answers one request: picks the app by Host header and path prefix,
-    /// then has it answer.
+    /// then has it answer; in the trace context of its `traceparent`, if
+    /// it has a valid one.
     pub async fn handle<B>(&self, request: Request<B>) -> HttpResponse
+    where
+        B: Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let traceparent = request
+            .headers()
+            .get("traceparent")
+            .and_then(|value| value.to_str().ok())
+            .and_then(trace::parse_traceparent)
+            .map(str::to_owned);
+        match traceparent {
+            None => self.dispatch(request).await,
+            // The request's log lines say its trace; its outbound calls continue it.
+            Some(traceparent) => {
+                let span = tracing::info_span!("request", %traceparent);
+                trace::with_traceparent(traceparent, self.dispatch(request).instrument(span)).await
+            }
+        }
+    }
+
+    async fn dispatch<B>(&self, request: Request<B>) -> HttpResponse
     where
         B: Body<Data = Bytes> + Send + 'static,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,

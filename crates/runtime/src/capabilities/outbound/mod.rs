@@ -226,11 +226,12 @@ type Sending = Box<
 impl WasiHttpHooks for Outbound {
     fn send_request(
         &mut self,
-        request: http::Request<WasiBody>,
+        mut request: http::Request<WasiBody>,
         options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> Sending {
         drop(fut);
+        forward_trace_context(&mut request);
         self.sent = self.sent.saturating_add(1);
         let (app, policy, sent, deadline) = (self.app.clone(), self.policy.clone(), self.sent, self.deadline);
         Box::new(async move {
@@ -256,6 +257,19 @@ impl WasiHttpHooks for Outbound {
             result
                 .map(|response| (response, Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>))
         })
+    }
+}
+
+/// Continues the trace of the request being answered on this call, unless
+/// the guest set its own `traceparent`.
+fn forward_trace_context<B>(request: &mut http::Request<B>) {
+    let headers = request.headers_mut();
+    if headers.contains_key("traceparent") {
+        return;
+    }
+    let traceparent = crate::trace::current_traceparent().and_then(|tp| http::HeaderValue::try_from(tp).ok());
+    if let Some(value) = traceparent {
+        headers.insert("traceparent", value);
     }
 }
 
