@@ -29,7 +29,8 @@ demo: setup host examples
 ## the Python package: its wheel installed into a fresh venv with no Rust
 ## toolchain on PATH, then `fasterapi new python`, `build`, and a TestClient
 ## test; then installed here, so the differential test also compares every
-## answer through FasterAPI's TestClient with FastAPI's.
+## answer through FasterAPI's TestClient with FastAPI's; and the Kubernetes
+## manifests in deploy/, validated against the API's schemas.
 test: setup
 	cargo test --workspace --all-targets
 	cargo test --workspace --doc
@@ -39,6 +40,7 @@ test: setup
 	FASTERAPI_SDK=installed $(VENV)/bin/python -m pytest -q python/tests
 	FASTERAPI_REQUIRE_TESTCLIENT=1 $(VENV)/bin/python -m pytest -q tests/python
 	$(VENV)/bin/python benches/density.py --quick --host target/debug/fasterapi
+	VENV=$(VENV) bash deploy/validate.sh
 
 setup: wasm-target venv redis-server registry-server
 

@@ -125,6 +125,13 @@ fn lower_crates_keep_to_their_charter() {
         assert!(!runtime.iter().any(|d| d == forbidden), "fasterapi-runtime depends on {forbidden}");
     }
     assert!(dependencies("crates/lax/Cargo.toml").is_empty(), "fasterapi-lax has dependencies");
+    // The registry client speaks HTTP only through the OCI client: no server, no engine.
+    let oci = dependencies("crates/oci/Cargo.toml");
+    for forbidden in
+        http.iter().chain(&wasm).chain(&["fasterapi-runtime", "fasterapi-host", "fasterapi-routes"])
+    {
+        assert!(!oci.iter().any(|d| d == forbidden), "fasterapi-oci depends on {forbidden}");
+    }
 }
 
 /// The runtime's only HTTP is the standard `wasi:http` world's: hosting a

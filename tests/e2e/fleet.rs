@@ -267,3 +267,21 @@ fn every_log_line_and_metric_names_its_host_and_a_request_keeps_its_trace() {
         metrics.lines().filter(|line| !line.starts_with('#') && !line.is_empty()).collect();
     assert!(!series.is_empty() && series.iter().all(|line| line.contains("host=\"node-7\"")), "{metrics}");
 }
+
+#[test]
+fn the_kubernetes_configmap_holds_a_valid_manifest() {
+    let configmap =
+        std::fs::read_to_string(crate::support::root().join("deploy/kubernetes/configmap.yaml")).unwrap();
+    let (_, block) = configmap.split_once("fasterapi.toml: |\n").expect("a fasterapi.toml key");
+    let text: String = block
+        .lines()
+        .take_while(|line| line.is_empty() || line.starts_with("    "))
+        .map(|line| format!("{}\n", line.strip_prefix("    ").unwrap_or(line)))
+        .collect();
+    let path = scratch().join("configmap-fasterapi.toml");
+    std::fs::write(&path, &text).unwrap();
+    let manifest =
+        fasterapi_host::config::manifest::load(&path).unwrap_or_else(|err| panic!("{err}\n{text}"));
+    assert_eq!(manifest.server.listen.to_string(), "0.0.0.0:8080");
+    assert!(manifest.apps.iter().all(|app| app.image.is_some()), "its apps come from a registry");
+}
