@@ -266,3 +266,34 @@ fn a_host_loading_its_apps_is_alive_but_not_ready() {
     assert_eq!((ready.status, ready.json()["status"].as_str()), (503, Some("loading")));
     host.kill();
 }
+
+#[test]
+fn a_component_that_does_not_match_its_digest_is_refused() {
+    let registry = OciRegistry::start("oci-tampered", None);
+    let component = guest("examples/hello-rust");
+    let digest = push(&component, &registry.reference("apps/web:1"), &[]).unwrap();
+    // The registry's copy of the layer is swapped for other bytes.
+    let layer = sha256_hex(&std::fs::read(&component).unwrap());
+    let blob = registry
+        .dir
+        .join("storage/docker/registry/v2/blobs/sha256")
+        .join(&layer[..2])
+        .join(&layer)
+        .join("data");
+    std::fs::write(&blob, std::fs::read(guest("examples/bench-rust")).unwrap()).unwrap();
+
+    let path = manifest("oci-tampered-host", &app("web", &registry.reference(&format!("apps/web@{digest}"))));
+    let output = fasterapi().arg("serve").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("cannot pull") && stderr.contains(&format!("Expected sha256:{layer}")),
+        "{stderr}"
+    );
+    assert!(!scratch().join("oci-tampered-host/.fasterapi/cache/oci").exists(), "nothing was cached");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

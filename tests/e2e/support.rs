@@ -71,6 +71,31 @@ fn address(text: &str) -> SocketAddr {
     addr.parse().unwrap_or_else(|_| panic!("an address: {text}"))
 }
 
+/// Prometheus text without the serving host's label (`host="..."`, first
+/// on every series), so that tests can name series by their own labels.
+pub fn without_host_label(metrics: &str) -> String {
+    let mut out = String::new();
+    for line in metrics.lines() {
+        match line.split_once("{host=\"") {
+            Some((name, rest)) => {
+                let after = rest.split_once('"').map_or("", |(_, after)| after);
+                let after = after.strip_prefix(',').unwrap_or(after);
+                out.push_str(name);
+                match after.strip_prefix('}') {
+                    Some(tail) => out.push_str(tail),
+                    None => {
+                        out.push('{');
+                        out.push_str(after);
+                    }
+                }
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// A running `fasterapi serve`, stopped when dropped.
 pub struct Server {
     child: Child,
