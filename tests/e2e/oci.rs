@@ -214,6 +214,10 @@ fn components_are_pushed_and_pulled_by_tag_and_digest() {
         .unwrap();
     assert!(deployed.status.success(), "{}", String::from_utf8_lossy(&deployed.stderr));
     assert_eq!(server.get("/ref/plaintext").status, 200);
+    let apps = crate::admin::admin(server.admin_addr(), "GET", "/apps", &[], b"").json();
+    let listed = apps.as_array().unwrap().iter().find(|app| app["name"] == "ref").unwrap().clone();
+    assert_eq!(listed["source"], "deployed");
+    assert_eq!(listed["image"].as_str(), Some(registry.reference(&format!("apps/web@{v2}")).as_str()));
 }
 
 #[test]

@@ -463,7 +463,11 @@ impl Registry {
                     loaded_at: humantime::format_rfc3339_seconds(app.mounted.loaded_at()).to_string(),
                     requests,
                     server_errors,
-                    source: if app.config.component.starts_with(&deployed) { "deployed" } else { "manifest" },
+                    source: if deployed.join(format!("{}.toml", app.config.name)).is_file() {
+                        "deployed"
+                    } else {
+                        "manifest"
+                    },
                     image: app.config.image.as_ref().map(ToString::to_string),
                 }
             })
@@ -489,7 +493,10 @@ impl Registry {
     /// pulled again: a tag is resolved once, when its app is loaded).
     async fn resolve(&self, config: &AppConfig, old: Option<&LoadedApp>) -> Result<AppConfig, RegistryError> {
         let Some(image) = &config.image else { return Ok(config.clone()) };
-        if let Some(old) = old.filter(|old| old.config.image.as_ref() == Some(image)) {
+        // (Unless its pulled file is gone from the cache: then it is pulled again.)
+        let serving =
+            old.filter(|old| old.config.image.as_ref() == Some(image) && old.config.component.is_file());
+        if let Some(old) = serving {
             return Ok(AppConfig { component: old.config.component.clone(), ..config.clone() });
         }
         let dir = match self.runtime.cache_dir() {

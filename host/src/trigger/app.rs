@@ -375,6 +375,7 @@ impl TypedApp {
                     Err(err) => {
                         count_failure(&metrics, &err);
                         tracing::error!(%app, %handler, "streaming the answer failed: {err}");
+                        sent_out(&sender).await;
                         let _ = sender.send(Err(StreamAborted(err.to_string()))).await;
                         return;
                     }
@@ -464,4 +465,16 @@ fn unprocessable(errors: &[ValidationError]) -> HttpResponse {
 
 fn internal_error() -> HttpResponse {
     detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+}
+
+/// Waits until the server has taken every chunk queued on `sender` and had
+/// a moment to write them: hyper drops what it holds when a body fails, and
+/// a client must get what the guest sent before it failed. Bounded: a
+/// client that does not read is not waited for.
+async fn sent_out<T>(sender: &tokio::sync::mpsc::Sender<T>) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_millis(500);
+    while sender.capacity() < sender.max_capacity() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
 }
