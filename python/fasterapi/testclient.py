@@ -73,7 +73,9 @@ def build(source: Union[str, Path]) -> Path:
     for path in _sources(source.parent) + _sources(sdk):
         digest.update(str(path).encode() + b"\0" + path.read_bytes())
     out = _cache_dir() / "testclient" / f"{source.stem}-{digest.hexdigest()[:24]}.wasm"
-    if not out.exists():
+    if out.exists():
+        os.utime(out)  # used now: the host's cache, bounded by size, evicts it last
+    else:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(f".tmp{os.getpid()}")
         with componentize_py_env():

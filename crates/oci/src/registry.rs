@@ -116,6 +116,9 @@ impl Registry {
         };
         let path = cached_path(cache_dir, &digest);
         if path.is_file() {
+            // Used now: a cache bounded by size evicts it last.
+            let now = std::time::SystemTime::now();
+            let _ = std::fs::File::options().append(true).open(&path).and_then(|file| file.set_modified(now));
             return Ok(Pulled { digest, path, fetched: false });
         }
         let pinned = reference.with_digest(&digest);

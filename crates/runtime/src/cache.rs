@@ -173,28 +173,48 @@ fn touch(path: &Path) {
         .and_then(|f| f.set_modified(std::time::SystemTime::now()));
 }
 
-/// Deletes the least recently used compilations (by modification time,
-/// which a load refreshes: it survives restarts) until the cache holds at
-/// most `max_bytes`. Hot reloads and `fasterapi dev` add a version per change.
+/// Deletes the least recently used components (by modification time,
+/// which a use refreshes: it survives restarts) until the cache holds at
+/// most `max_bytes`. Hot reloads and `fasterapi dev` add a compilation per
+/// change; a rollout adds a pulled component (the host's `oci/`) and a test
+/// run a build (the TestClient's `testclient/`): every `.cwasm` and `.wasm`
+/// under `dir` counts, and `functions.redb` has its own budget.
 fn prune(dir: &Path, max_bytes: u64) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|ext| ext == "cwasm"))
-        .filter_map(|e| {
-            let meta = e.metadata().ok()?;
-            Some((meta.modified().ok()?, meta.len(), e.path()))
-        })
-        .collect();
+    let mut files = collect_components(dir);
     files.sort_by_key(|file| std::cmp::Reverse(file.0));
     let mut kept = 0;
     for (_, len, path) in files {
         kept += len;
         if kept > max_bytes {
-            tracing::debug!(path = %path.display(), "evicting a cached compilation");
+            tracing::debug!(path = %path.display(), "evicting a cached component");
             let _ = std::fs::remove_file(path);
         }
     }
+}
+
+/// The component files of the cache in `dir` (its compilations, the
+/// TestClient's builds, the pulled components), with their modification
+/// times and sizes; nothing else there (installed tools and packages).
+fn collect_components(dir: &Path) -> Vec<(std::time::SystemTime, u64, PathBuf)> {
+    let pulled = std::fs::read_dir(dir.join("oci")).into_iter().flatten().flatten().map(|e| e.path());
+    let places = [(dir.to_owned(), "cwasm"), (dir.join("testclient"), "wasm")]
+        .into_iter()
+        .chain(pulled.map(|algorithm| (algorithm, "wasm")));
+    let mut files = Vec::new();
+    for (place, extension) in places {
+        let Ok(entries) = std::fs::read_dir(&place) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_file()
+                && path.extension().is_some_and(|ext| ext == extension)
+                && let Ok(modified) = meta.modified()
+            {
+                files.push((modified, meta.len(), path));
+            }
+        }
+    }
+    files
 }
 
 /// Writes via a temporary file and a rename, so readers never see half a file.
@@ -413,7 +433,14 @@ mod tests {
             file.set_modified(old + std::time::Duration::from_secs(10 - age)).unwrap();
         }
         touch(&dir.join("a.cwasm"));
+        // A pulled component, older than all: evicted first.
+        std::fs::create_dir_all(dir.join("oci/sha256")).unwrap();
+        std::fs::write(dir.join("oci/sha256/d.wasm"), [0u8; 10]).unwrap();
+        let file = std::fs::File::options().append(true).open(dir.join("oci/sha256/d.wasm")).unwrap();
+        file.set_modified(old).unwrap();
         prune(&dir, 250);
+        assert!(!dir.join("oci/sha256/d.wasm").exists());
+        std::fs::remove_dir_all(dir.join("oci")).unwrap();
         let mut left: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
