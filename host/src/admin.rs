@@ -115,18 +115,18 @@ impl Admin {
     /// 200 while the process serves; `GET /ready`, 200 once every app of
     /// the manifest is loaded, 503 while loading and while draining.
     async fn probe(&self, request: &Request<Incoming>) -> Option<HttpResponse> {
-        if request.method() != Method::GET {
+        let path = request.uri().path();
+        if request.method() != Method::GET || !matches!(path, "/health" | "/ready") {
             return None;
         }
-        let readiness = self.registry.readiness();
-        let apps = self.registry.list().await.len();
+        let apps = self.registry.app_count().await;
         let body = |status: &str| serde_json::json!({ "status": status, "apps": apps }).to_string();
-        match request.uri().path() {
-            "/health" => Some(json(StatusCode::OK, body("ok"))),
-            "/ready" if readiness == Readiness::Ready => Some(json(StatusCode::OK, body(readiness.as_str()))),
-            "/ready" => Some(json(StatusCode::SERVICE_UNAVAILABLE, body(readiness.as_str()))),
-            _ => None,
-        }
+        let readiness = self.registry.readiness();
+        Some(match (path, readiness) {
+            ("/health", _) => json(StatusCode::OK, body("ok")),
+            (_, Readiness::Ready) => json(StatusCode::OK, body(readiness.as_str())),
+            _ => json(StatusCode::SERVICE_UNAVAILABLE, body(readiness.as_str())),
+        })
     }
 
     fn authorized(&self, request: &Request<Incoming>) -> bool {

@@ -13,7 +13,6 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 
 use crate::config::{Manifest, ManifestError, manifest};
-
 use crate::registry::{self, Registry, RegistryError, Source};
 use crate::trigger::Dispatcher;
 /// Where compiled components are cached by default (the Python package's

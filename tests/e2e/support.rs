@@ -158,8 +158,10 @@ impl Server {
         let addr = match rx.recv_timeout(Duration::from_secs(300)) {
             Ok(addr) => addr,
             Err(_) => {
+                // Exited (a crash says so here), or still starting after 300 s.
+                let exited = child.try_wait().ok().flatten();
                 let _ = child.kill();
-                panic!("the server did not start:\n{}", log.lock().unwrap());
+                panic!("the server did not start (exit: {exited:?}):\n{}", log.lock().unwrap());
             }
         };
         Server { child, addr, log }

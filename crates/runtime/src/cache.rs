@@ -98,6 +98,11 @@ impl ComponentCache {
         ComponentCache { dir, functions, engine_key: hex(&hasher.0.finalize()), max_bytes }
     }
 
+    /// Its directory, if it has one.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
     /// Compiles `bytes`, or loads the compilation cached for them; says
     /// which it did.
     pub fn compile(

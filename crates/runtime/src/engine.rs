@@ -68,7 +68,6 @@ pub struct Runtime {
     max_instances: u32,
     pub(crate) linker: Linker<HostState>,
     pub(crate) cache: ComponentCache,
-    cache_dir: Option<PathBuf>,
 }
 
 impl Runtime {
@@ -82,18 +81,12 @@ impl Runtime {
         let linker = linker(&engine).map_err(RuntimeError::Engine)?;
         start_epoch_ticker(&engine);
         let cache = ComponentCache::new(config.cache_dir.clone(), size, &engine, functions);
-        Ok(Runtime {
-            engine,
-            linker,
-            cache,
-            max_instances: config.max_instances,
-            cache_dir: config.cache_dir.clone(),
-        })
+        Ok(Runtime { engine, linker, cache, max_instances: config.max_instances })
     }
 
     /// Where compiled components are cached, if anywhere.
     pub fn cache_dir(&self) -> Option<&std::path::Path> {
-        self.cache_dir.as_deref()
+        self.cache.dir()
     }
 
     /// Instances that may be alive at once across all guests.

@@ -13,6 +13,7 @@ use hyper_util::rt::TokioIo;
 use fasterapi_oci::ImageRef;
 
 use crate::admin::APP_HEADER;
+use crate::config::manifest;
 
 /// Deploys `component` as app `name` with manifest entry `app`; the token
 /// comes from `$FASTERAPI_ADMIN_TOKEN`.
@@ -41,13 +42,9 @@ pub fn run(name: &str, component: &Path, admin: &str, app: &str) -> Result<()> {
 /// The manifest entry `app` (an inline table, maybe empty) with its
 /// component set to `reference`.
 fn with_component(app: &str, reference: &str) -> Result<String> {
-    let wrapped = format!("app = {}", if app.trim().is_empty() { "{}" } else { app });
-    let mut table: toml::Table = toml::from_str(&wrapped).context("--app is not a TOML inline table")?;
-    let Some(toml::Value::Table(entry)) = table.get_mut("app") else {
-        anyhow::bail!("--app must be an inline table like '{{ tenant = \"acme\" }}'");
-    };
+    let mut entry = manifest::inline_entry(app).map_err(|reason| anyhow::anyhow!("--app {reason}"))?;
     entry.insert("component".into(), reference.into());
-    Ok(toml::Value::Table(entry.clone()).to_string())
+    Ok(toml::Value::Table(entry).to_string())
 }
 
 /// PUTs `component` as app `name` with manifest entry `app` to the admin API

@@ -338,6 +338,18 @@ fn parse_with(text: &str, path: &Path, require_components: bool) -> Result<Manif
     Ok(Manifest { server, apps })
 }
 
+/// An app's manifest entry written as a TOML inline table (`{ tenant =
+/// "acme", route = "/acme" }`; empty for none), as `fasterapi deploy` and
+/// the admin API take it; or what is wrong with it.
+pub fn inline_entry(text: &str) -> Result<toml::Table, String> {
+    let wrapped = format!("app = {}", if text.trim().is_empty() { "{}" } else { text });
+    let mut table: toml::Table = toml::from_str(&wrapped).map_err(|e| format!(": {e}"))?;
+    match table.remove("app") {
+        Some(toml::Value::Table(entry)) => Ok(entry),
+        _ => Err("must be an inline table like { tenant = \"acme\" }".into()),
+    }
+}
+
 /// Parses a deployed app's file (one `[[app]]`, no `[server]`), with
 /// `server`'s defaults; relative paths are resolved against `path`'s directory.
 pub fn parse_deployed(text: &str, path: &Path, server: &ServerConfig) -> Result<AppConfig, ManifestError> {

@@ -223,12 +223,7 @@ fn write(dir: &Path, file: &str, bytes: &[u8]) -> Result<(), DeployError> {
 /// (beside the file, or the `oci://` reference the entry gives) and the
 /// client's entry; and whether the component is pulled from a registry.
 fn app_toml(name: &AppName, entry: &str) -> Result<(String, bool), DeployError> {
-    let wrapped = format!("app = {}", if entry.trim().is_empty() { "{}" } else { entry });
-    let mut table: toml::Table =
-        toml::from_str(&wrapped).map_err(|e| DeployError::Entry(format!(": {e}")))?;
-    let Some(toml::Value::Table(mut app)) = table.remove("app") else {
-        return Err(DeployError::Entry("must be an inline table like { tenant = \"acme\" }".into()));
-    };
+    let mut app = manifest::inline_entry(entry).map_err(DeployError::Entry)?;
     if app.contains_key("name") {
         return Err(DeployError::Entry("must not set `name`".to_owned()));
     }

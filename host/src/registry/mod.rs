@@ -8,6 +8,7 @@
 mod deployed;
 mod watch;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -414,7 +415,7 @@ impl Registry {
                     continue;
                 }
             };
-            let config = &config;
+            let config = &*config;
             if let Some(old) = old.as_ref().filter(|old| old.serves(config)) {
                 let stamp = old.stamp.clone().or_else(|| FileStamp::settled(&config.component));
                 next.push(LoadedApp { stamp, ..old.clone() });
@@ -441,6 +442,11 @@ impl Registry {
         self.dispatcher.replace(next.iter().map(|app| app.mounted.clone()).collect());
         *self.loaded.lock().await = next;
         Ok(reloaded)
+    }
+
+    /// How many apps are mounted now.
+    pub async fn app_count(&self) -> usize {
+        self.loaded.lock().await.len()
     }
 
     /// What is mounted now.
@@ -481,7 +487,7 @@ impl Registry {
         let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
         futures_util::stream::iter(&manifest.apps)
             .map(
-                |config| async move { self.load(&manifest.server, &self.resolve(config, None).await?).await },
+                |config| async move { self.load(&manifest.server, &*self.resolve(config, None).await?).await },
             )
             .buffered(parallel)
             .try_collect()
@@ -491,13 +497,17 @@ impl Registry {
     /// `config` with its component at hand: an app whose component is in a
     /// registry gets the pulled file (a reference already serving is not
     /// pulled again: a tag is resolved once, when its app is loaded).
-    async fn resolve(&self, config: &AppConfig, old: Option<&LoadedApp>) -> Result<AppConfig, RegistryError> {
-        let Some(image) = &config.image else { return Ok(config.clone()) };
+    async fn resolve<'a>(
+        &self,
+        config: &'a AppConfig,
+        old: Option<&LoadedApp>,
+    ) -> Result<Cow<'a, AppConfig>, RegistryError> {
+        let Some(image) = &config.image else { return Ok(Cow::Borrowed(config)) };
         // (Unless its pulled file is gone from the cache: then it is pulled again.)
         let serving =
             old.filter(|old| old.config.image.as_ref() == Some(image) && old.config.component.is_file());
         if let Some(old) = serving {
-            return Ok(AppConfig { component: old.config.component.clone(), ..config.clone() });
+            return Ok(Cow::Owned(AppConfig { component: old.config.component.clone(), ..config.clone() }));
         }
         let dir = match self.runtime.cache_dir() {
             Some(dir) => dir.to_owned(),
@@ -510,7 +520,7 @@ impl Registry {
             .map_err(|source| RegistryError::Pull { app: config.name.clone(), source })?;
         let (digest, fetched) = (&pulled.digest, pulled.fetched);
         tracing::info!(app = %config.name, %image, %digest, fetched, "component resolved");
-        Ok(AppConfig { component: pulled.path, ..config.clone() })
+        Ok(Cow::Owned(AppConfig { component: pulled.path, ..config.clone() }))
     }
 
     /// Compiles and mounts one app.
